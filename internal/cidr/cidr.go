@@ -1,0 +1,51 @@
+// Package cidr carves subnets out of an IPv4 range.
+package cidr
+
+import (
+	"fmt"
+	"net/netip"
+)
+
+// Carve allocates, for each size in sizes (a prefix length), count subnets
+// of that size, one tier after another, each aligned to its own size. It
+// fails when the tiers do not fit inside base.
+func Carve(base netip.Prefix, sizes []int, count int) ([][]netip.Prefix, error) {
+	base = base.Masked()
+	next := toUint(base.Addr())
+	end := next + blockSize(base.Bits())
+	tiers := make([][]netip.Prefix, len(sizes))
+	for t, bits := range sizes {
+		if bits < base.Bits() || bits > 32 {
+			return nil, fmt.Errorf("a /%d subnet does not fit in a /%d range", bits, base.Bits())
+		}
+		size := blockSize(bits)
+		for range count {
+			next = (next + size - 1) / size * size // align to the subnet's own size
+			if next+size > end {
+				return nil, fmt.Errorf("out of addresses after %d subnets", countAll(tiers))
+			}
+			tiers[t] = append(tiers[t], netip.PrefixFrom(fromUint(next), bits))
+			next += size
+		}
+	}
+	return tiers, nil
+}
+
+func blockSize(bits int) uint64 { return 1 << (32 - bits) }
+
+func toUint(a netip.Addr) uint64 {
+	b := a.As4()
+	return uint64(b[0])<<24 | uint64(b[1])<<16 | uint64(b[2])<<8 | uint64(b[3])
+}
+
+func fromUint(v uint64) netip.Addr {
+	return netip.AddrFrom4([4]byte{byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)})
+}
+
+func countAll(tiers [][]netip.Prefix) int {
+	n := 0
+	for _, t := range tiers {
+		n += len(t)
+	}
+	return n
+}

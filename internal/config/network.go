@@ -1,0 +1,147 @@
+package config
+
+import (
+	"net/netip"
+	"slices"
+
+	"github.com/bpa-infra/bpa-infra/internal/cidr"
+)
+
+// NatMode says how many NAT gateways the private subnets share.
+type NatMode string
+
+const (
+	NatPerAz  NatMode = "perAz"  // one per zone: a zone failure cuts no other zone off
+	NatSingle NatMode = "single" // one for the stack: cheaper, for non-production
+)
+
+// NetworkConfig is the VPC and its subnets.
+type NetworkConfig struct {
+	VpcCidr              netip.Prefix
+	PodCidr              netip.Prefix
+	Subnets              SubnetLayout
+	NatGateways          NatMode
+	FlowLogRetentionDays int
+	InterfaceEndpoints   bool
+	BastionInstanceType  string
+}
+
+// SubnetLayout holds each tier's subnets in availability-zone order.
+type SubnetLayout struct {
+	Public  []netip.Prefix
+	Private []netip.Prefix
+	Data    []netip.Prefix
+	Pod     []netip.Prefix
+}
+
+// CloudWatch Logs accepts only these retention periods.
+var logRetentionDays = []int{1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653}
+
+// The secondary range must come from the carrier-grade NAT block: AWS refuses
+// most other ranges as a secondary CIDR next to an RFC 1918 primary.
+var sharedAddressSpace = netip.MustParsePrefix("100.64.0.0/10")
+
+type subnetSizes struct{ public, private, data, pod int }
+
+func readNetwork(r *reader) NetworkConfig {
+	n := NetworkConfig{
+		VpcCidr:              r.prefix("vpcCidr", "10.0.0.0/16"),
+		PodCidr:              r.prefix("podCidr", "100.64.0.0/16"),
+		NatGateways:          NatMode(r.string("natGateways", string(NatPerAz))),
+		FlowLogRetentionDays: r.int("flowLogRetentionDays", 365),
+		InterfaceEndpoints:   r.bool("interfaceEndpoints", true),
+		BastionInstanceType:  r.string("bastionInstanceType", "t3.micro"),
+	}
+	sizes := subnetSizes{
+		public:  r.int("publicSubnetPrefix", 24),
+		private: r.int("privateSubnetPrefix", 19),
+		data:    r.int("dataSubnetPrefix", 24),
+		pod:     r.int("podSubnetPrefix", 18),
+	}
+	n.Subnets = layoutSubnets(r, n.VpcCidr, n.PodCidr, sizes)
+	return n
+}
+
+func (r *reader) prefix(key, def string) netip.Prefix {
+	v := r.string(key, def)
+	p, err := netip.ParsePrefix(v)
+	if err != nil || !p.Addr().Is4() {
+		r.fail(key, "%q is not an IPv4 CIDR block", v)
+		return netip.Prefix{}
+	}
+	if p != p.Masked() {
+		r.fail(key, "%q has host bits set; did you mean %q?", v, p.Masked())
+		return netip.Prefix{}
+	}
+	if p.Bits() < 16 || p.Bits() > 28 {
+		r.fail(key, "%q must be between /16 and /28, the sizes a VPC range may have", v)
+		return netip.Prefix{}
+	}
+	return p
+}
+
+// layoutSubnets carves each tier's three subnets out of its range in a fixed
+// order (private, public, data in the VPC range; pods in the pod range), so
+// the same settings always give the same subnets.
+func layoutSubnets(r *reader, vpc, pod netip.Prefix, sizes subnetSizes) SubnetLayout {
+	var l SubnetLayout
+	valid := true
+	for key, bits := range map[string]int{
+		"publicSubnetPrefix": sizes.public, "privateSubnetPrefix": sizes.private,
+		"dataSubnetPrefix": sizes.data, "podSubnetPrefix": sizes.pod,
+	} {
+		if bits < 16 || bits > 28 {
+			r.fail(key, "/%d is not a subnet size AWS allows (/16 to /28)", bits)
+			valid = false
+		}
+	}
+	if !valid || !vpc.IsValid() || !pod.IsValid() {
+		return l
+	}
+	const zones = 3
+	vpcTiers, err := cidr.Carve(vpc, []int{sizes.private, sizes.public, sizes.data}, zones)
+	if err != nil {
+		r.fail("vpcCidr", "%s cannot hold three /%d private, three /%d public and three /%d data subnets: %v",
+			vpc, sizes.private, sizes.public, sizes.data, err)
+	} else {
+		l.Private, l.Public, l.Data = vpcTiers[0], vpcTiers[1], vpcTiers[2]
+	}
+	podTiers, err := cidr.Carve(pod, []int{sizes.pod}, zones)
+	if err != nil {
+		r.fail("podCidr", "%s cannot hold three /%d pod subnets: %v", pod, sizes.pod, err)
+	} else {
+		l.Pod = podTiers[0]
+	}
+	return l
+}
+
+func validateNetwork(r *reader, cfg *Config) {
+	n := cfg.Network
+	if n.VpcCidr.IsValid() && n.PodCidr.IsValid() && n.VpcCidr.Overlaps(n.PodCidr) {
+		r.fail("podCidr", "%s overlaps vpcCidr %s", n.PodCidr, n.VpcCidr)
+	}
+	if n.PodCidr.IsValid() && !(sharedAddressSpace.Contains(n.PodCidr.Addr()) && n.PodCidr.Bits() >= sharedAddressSpace.Bits()) {
+		r.fail("podCidr", "%s must lie inside %s, the range AWS accepts as a secondary CIDR for pods", n.PodCidr, sharedAddressSpace)
+	}
+	if n.VpcCidr.IsValid() && !n.VpcCidr.Addr().IsPrivate() {
+		r.fail("vpcCidr", "%s is not a private (RFC 1918) range", n.VpcCidr)
+	}
+	if n.NatGateways != NatPerAz && n.NatGateways != NatSingle {
+		r.fail("natGateways", "%q must be %q or %q", n.NatGateways, NatPerAz, NatSingle)
+	}
+	if !slices.Contains(logRetentionDays, n.FlowLogRetentionDays) {
+		r.fail("flowLogRetentionDays", "%d is not a CloudWatch Logs retention period (one of %v)", n.FlowLogRetentionDays, logRetentionDays)
+	}
+	if n.BastionInstanceType == "" {
+		r.fail("bastionInstanceType", "must not be empty")
+	}
+}
+
+// Strings renders prefixes for resource inputs.
+func Strings(ps []netip.Prefix) []string {
+	out := make([]string, len(ps))
+	for i, p := range ps {
+		out[i] = p.String()
+	}
+	return out
+}

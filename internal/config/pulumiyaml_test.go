@@ -1,0 +1,83 @@
+package config_test
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/common/workspace"
+
+	"github.com/bpa-infra/bpa-infra/internal/config"
+)
+
+func loadProject(t *testing.T) *workspace.Project {
+	t.Helper()
+	dir, _ := os.Getwd()
+	for ; dir != filepath.Dir(dir); dir = filepath.Dir(dir) {
+		if p, err := workspace.LoadProject(filepath.Join(dir, "Pulumi.yaml")); err == nil {
+			return p
+		} else if !os.IsNotExist(err) && !strings.Contains(err.Error(), "no such file") {
+			t.Fatal(err)
+		}
+	}
+	t.Fatal("Pulumi.yaml not found")
+	return nil
+}
+
+// Pulumi.yaml is the documentation `pulumi config` shows and the type check
+// the CLI applies; it must describe exactly what the program reads.
+func TestPulumiYamlDeclaresEveryKeyAsTheProgramReadsIt(t *testing.T) {
+	t.Parallel()
+	proj := loadProject(t)
+	read := map[string]bool{}
+	for _, spec := range config.Keys() {
+		short := strings.TrimPrefix(spec.Key, config.Namespace+":")
+		read[short] = true
+		decl, ok := proj.Config[short]
+		if !ok {
+			t.Errorf("%s is read by the program but not declared in Pulumi.yaml", spec.Key)
+			continue
+		}
+		if decl.TypeName() != string(spec.Kind) {
+			t.Errorf("%s: Pulumi.yaml type %q, program reads %q", spec.Key, decl.TypeName(), spec.Kind)
+		}
+		if strings.TrimSpace(decl.Description) == "" {
+			t.Errorf("%s has no description in Pulumi.yaml", spec.Key)
+		}
+		if spec.Required && decl.Default != nil {
+			t.Errorf("%s is required, so Pulumi.yaml must not give it a default", spec.Key)
+		}
+		if !equalJSON(t, decl.Default, spec.Default) {
+			t.Errorf("%s: Pulumi.yaml default %v, program default %v", spec.Key, decl.Default, spec.Default)
+		}
+		if spec.Secret != decl.Secret {
+			t.Errorf("%s: Pulumi.yaml secret=%v, program secret=%v", spec.Key, decl.Secret, spec.Secret)
+		}
+	}
+	for key := range proj.Config {
+		if !strings.Contains(key, ":") && !read[key] {
+			t.Errorf("Pulumi.yaml declares %s but the program never reads it", key)
+		}
+	}
+}
+
+func equalJSON(t *testing.T, a, b any) bool {
+	t.Helper()
+	var x, y any
+	for _, p := range []struct {
+		in  any
+		out *any
+	}{{a, &x}, {b, &y}} {
+		raw, err := json.Marshal(p.in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal(raw, p.out); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return reflect.DeepEqual(x, y)
+}

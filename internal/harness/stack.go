@@ -1,0 +1,125 @@
+package harness
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource/config"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/workspace"
+)
+
+// SecretPlaceholder stands in for every encrypted stack value: the plan never
+// decrypts anything, and a test that finds this text in output has found a
+// leaked secret.
+const SecretPlaceholder = "PLACEHOLDER-FOR-ENCRYPTED-CONFIG"
+
+// LoadStack reads Pulumi.yaml and Pulumi.<stack>.yaml in dir the way the CLI
+// does: project defaults first, stack values over them, declared types
+// checked, secure values marked secret.
+func LoadStack(dir, stack string) (Options, error) {
+	proj, err := workspace.LoadProject(filepath.Join(dir, "Pulumi.yaml"))
+	if err != nil {
+		return Options{}, err
+	}
+	stackFile := filepath.Join(dir, "Pulumi."+stack+".yaml")
+	ps, err := workspace.LoadProjectStack(nil, proj, stackFile)
+	if err != nil {
+		return Options{}, fmt.Errorf("load %s: %w", stackFile, err)
+	}
+	if len(ps.Config) == 0 {
+		return Options{}, fmt.Errorf("stack %q has no configuration: %s is missing or empty", stack, stackFile)
+	}
+	opts := Options{Project: proj.Name.String(), Stack: stack, Config: map[string]string{}}
+	namespace := proj.Name.String() + ":"
+
+	for key, decl := range proj.Config {
+		full := key
+		if !strings.Contains(key, ":") {
+			full = namespace + key
+		}
+		v := decl.Default
+		if v == nil {
+			v = decl.Value
+		}
+		if v == nil {
+			continue
+		}
+		text, err := configText(v)
+		if err != nil {
+			return Options{}, fmt.Errorf("Pulumi.yaml: %s: %w", full, err)
+		}
+		opts.Config[full] = text
+	}
+
+	var problems []string
+	for key, value := range ps.Config {
+		full := key.String()
+		text, err := value.Value(placeholderDecrypter{})
+		if err != nil {
+			return Options{}, fmt.Errorf("%s: %s: %w", stackFile, full, err)
+		}
+		if value.Secure() {
+			opts.SecretKeys = append(opts.SecretKeys, full)
+		}
+		opts.Config[full] = text
+		if decl, ok := declaration(proj, full); ok && decl.IsExplicitlyTyped() && !value.Secure() {
+			obj, err := value.ToObject()
+			if err != nil {
+				return Options{}, fmt.Errorf("%s: %s: %w", stackFile, full, err)
+			}
+			if !workspace.ValidateConfigValue(decl.TypeName(), decl.Items, obj) {
+				problems = append(problems, fmt.Sprintf("%s: %v is not of the declared type %s", full, obj,
+					workspace.InferFullTypeName(decl.TypeName(), decl.Items)))
+			}
+		}
+	}
+	if len(problems) > 0 {
+		sort.Strings(problems)
+		return Options{}, fmt.Errorf("%s does not match the types declared in Pulumi.yaml:\n  - %s",
+			stackFile, strings.Join(problems, "\n  - "))
+	}
+	sort.Strings(opts.SecretKeys)
+	return opts, nil
+}
+
+func declaration(proj *workspace.Project, full string) (workspace.ProjectConfigType, bool) {
+	if d, ok := proj.Config[full]; ok {
+		return d, true
+	}
+	d, ok := proj.Config[strings.TrimPrefix(full, proj.Name.String()+":")]
+	return d, ok
+}
+
+// configText renders a value as the language host passes it: scalars as
+// text, everything else as JSON.
+func configText(v any) (string, error) {
+	switch v := v.(type) {
+	case string:
+		return v, nil
+	case bool, int, int64, float64:
+		return fmt.Sprint(v), nil
+	default:
+		b, err := json.Marshal(v)
+		return string(b), err
+	}
+}
+
+type placeholderDecrypter struct{}
+
+func (placeholderDecrypter) DecryptValue(context.Context, string) (string, error) {
+	return SecretPlaceholder, nil
+}
+
+func (placeholderDecrypter) BatchDecrypt(_ context.Context, cts []string) ([]string, error) {
+	out := make([]string, len(cts))
+	for i := range out {
+		out[i] = SecretPlaceholder
+	}
+	return out, nil
+}
+
+var _ config.Decrypter = placeholderDecrypter{}

@@ -1,0 +1,104 @@
+// Package stacktest runs the real program under the recording mock for the
+// repository's stacks, for the tests of every component.
+package stacktest
+
+import (
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+
+	bpa "github.com/bpa-infra/bpa-infra"
+	"github.com/bpa-infra/bpa-infra/internal/harness"
+)
+
+// Stacks are the stack files every behaviour is checked against.
+var Stacks = []string{"dev", "prod"}
+
+var (
+	rootOnce sync.Once
+	rootDir  string
+	cache    sync.Map // key -> *result
+)
+
+type result struct {
+	once sync.Once
+	rec  *harness.Recording
+	err  error
+}
+
+// Root is the repository directory holding Pulumi.yaml.
+func Root(t testing.TB) string {
+	rootOnce.Do(func() {
+		dir, _ := os.Getwd()
+		for dir != filepath.Dir(dir) {
+			if _, err := os.Stat(filepath.Join(dir, "Pulumi.yaml")); err == nil {
+				rootDir = dir
+				return
+			}
+			dir = filepath.Dir(dir)
+		}
+	})
+	if rootDir == "" {
+		t.Fatal("Pulumi.yaml not found above the test's directory")
+	}
+	return rootDir
+}
+
+// Options loads a stack's configuration as the CLI would.
+func Options(t testing.TB, stack string) harness.Options {
+	t.Helper()
+	opts, err := harness.LoadStack(Root(t), stack)
+	if err != nil {
+		t.Fatalf("load stack %s: %v", stack, err)
+	}
+	return opts
+}
+
+// Preview runs the program for a stack as `pulumi preview` would (outputs
+// of new resources unknown). Recordings are shared between tests: treat them
+// as read-only.
+func Preview(t testing.TB, stack string) *harness.Recording {
+	return cached(t, stack, false)
+}
+
+// Resolved runs the program for a stack with outputs resolved (see
+// harness.Options.Resolve), so computed documents can be inspected.
+func Resolved(t testing.TB, stack string) *harness.Recording {
+	return cached(t, stack, true)
+}
+
+func cached(t testing.TB, stack string, resolve bool) *harness.Recording {
+	t.Helper()
+	key := stack
+	if resolve {
+		key += "+resolved"
+	}
+	v, _ := cache.LoadOrStore(key, &result{})
+	res := v.(*result)
+	res.once.Do(func() {
+		opts := Options(t, stack)
+		opts.Resolve = resolve
+		res.rec, res.err = harness.Run(bpa.Program, opts)
+	})
+	if res.err != nil {
+		t.Fatalf("run stack %s: %v", stack, res.err)
+	}
+	return res.rec
+}
+
+// Run runs the program for a stack after changing its configuration.
+func Run(t testing.TB, stack string, change func(cfg map[string]string)) (*harness.Recording, error) {
+	t.Helper()
+	opts := Options(t, stack)
+	if change != nil {
+		change(opts.Config)
+	}
+	return harness.Run(bpa.Program, opts)
+}
+
+// Input returns the plain value at a dotted path of a resource's inputs
+// ("metadataOptions.httpTokens", "ingress.0.fromPort"), or nil.
+func Input(r *harness.Resource, path string) any {
+	return Dig(r.Plain(), path)
+}

@@ -1,0 +1,65 @@
+package bpa_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	bpa "github.com/bpa-infra/bpa-infra"
+	"github.com/bpa-infra/bpa-infra/internal/harness"
+	"github.com/bpa-infra/bpa-infra/internal/stacktest"
+)
+
+const awsProviderType = "pulumi:providers:aws"
+
+// Tags come from the provider's default tags, so every AWS resource must be
+// created through the one tagged provider and none through a default one.
+func TestEveryAWSResourceUsesTheTaggedProvider(t *testing.T) {
+	t.Parallel()
+	for _, stack := range stacktest.Stacks {
+		t.Run(stack, func(t *testing.T) {
+			t.Parallel()
+			rec := stacktest.Preview(t, stack)
+			providers := rec.OfType(awsProviderType)
+			if len(providers) != 1 {
+				t.Fatalf("want one explicit AWS provider, got %d", len(providers))
+			}
+			p := providers[0]
+			tags, _ := stacktest.Input(p, "defaultTags.tags").(map[string]any)
+			for k, want := range map[string]string{"customer": "acme", "environment": stack, "owner": "platform-team@example.com"} {
+				if tags[k] != want {
+					t.Errorf("default tag %s = %v, want %s", k, tags[k], want)
+				}
+			}
+			if stacktest.Input(p, "region") != "us-west-2" {
+				t.Errorf("provider region %v", stacktest.Input(p, "region"))
+			}
+			n := 0
+			for _, r := range rec.Resources {
+				if strings.HasPrefix(r.Type, "aws:") {
+					n++
+					if r.Provider != p.URN {
+						t.Errorf("%s %s uses provider %q, not the tagged one", r.Type, r.Name, r.Provider)
+					}
+				}
+			}
+			if n == 0 {
+				t.Fatal("no AWS resources recorded")
+			}
+		})
+	}
+}
+
+func TestProgramRunsWellUnderASecond(t *testing.T) {
+	t.Parallel()
+	for _, stack := range stacktest.Stacks {
+		opts := stacktest.Options(t, stack)
+		start := time.Now()
+		if _, err := harness.Run(bpa.Program, opts); err != nil {
+			t.Fatal(err)
+		}
+		if d := time.Since(start); d > 500*time.Millisecond {
+			t.Errorf("%s: program took %v under mocks", stack, d)
+		}
+	}
+}

@@ -1,0 +1,382 @@
+package network_test
+
+import (
+	"net/netip"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/bpa-infra/bpa-infra/internal/harness"
+	"github.com/bpa-infra/bpa-infra/internal/stacktest"
+	"github.com/bpa-infra/bpa-infra/network"
+)
+
+const (
+	vpcType    = "aws:ec2/vpc:Vpc"
+	subnetType = "aws:ec2/subnet:Subnet"
+	natType    = "aws:ec2/natGateway:NatGateway"
+	routeType  = "aws:ec2/route:Route"
+	rtaType    = "aws:ec2/routeTableAssociation:RouteTableAssociation"
+	ingress    = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
+	egress     = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"
+	endpoint   = "aws:ec2/vpcEndpoint:VpcEndpoint"
+)
+
+var zones = []string{"us-west-2a", "us-west-2b", "us-west-2c"}
+
+func forEachStack(t *testing.T, check func(t *testing.T, stack string, rec *harness.Recording)) {
+	for _, stack := range stacktest.Stacks {
+		t.Run(stack, func(t *testing.T) {
+			t.Parallel()
+			check(t, stack, stacktest.Preview(t, stack))
+		})
+	}
+}
+
+func component(t *testing.T, rec *harness.Recording) *harness.Resource {
+	t.Helper()
+	c := rec.OfType(network.TypeToken)
+	if len(c) != 1 {
+		t.Fatalf("want one %s, got %d", network.TypeToken, len(c))
+	}
+	return c[0]
+}
+
+func subnetsOfTier(rec *harness.Recording, tier string) []*harness.Resource {
+	var out []*harness.Resource
+	for _, s := range rec.OfType(subnetType) {
+		if stacktest.Input(s, "tags.tier") == tier {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func TestEveryNetworkResourceIsParentedToTheComponent(t *testing.T) {
+	t.Parallel()
+	forEachStack(t, func(t *testing.T, _ string, rec *harness.Recording) {
+		c := component(t, rec)
+		kids := rec.Children(c.URN)
+		if len(kids) < 40 {
+			t.Fatalf("only %d children under the network component", len(kids))
+		}
+		for _, r := range rec.Resources {
+			if strings.HasPrefix(r.Name, "network-") && r.Parent != c.URN {
+				t.Errorf("%s %s is not parented to the network component", r.Type, r.Name)
+			}
+		}
+	})
+}
+
+func TestVpcHasDnsAndThePodRange(t *testing.T) {
+	t.Parallel()
+	forEachStack(t, func(t *testing.T, _ string, rec *harness.Recording) {
+		vpc := rec.Find(vpcType, "network-vpc")
+		if vpc == nil {
+			t.Fatal("no VPC")
+		}
+		for path, want := range map[string]any{"cidrBlock": "10.0.0.0/16", "enableDnsSupport": true, "enableDnsHostnames": true} {
+			if got := stacktest.Input(vpc, path); got != want {
+				t.Errorf("vpc %s = %v, want %v", path, got, want)
+			}
+		}
+		assoc := rec.Find("aws:ec2/vpcIpv4CidrBlockAssociation:VpcIpv4CidrBlockAssociation", "network-pod-range")
+		if assoc == nil || stacktest.Input(assoc, "cidrBlock") != "100.64.0.0/16" {
+			t.Fatal("pod range 100.64.0.0/16 is not associated with the VPC")
+		}
+		// Pod subnets cannot be created before their range is attached.
+		for _, s := range subnetsOfTier(rec, "pod") {
+			if !rec.DependsOn(s, assoc) {
+				t.Errorf("pod subnet %s does not wait for the pod range", s.Name)
+			}
+		}
+	})
+}
+
+func TestEachTierHasOneSubnetPerDistinctZoneInsideItsRange(t *testing.T) {
+	t.Parallel()
+	ranges := map[string]netip.Prefix{
+		"public": netip.MustParsePrefix("10.0.0.0/16"), "private": netip.MustParsePrefix("10.0.0.0/16"),
+		"data": netip.MustParsePrefix("10.0.0.0/16"), "pod": netip.MustParsePrefix("100.64.0.0/16"),
+	}
+	forEachStack(t, func(t *testing.T, _ string, rec *harness.Recording) {
+		var all []netip.Prefix
+		for tier, within := range ranges {
+			subnets := subnetsOfTier(rec, tier)
+			var got []string
+			for _, s := range subnets {
+				got = append(got, stacktest.Input(s, "availabilityZone").(string))
+				p := netip.MustParsePrefix(stacktest.Input(s, "cidrBlock").(string))
+				if !within.Contains(p.Addr()) || p.Bits() < within.Bits() {
+					t.Errorf("%s subnet %s is outside %s", tier, p, within)
+				}
+				if stacktest.Input(s, "mapPublicIpOnLaunch") != false {
+					t.Errorf("%s subnet %s hands out public addresses", tier, s.Name)
+				}
+				all = append(all, p)
+			}
+			if !slices.Equal(got, zones) {
+				t.Errorf("%s subnets are in zones %v, want one in each of %v", tier, got, zones)
+			}
+		}
+		for i, a := range all {
+			for _, b := range all[i+1:] {
+				if a.Overlaps(b) {
+					t.Errorf("subnets %s and %s overlap", a, b)
+				}
+			}
+		}
+	})
+}
+
+func TestSubnetsAreTaggedForKubernetesLoadBalancers(t *testing.T) {
+	t.Parallel()
+	forEachStack(t, func(t *testing.T, stack string, rec *harness.Recording) {
+		clusterTag := "kubernetes.io/cluster/acme-" + stack
+		for tier, role := range map[string]string{"public": "kubernetes.io/role/elb", "private": "kubernetes.io/role/internal-elb"} {
+			for _, s := range subnetsOfTier(rec, tier) {
+				tags := stacktest.Input(s, "tags").(map[string]any)
+				if tags[role] != "1" || tags[clusterTag] != "shared" {
+					t.Errorf("%s subnet %s tags %v lack %s=1 and %s=shared", tier, s.Name, tags, role, clusterTag)
+				}
+			}
+		}
+	})
+}
+
+func TestNatGatewaysPerStack(t *testing.T) {
+	t.Parallel()
+	want := map[string]int{"dev": 1, "prod": 3}
+	forEachStack(t, func(t *testing.T, stack string, rec *harness.Recording) {
+		nats := rec.OfType(natType)
+		if len(nats) != want[stack] {
+			t.Fatalf("%d NAT gateways, want %d", len(nats), want[stack])
+		}
+		// Each zone's private route goes through a NAT gateway; per zone in
+		// prod, so a zone outage leaves the others their way out.
+		used := map[string]bool{}
+		for _, az := range zones {
+			route := rec.Find(routeType, "network-private-default-"+az)
+			if route == nil || stacktest.Input(route, "destinationCidrBlock") != "0.0.0.0/0" {
+				t.Fatalf("no default route for private zone %s", az)
+			}
+			deps := route.PropertyDependencies["natGatewayId"]
+			if len(deps) != 1 || rec.ByURN(deps[0]).Type != natType {
+				t.Fatalf("private default route of %s does not go to a NAT gateway: %v", az, deps)
+			}
+			used[deps[0]] = true
+			if stack == "prod" && rec.ByURN(deps[0]).Name != "network-nat-"+az {
+				t.Errorf("zone %s routes through %s, not its own NAT gateway", az, rec.ByURN(deps[0]).Name)
+			}
+		}
+		if len(used) != want[stack] {
+			t.Errorf("private routes use %d NAT gateways, want %d", len(used), want[stack])
+		}
+	})
+}
+
+func TestPublicSubnetsRouteToTheInternetAndDataSubnetsNowhere(t *testing.T) {
+	t.Parallel()
+	forEachStack(t, func(t *testing.T, _ string, rec *harness.Recording) {
+		public := rec.Find(routeType, "network-public-default")
+		if public == nil || len(public.PropertyDependencies["gatewayId"]) != 1 ||
+			rec.ByURN(public.PropertyDependencies["gatewayId"][0]).Type != "aws:ec2/internetGateway:InternetGateway" {
+			t.Fatal("public subnets have no default route to the internet gateway")
+		}
+		dataTable := rec.Find("aws:ec2/routeTable:RouteTable", "network-rt-data")
+		if dataTable == nil {
+			t.Fatal("no data route table")
+		}
+		for _, r := range rec.OfType(routeType) {
+			if slices.Contains(r.PropertyDependencies["routeTableId"], dataTable.URN) {
+				t.Errorf("data route table has route %s; data subnets must have no way out", r.Name)
+			}
+		}
+		for _, s := range subnetsOfTier(rec, "data") {
+			assoc := 0
+			for _, a := range rec.OfType(rtaType) {
+				if slices.Contains(a.PropertyDependencies["subnetId"], s.URN) {
+					assoc++
+					if !slices.Contains(a.PropertyDependencies["routeTableId"], dataTable.URN) {
+						t.Errorf("data subnet %s is associated with another route table", s.Name)
+					}
+				}
+			}
+			if assoc != 1 {
+				t.Errorf("data subnet %s has %d route table associations, want 1", s.Name, assoc)
+			}
+		}
+	})
+}
+
+func TestFlowLogsGoToAnEncryptedLogGroupKeptPerStack(t *testing.T) {
+	t.Parallel()
+	retention := map[string]float64{"dev": 30, "prod": 365}
+	forEachStack(t, func(t *testing.T, stack string, rec *harness.Recording) {
+		fl := rec.Find("aws:ec2/flowLog:FlowLog", "network-flow-log")
+		group := rec.Find("aws:cloudwatch/logGroup:LogGroup", "network-flow-logs")
+		key := rec.Find("aws:kms/key:Key", "network-logs-key")
+		if fl == nil || group == nil || key == nil {
+			t.Fatal("flow log, its log group or the logs key is missing")
+		}
+		if stacktest.Input(fl, "trafficType") != "ALL" || stacktest.Input(fl, "logDestinationType") != "cloud-watch-logs" {
+			t.Errorf("flow log does not record all traffic to CloudWatch: %v", fl.Plain())
+		}
+		if !slices.Contains(fl.PropertyDependencies["logDestination"], group.URN) {
+			t.Error("flow log does not write to the flow log group")
+		}
+		if got := stacktest.Input(group, "retentionInDays"); got != retention[stack] {
+			t.Errorf("log retention %v, want %v", got, retention[stack])
+		}
+		if !slices.Contains(group.PropertyDependencies["kmsKeyId"], key.URN) {
+			t.Error("flow log group is not encrypted with the logs key")
+		}
+		if stacktest.Input(key, "enableKeyRotation") != true {
+			t.Error("logs key rotation is off")
+		}
+	})
+}
+
+func TestFlowLogPolicyIsScopedToItsLogGroup(t *testing.T) {
+	t.Parallel()
+	rec := stacktest.Resolved(t, "prod")
+	policy := stacktest.Input(rec.Find("aws:iam/rolePolicy:RolePolicy", "network-flow-logs"), "policy").(string)
+	if strings.Contains(policy, `"Resource":"*"`) || strings.Contains(policy, `"*"]`) {
+		t.Errorf("flow log policy grants on every resource: %s", policy)
+	}
+	if !strings.Contains(policy, "network-flow-logs") {
+		t.Errorf("flow log policy does not name the flow log group: %s", policy)
+	}
+	trust := stacktest.Input(rec.Find("aws:iam/role:Role", "network-flow-logs"), "assumeRolePolicy").(string)
+	if !strings.Contains(trust, "vpc-flow-logs.amazonaws.com") || !strings.Contains(trust, harness.MockAccountID) {
+		t.Errorf("flow log role trust is not limited to VPC Flow Logs for this account: %s", trust)
+	}
+}
+
+func TestEndpointsPerStack(t *testing.T) {
+	t.Parallel()
+	forEachStack(t, func(t *testing.T, stack string, rec *harness.Recording) {
+		var gateway, iface []string
+		for _, e := range rec.OfType(endpoint) {
+			svc := stacktest.Input(e, "serviceName").(string)
+			svc = strings.TrimPrefix(svc, "com.amazonaws.us-west-2.")
+			switch stacktest.Input(e, "vpcEndpointType") {
+			case "Gateway":
+				gateway = append(gateway, svc)
+			case "Interface":
+				iface = append(iface, svc)
+				if stacktest.Input(e, "privateDnsEnabled") != true {
+					t.Errorf("%s endpoint has no private DNS: nodes would not use it", svc)
+				}
+			}
+		}
+		if !slices.Equal(gateway, []string{"s3"}) {
+			t.Errorf("gateway endpoints %v, want [s3]", gateway)
+		}
+		want := []string{}
+		if stack == "prod" {
+			want = []string{"ec2", "ec2messages", "ecr.api", "ecr.dkr", "logs", "ssm", "ssmmessages", "sts"}
+		}
+		sort.Strings(iface)
+		if !slices.Equal(iface, want) && !(len(iface) == 0 && len(want) == 0) {
+			t.Errorf("interface endpoints %v, want %v", iface, want)
+		}
+	})
+}
+
+func TestBastionIsReachableOnlyThroughSessionManager(t *testing.T) {
+	t.Parallel()
+	forEachStack(t, func(t *testing.T, _ string, rec *harness.Recording) {
+		sg := rec.Find("aws:ec2/securityGroup:SecurityGroup", "network-bastion")
+		vm := rec.Find("aws:ec2/instance:Instance", "network-bastion")
+		if sg == nil || vm == nil {
+			t.Fatal("bastion or its security group missing")
+		}
+		if stacktest.Input(sg, "ingress") != nil {
+			t.Error("bastion security group has inline ingress")
+		}
+		for _, r := range rec.OfType(ingress) {
+			if slices.Contains(r.PropertyDependencies["securityGroupId"], sg.URN) {
+				t.Errorf("bastion admits inbound traffic through %s", r.Name)
+			}
+		}
+		for _, r := range rec.OfType(egress) {
+			if !slices.Contains(r.PropertyDependencies["securityGroupId"], sg.URN) {
+				continue
+			}
+			port := stacktest.Input(r, "fromPort")
+			if (port != 443.0 && port != 5432.0) || stacktest.Input(r, "toPort") != port {
+				t.Errorf("bastion egress %s opens %v-%v", r.Name, port, stacktest.Input(r, "toPort"))
+			}
+			if port == 5432.0 && !strings.HasPrefix(stacktest.Input(r, "cidrIpv4").(string), "10.0.") {
+				t.Errorf("bastion may reach PostgreSQL outside the VPC: %v", r.Plain())
+			}
+		}
+		checks := map[string]any{
+			"associatePublicIpAddress":                false,
+			"metadataOptions.httpTokens":              "required",
+			"metadataOptions.httpPutResponseHopLimit": 1.0,
+			"rootBlockDevice.encrypted":               true,
+			"rootBlockDevice.volumeType":              "gp3",
+		}
+		for path, want := range checks {
+			if got := stacktest.Input(vm, path); got != want {
+				t.Errorf("bastion %s = %v, want %v", path, got, want)
+			}
+		}
+		if stacktest.Input(vm, "keyName") != nil {
+			t.Error("bastion has an SSH key pair")
+		}
+		if !slices.Contains(vm.IgnoreChanges, "ami") {
+			t.Error("a new AMI release would replace the bastion")
+		}
+		attach := rec.Find("aws:iam/rolePolicyAttachment:RolePolicyAttachment", "network-bastion-ssm")
+		if attach == nil || stacktest.Input(attach, "policyArn") != "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore" {
+			t.Error("bastion role cannot register with Session Manager")
+		}
+	})
+}
+
+func TestDefaultSecurityGroupIsLocked(t *testing.T) {
+	t.Parallel()
+	forEachStack(t, func(t *testing.T, _ string, rec *harness.Recording) {
+		sg := rec.Find("aws:ec2/defaultSecurityGroup:DefaultSecurityGroup", "network-default-sg")
+		if sg == nil {
+			t.Fatal("default security group is not managed")
+		}
+		if stacktest.Input(sg, "ingress") != nil || stacktest.Input(sg, "egress") != nil {
+			t.Errorf("default security group keeps rules: %v", sg.Plain())
+		}
+	})
+}
+
+func TestInvalidArgsRegisterNothing(t *testing.T) {
+	t.Parallel()
+	rec, err := stacktest.Run(t, "prod", func(cfg map[string]string) {
+		cfg["bpa:podCidr"] = "10.0.0.0/16"
+	})
+	if err == nil || !strings.Contains(err.Error(), "bpa:podCidr") {
+		t.Fatalf("want an error naming bpa:podCidr, got %v", err)
+	}
+	if len(rec.Resources) != 0 {
+		t.Errorf("%d resources registered despite invalid config", len(rec.Resources))
+	}
+}
+
+// Logical names are part of each resource's URN: renaming one replaces it.
+func TestNetworkLogicalNamesAreStable(t *testing.T) {
+	t.Parallel()
+	rec := stacktest.Preview(t, "prod")
+	var names []string
+	for _, r := range rec.Resources {
+		if strings.HasPrefix(r.Name, "network") {
+			names = append(names, r.Type+" "+r.Name)
+		}
+	}
+	sort.Strings(names)
+	want := strings.TrimSpace(networkNames)
+	if got := strings.Join(names, "\n"); got != want {
+		t.Errorf("network logical names changed; renaming replaces resources (add aliases).\ngot:\n%s", got)
+	}
+}
