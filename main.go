@@ -55,6 +55,12 @@ func Program(ctx *pulumi.Context) error {
 		return err
 	}
 
+	// <cluster: wire here>
+
+	// <postgres: wire here>
+
+	// <mongo: wire here>
+
 	ctx.Export("vpcId", net.VpcId)
 	ctx.Export("availabilityZones", net.AvailabilityZones)
 	ctx.Export("privateSubnetIds", net.PrivateSubnetIds)

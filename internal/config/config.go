@@ -27,7 +27,10 @@ type Config struct {
 	// on the services' own deletion protection.
 	Protect bool
 
-	Network NetworkConfig
+	Network  NetworkConfig
+	Cluster  ClusterConfig
+	Postgres PostgresConfig
+	Mongo    MongoConfig
 }
 
 // Tags are the stack-wide tags every taggable AWS resource carries.
@@ -89,9 +92,13 @@ func decode(stack string, lookup Lookup, isSecret func(string) bool) (*Config, *
 	r.object("extraTags", &cfg.Tags.Extra)
 	cfg.Protect = r.bool("protect", true)
 	cfg.Network = readNetwork(r)
-
 	validateCommon(r, cfg)
 	validateNetwork(r, cfg)
+
+	// Each section reads and validates its own keys (one file per section).
+	cfg.Cluster = readCluster(r, cfg)
+	cfg.Postgres = readPostgres(r, cfg)
+	cfg.Mongo = readMongo(r, cfg)
 	return cfg, r
 }
 

@@ -46,5 +46,14 @@ func resolvedOutputs(r *Resource, inputs resource.PropertyMap) resource.Property
 	if _, ok := out["name"]; !ok {
 		out["name"] = resource.NewProperty(r.Name)
 	}
+	if extra, ok := resolvedExtras[r.Type]; ok {
+		for k, v := range extra(r) {
+			out[resource.PropertyKey(k)] = resource.NewPropertyValue(v)
+		}
+	}
 	return out
 }
+
+// resolvedExtras adds, per resource type, the outputs a finished deployment
+// would have that other resources read (endpoints, generated names).
+var resolvedExtras = map[string]func(r *Resource) map[string]any{}
