@@ -14,6 +14,7 @@ import (
 
 	"github.com/bpa-infra/bpa-infra/internal/config"
 	"github.com/bpa-infra/bpa-infra/network"
+	"github.com/bpa-infra/bpa-infra/registry"
 )
 
 // Program builds one customer's BPA environment.
@@ -61,11 +62,26 @@ func Program(ctx *pulumi.Context) error {
 
 	// <mongo: wire here>
 
+	images, err := registry.New(ctx, "registry", &registry.Args{
+		NamePrefix:         cfg.NamePrefix(),
+		Region:             cfg.Region,
+		Images:             cfg.Registry.Images,
+		ImmutableTags:      cfg.Registry.ImmutableTags,
+		KeepTaggedImages:   cfg.Registry.KeepTaggedImages,
+		UntaggedExpiryDays: cfg.Registry.UntaggedExpiryDays,
+		Protect:            cfg.Protect,
+	}, onAWS)
+	if err != nil {
+		return err
+	}
+
 	ctx.Export("vpcId", net.VpcId)
 	ctx.Export("availabilityZones", net.AvailabilityZones)
 	ctx.Export("privateSubnetIds", net.PrivateSubnetIds)
 	ctx.Export("dataSubnetIds", net.DataSubnetIds)
 	ctx.Export("bastionInstanceId", net.BastionInstanceId)
+	ctx.Export("registryUrl", images.URL)
+	ctx.Export("repositoryUrls", images.RepositoryURLs)
 	ctx.Export("bastionSessionCommand", pulumi.Sprintf("aws ssm start-session --region %s --target %s", cfg.Region, net.BastionInstanceId))
 	return nil
 }

@@ -31,6 +31,7 @@ type Config struct {
 	Cluster  ClusterConfig
 	Postgres PostgresConfig
 	Mongo    MongoConfig
+	Registry RegistryConfig
 }
 
 // Tags are the stack-wide tags every taggable AWS resource carries.
@@ -99,6 +100,7 @@ func decode(stack string, lookup Lookup, isSecret func(string) bool) (*Config, *
 	cfg.Cluster = readCluster(r, cfg)
 	cfg.Postgres = readPostgres(r, cfg)
 	cfg.Mongo = readMongo(r, cfg)
+	cfg.Registry = readRegistry(r, cfg)
 	return cfg, r
 }
 

@@ -17,6 +17,7 @@ func minimal() map[string]string {
 		"bpa:customer":          "acme",
 		"bpa:environment":       "prod",
 		"bpa:owner":             "platform@example.com",
+		"bpa:ecrImages":         `["bpa/core","bpa/ui"]`,
 	}
 }
 

@@ -1,0 +1,42 @@
+package config
+
+import "regexp"
+
+// RegistryConfig is the ECR section of the stack configuration.
+type RegistryConfig struct {
+	Images             []string
+	ImmutableTags      bool
+	KeepTaggedImages   int
+	UntaggedExpiryDays int
+}
+
+var repositoryPattern = regexp.MustCompile(`^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$`)
+
+func readRegistry(r *reader, _ *Config) RegistryConfig {
+	c := RegistryConfig{
+		Images:             r.strings("ecrImages", nil, true),
+		ImmutableTags:      r.bool("ecrImmutableTags", true),
+		KeepTaggedImages:   r.int("ecrKeepTaggedImages", 30),
+		UntaggedExpiryDays: r.int("ecrUntaggedExpiryDays", 7),
+	}
+	if c.Images != nil && len(c.Images) == 0 {
+		r.fail("ecrImages", "lists no image; name every image of the BPA release")
+	}
+	seen := map[string]bool{}
+	for _, img := range c.Images {
+		if !repositoryPattern.MatchString(img) {
+			r.fail("ecrImages", "%q is not a valid ECR repository name (lower-case, digits, . _ - and / separators)", img)
+		}
+		if seen[img] {
+			r.fail("ecrImages", "%q is listed twice", img)
+		}
+		seen[img] = true
+	}
+	if c.KeepTaggedImages < 1 || c.KeepTaggedImages > 1000 {
+		r.fail("ecrKeepTaggedImages", "%d must be between 1 and 1000", c.KeepTaggedImages)
+	}
+	if c.UntaggedExpiryDays < 1 {
+		r.fail("ecrUntaggedExpiryDays", "%d must be at least 1", c.UntaggedExpiryDays)
+	}
+	return c
+}

@@ -1,0 +1,183 @@
+package registry
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ecr"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/kms"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/bpa-infra/bpa-infra/internal/iampolicy"
+)
+
+// TypeToken is the component's type in URNs.
+const TypeToken = "bpa:registry:Registry"
+
+// PullActions are what a node needs on a repository to pull from it.
+var PullActions = []string{"ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"}
+
+// Args describe the registry.
+type Args struct {
+	NamePrefix string
+	Region     string
+	// Images are repository names below the prefix, e.g. "bpa/ui".
+	Images []string
+	// ImmutableTags refuses to overwrite a pushed tag.
+	ImmutableTags bool
+	// KeepTaggedImages is how many tagged images each repository keeps.
+	KeepTaggedImages int
+	// UntaggedExpiryDays is how long untagged images live.
+	UntaggedExpiryDays int
+	// NodeRoleName is the role the pull policy is attached to; nil attaches nothing.
+	NodeRoleName pulumi.StringInput
+	Protect      bool
+}
+
+// Registry is the set of repositories.
+type Registry struct {
+	pulumi.ResourceState
+
+	// URL is the registry host, <account>.dkr.ecr.<region>.amazonaws.com.
+	URL pulumi.StringOutput
+	// RepositoryURLs maps each image name to its repository URL.
+	RepositoryURLs pulumi.StringMapOutput
+	PullPolicyArn  pulumi.StringOutput
+}
+
+var imagePattern = regexp.MustCompile(`^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$`)
+
+func (a *Args) validate() error {
+	var errs []error
+	if a.NamePrefix == "" || a.Region == "" {
+		errs = append(errs, errors.New("NamePrefix and Region are required"))
+	}
+	if len(a.Images) == 0 {
+		errs = append(errs, errors.New("Images: at least one image is required"))
+	}
+	seen := map[string]bool{}
+	for _, img := range a.Images {
+		if !imagePattern.MatchString(img) {
+			errs = append(errs, fmt.Errorf("Images: %q is not a valid repository name", img))
+		}
+		if seen[img] {
+			errs = append(errs, fmt.Errorf("Images: %q is listed twice", img))
+		}
+		seen[img] = true
+	}
+	if a.KeepTaggedImages < 1 || a.UntaggedExpiryDays < 1 {
+		errs = append(errs, errors.New("KeepTaggedImages and UntaggedExpiryDays must be at least 1"))
+	}
+	return errors.Join(errs...)
+}
+
+// New creates the repositories, their key and the pull policy.
+func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOption) (*Registry, error) {
+	if args == nil {
+		return nil, errors.New("registry: args are required")
+	}
+	if err := args.validate(); err != nil {
+		return nil, fmt.Errorf("registry: invalid args: %w", err)
+	}
+	reg := &Registry{}
+	if err := ctx.RegisterComponentResource(TypeToken, name, reg, opts...); err != nil {
+		return nil, err
+	}
+	parent := pulumi.Parent(reg)
+	protect := pulumi.Protect(args.Protect)
+	account := aws.GetCallerIdentityOutput(ctx, aws.GetCallerIdentityOutputArgs{}, parent).AccountId()
+
+	key, err := kms.NewKey(ctx, name+"-key", &kms.KeyArgs{
+		Description:          pulumi.String(args.NamePrefix + " ECR image encryption"),
+		EnableKeyRotation:    pulumi.Bool(true),
+		DeletionWindowInDays: pulumi.Int(30),
+		Policy: iampolicy.Document(iampolicy.Statement{
+			Sid:       "AccountAdministersKey",
+			Principal: iampolicy.Principal{Type: "AWS", Identifiers: pulumi.StringArray{iampolicy.AccountRoot(args.Region, account)}},
+			Actions:   []string{"kms:*"},
+			Resources: iampolicy.Strings("*"),
+		}),
+		Tags: pulumi.StringMap{"Name": pulumi.String(args.NamePrefix + "-ecr")},
+	}, parent, protect)
+	if err != nil {
+		return nil, fmt.Errorf("registry %s: create KMS key: %w", name, err)
+	}
+	if _, err := kms.NewAlias(ctx, name+"-key", &kms.AliasArgs{
+		Name:        pulumi.String("alias/" + args.NamePrefix + "-ecr"),
+		TargetKeyId: key.KeyId,
+	}, parent); err != nil {
+		return nil, fmt.Errorf("registry %s: alias KMS key: %w", name, err)
+	}
+
+	mutability := "MUTABLE"
+	if args.ImmutableTags {
+		mutability = "IMMUTABLE"
+	}
+	lifecycle, err := lifecyclePolicy(args.UntaggedExpiryDays, args.KeepTaggedImages)
+	if err != nil {
+		return nil, fmt.Errorf("registry %s: %w", name, err)
+	}
+	urls := pulumi.StringMap{}
+	arns := pulumi.StringArray{}
+	for _, img := range args.Images {
+		label := strings.NewReplacer("/", "-", ".", "-", "_", "-").Replace(img)
+		repo, err := ecr.NewRepository(ctx, name+"-"+label, &ecr.RepositoryArgs{
+			Name:               pulumi.String(args.NamePrefix + "/" + img),
+			ImageTagMutability: pulumi.String(mutability),
+			ImageScanningConfiguration: &ecr.RepositoryImageScanningConfigurationArgs{
+				ScanOnPush: pulumi.Bool(true),
+			},
+			EncryptionConfigurations: ecr.RepositoryEncryptionConfigurationArray{&ecr.RepositoryEncryptionConfigurationArgs{
+				EncryptionType: pulumi.String("KMS"),
+				KmsKey:         key.Arn,
+			}},
+			ForceDelete: pulumi.Bool(false),
+			Tags:        pulumi.StringMap{"Name": pulumi.String(args.NamePrefix + "/" + img)},
+		}, parent, protect)
+		if err != nil {
+			return nil, fmt.Errorf("registry %s: create repository %s: %w", name, img, err)
+		}
+		if _, err := ecr.NewLifecyclePolicy(ctx, name+"-"+label, &ecr.LifecyclePolicyArgs{
+			Repository: repo.Name,
+			Policy:     pulumi.String(lifecycle),
+		}, parent); err != nil {
+			return nil, fmt.Errorf("registry %s: lifecycle policy for %s: %w", name, img, err)
+		}
+		urls[img] = repo.RepositoryUrl
+		arns = append(arns, repo.Arn)
+	}
+
+	policy, err := iam.NewPolicy(ctx, name+"-pull", &iam.PolicyArgs{
+		Description: pulumi.String("Pull BPA images from " + args.NamePrefix + "'s ECR repositories"),
+		Policy: iampolicy.Document(
+			// GetAuthorizationToken is account-wide: AWS accepts no other resource.
+			iampolicy.Statement{Sid: "GetRegistryToken", Actions: []string{"ecr:GetAuthorizationToken"}, Resources: iampolicy.Strings("*")},
+			iampolicy.Statement{Sid: "PullBpaImages", Actions: PullActions, Resources: arns},
+		),
+		Tags: pulumi.StringMap{"Name": pulumi.String(args.NamePrefix + "-ecr-pull")},
+	}, parent)
+	if err != nil {
+		return nil, fmt.Errorf("registry %s: create pull policy: %w", name, err)
+	}
+	if args.NodeRoleName != nil {
+		if _, err := iam.NewRolePolicyAttachment(ctx, name+"-pull", &iam.RolePolicyAttachmentArgs{
+			Role:      args.NodeRoleName,
+			PolicyArn: policy.Arn,
+		}, parent); err != nil {
+			return nil, fmt.Errorf("registry %s: attach pull policy: %w", name, err)
+		}
+	}
+
+	reg.URL = pulumi.Sprintf("%s.dkr.ecr.%s.amazonaws.com", account, args.Region)
+	reg.RepositoryURLs = urls.ToStringMapOutput()
+	reg.PullPolicyArn = policy.Arn
+	return reg, ctx.RegisterResourceOutputs(reg, pulumi.Map{
+		"url":            reg.URL,
+		"repositoryUrls": reg.RepositoryURLs,
+		"pullPolicyArn":  reg.PullPolicyArn,
+	})
+}
