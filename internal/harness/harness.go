@@ -135,7 +135,8 @@ func (m *monitor) NewResource(args pulumi.MockResourceArgs) (string, resource.Pr
 	m.mu.Unlock()
 
 	if !m.opts.Resolve {
-		return "", resource.PropertyMap{}, nil
+		id, state := previewState(r, args.Inputs)
+		return id, state, nil
 	}
 	return resolvedID(r), resolvedOutputs(r, args.Inputs), nil
 }

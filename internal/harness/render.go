@@ -17,21 +17,29 @@ const (
 // numbers, bools) that is safe to print: secrets become SecretMarker and
 // values not known until deployment become UnknownMarker. Never print a
 // PropertyValue through Mappable(): it exposes secrets' plain text.
-func Plain(v resource.PropertyValue) any {
+func Plain(v resource.PropertyValue) any { return plain(v, false) }
+
+// Reveal is Plain with secrets opened, for tests that must check what a
+// secret holds. Never print its result.
+func Reveal(v resource.PropertyValue) any { return plain(v, true) }
+
+func plain(v resource.PropertyValue, reveal bool) any {
 	switch {
+	case v.IsSecret() && reveal:
+		return plain(v.SecretValue().Element, reveal)
 	case v.IsSecret():
 		return SecretMarker
 	case v.IsComputed():
 		return UnknownMarker
 	case v.IsOutput():
 		o := v.OutputValue()
-		if o.Secret {
+		if o.Secret && !reveal {
 			return SecretMarker
 		}
 		if !o.Known {
 			return UnknownMarker
 		}
-		return Plain(o.Element)
+		return plain(o.Element, reveal)
 	case v.IsNull():
 		return nil
 	case v.IsBool():
@@ -44,11 +52,11 @@ func Plain(v resource.PropertyValue) any {
 		arr := v.ArrayValue()
 		out := make([]any, len(arr))
 		for i, e := range arr {
-			out[i] = Plain(e)
+			out[i] = plain(e, reveal)
 		}
 		return out
 	case v.IsObject():
-		return PlainMap(v.ObjectValue())
+		return plainMap(v.ObjectValue(), reveal)
 	case v.IsResourceReference():
 		return string(v.ResourceReferenceValue().URN)
 	case v.IsAsset():
@@ -62,13 +70,18 @@ func Plain(v resource.PropertyValue) any {
 }
 
 // PlainMap is Plain for a whole property map.
-func PlainMap(m resource.PropertyMap) map[string]any {
+func PlainMap(m resource.PropertyMap) map[string]any { return plainMap(m, false) }
+
+func plainMap(m resource.PropertyMap, reveal bool) map[string]any {
 	out := make(map[string]any, len(m))
 	for k, v := range m {
-		out[string(k)] = Plain(v)
+		out[string(k)] = plain(v, reveal)
 	}
 	return out
 }
+
+// Revealed returns the resource's inputs with secrets opened (tests only).
+func (r *Resource) Revealed() map[string]any { return plainMap(r.Inputs, true) }
 
 // Plain returns the resource's inputs as safe plain data.
 func (r *Resource) Plain() map[string]any { return PlainMap(r.Inputs) }
