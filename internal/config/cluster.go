@@ -1,8 +1,340 @@
 package config
 
-// ClusterConfig is the cluster section of the stack configuration.
-type ClusterConfig struct{}
+import (
+	"encoding/json"
+	"fmt"
+	"net/netip"
+	"regexp"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// ClusterConfig is the EKS cluster, its nodes and the load balancer.
+type ClusterConfig struct {
+	KubernetesVersion string
+	// PublicAccessCidrs may reach the API server's public endpoint; empty
+	// turns the public endpoint off (private endpoint only, from the VPC).
+	PublicAccessCidrs []string
+	// AdminRoleArns get cluster-admin access entries.
+	AdminRoleArns    []string
+	LogRetentionDays int
+	AddonVersions    AddonVersions
+
+	BpaNodes     BpaNodes
+	GeneralNodes GeneralNodes
+
+	LoadBalancer LoadBalancerConfig
+}
+
+// AddonVersions pins EKS managed add-on versions; empty leaves the choice to
+// EKS (the default version for the cluster's Kubernetes version).
+type AddonVersions struct {
+	VpcCni       string `json:"vpcCni"`
+	CoreDns      string `json:"coreDns"`
+	KubeProxy    string `json:"kubeProxy"`
+	EbsCsiDriver string `json:"ebsCsiDriver"`
+}
+
+// BpaNodes are the four labelled nodes the BPA chart pins its stateful pods to.
+type BpaNodes struct {
+	InstanceType string
+	// MaxPods is what the instance type's ENIs allow under custom networking.
+	MaxPods         int
+	RootVolumeGiB   int
+	DataVolumeGiB   int
+	DataVolumeIops  int
+	DataVolumeMiBps int
+	DataOwnerUID    int
+	DataOwnerGID    int
+}
+
+// GeneralNodes are the optional node group for pods not pinned to a BPA node.
+type GeneralNodes struct {
+	Count        int
+	InstanceType string
+	MaxPods      int
+}
+
+// LoadBalancerConfig is the Application Load Balancer in front of BPA.
+type LoadBalancerConfig struct {
+	IngressCidrs   []string
+	CertificateArn string
+	// Listeners in ascending port order.
+	Listeners []Listener
+}
+
+// Listener is one load balancer port forwarding to a port on the BPA nodes.
+type Listener struct {
+	Port            int    `json:"-"`
+	Protocol        string `json:"protocol"`
+	TargetPort      int    `json:"targetPort"`
+	TargetProtocol  string `json:"targetProtocol"`
+	HealthCheckPath string `json:"healthCheckPath"`
+}
+
+// DefaultKubernetesVersion is a version in AWS standard support.
+const DefaultKubernetesVersion = "1.33"
+
+// minKubernetesMinor is the oldest minor still in AWS standard or extended
+// support that runs Amazon Linux 2023 nodes.
+const minKubernetesMinor = 30
+
+// defaultListeners are the guide's two ports. The guide opens 443 and 30101
+// on the nodes themselves, which is where BPA's ingress controller listens.
+var defaultListeners = map[string]any{
+	"443":   map[string]any{"protocol": "HTTPS", "targetPort": 443, "targetProtocol": "HTTPS", "healthCheckPath": "/"},
+	"30101": map[string]any{"protocol": "HTTPS", "targetPort": 30101, "targetProtocol": "HTTPS", "healthCheckPath": "/"},
+}
+
+// eniLimits are the ENIs per instance and IPv4 addresses per ENI of the
+// instance types the nodes may use; max pods depend on them.
+var eniLimits = map[string][2]int{
+	"t3.medium": {3, 6}, "t3.large": {3, 12}, "t3.xlarge": {4, 15}, "t3.2xlarge": {4, 15},
+	"m5.large": {3, 10}, "m5.xlarge": {4, 15}, "m5.2xlarge": {4, 15}, "m5.4xlarge": {8, 30},
+	"m6i.large": {3, 10}, "m6i.xlarge": {4, 15}, "m6i.2xlarge": {4, 15}, "m6i.4xlarge": {8, 30},
+	"m7i.large": {3, 10}, "m7i.xlarge": {4, 15}, "m7i.2xlarge": {4, 15}, "m7i.4xlarge": {8, 30},
+	"r5.large": {3, 10}, "r5.xlarge": {4, 15}, "r5.2xlarge": {4, 15}, "r5.4xlarge": {8, 30},
+	"r6i.large": {3, 10}, "r6i.xlarge": {4, 15}, "r6i.2xlarge": {4, 15}, "r6i.4xlarge": {8, 30},
+	"r7i.large": {3, 10}, "r7i.xlarge": {4, 15}, "r7i.2xlarge": {4, 15}, "r7i.4xlarge": {8, 30},
+}
+
+// MaxPodsCustomNetworking is the pod limit of an instance type when pods take
+// addresses from ENIConfig subnets: the primary ENI carries no pods, so
+// (ENIs-1)*(IPs per ENI-1)+2 (the two host-network pods, aws-node and
+// kube-proxy), capped at the 110 Kubernetes recommends.
+func MaxPodsCustomNetworking(instanceType string) (int, bool) {
+	l, ok := eniLimits[instanceType]
+	if !ok {
+		return 0, false
+	}
+	return min((l[0]-1)*(l[1]-1)+2, 110), true
+}
+
+var (
+	k8sVersionPattern   = regexp.MustCompile(`^1\.([0-9]{2})$`)
+	addonVersionPattern = regexp.MustCompile(`^v[0-9]+\.[0-9]+\.[0-9]+-eksbuild\.[0-9]+$`)
+	roleArnPattern      = regexp.MustCompile(`^arn:aws(-cn|-us-gov)?:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/-]{1,512}$`)
+	acmArnPattern       = regexp.MustCompile(`^arn:aws(-cn|-us-gov)?:acm:([a-z]{2}(-gov)?-[a-z]+-[0-9]):([0-9]{12}):certificate/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
+	ownerPattern        = regexp.MustCompile(`^([0-9]{1,10}):([0-9]{1,10})$`)
+	healthPathPattern   = regexp.MustCompile(`^/[A-Za-z0-9/._~%!$&'()*+,;=:@-]{0,1000}$`)
+)
 
 func readCluster(r *reader, cfg *Config) ClusterConfig {
-	return ClusterConfig{}
+	c := ClusterConfig{
+		KubernetesVersion: r.string("kubernetesVersion", DefaultKubernetesVersion),
+		PublicAccessCidrs: r.strings("publicAccessCidrs", []string{}, false),
+		AdminRoleArns:     r.strings("adminRoleArns", []string{}, false),
+		LogRetentionDays:  r.int("clusterLogRetentionDays", 365),
+		BpaNodes: BpaNodes{
+			InstanceType:    r.string("bpaNodeInstanceType", "m6i.2xlarge"),
+			RootVolumeGiB:   r.int("bpaNodeRootVolumeGiB", 50),
+			DataVolumeGiB:   r.int("bpaNodeDataVolumeGiB", 2048),
+			DataVolumeIops:  r.int("bpaNodeDataVolumeIops", 3000),
+			DataVolumeMiBps: r.int("bpaNodeDataVolumeThroughput", 125),
+		},
+		GeneralNodes: GeneralNodes{
+			Count:        r.int("generalNodeCount", 0),
+			InstanceType: r.string("generalNodeInstanceType", "m6i.xlarge"),
+		},
+		LoadBalancer: LoadBalancerConfig{
+			IngressCidrs:   r.strings("loadBalancerIngressCidrs", []string{}, false),
+			CertificateArn: r.requireString("certificateArn"),
+		},
+	}
+	r.object("clusterAddonVersions", &c.AddonVersions)
+	owner := r.string("bpaDataOwner", "1000:1000")
+	listeners := r.listeners("loadBalancerListeners", defaultListeners)
+
+	validateKubernetesVersion(r, c.KubernetesVersion)
+	validateCidrs(r, "publicAccessCidrs", c.PublicAccessCidrs, false)
+	validateCidrs(r, "loadBalancerIngressCidrs", c.LoadBalancer.IngressCidrs, true)
+	for _, arn := range c.AdminRoleArns {
+		if !roleArnPattern.MatchString(arn) {
+			r.fail("adminRoleArns", "%q is not an IAM role ARN (arn:aws:iam::<account>:role/<name>)", arn)
+		}
+	}
+	if !slices.Contains(logRetentionDays, c.LogRetentionDays) {
+		r.fail("clusterLogRetentionDays", "%d is not a CloudWatch Logs retention period (one of %v)", c.LogRetentionDays, logRetentionDays)
+	}
+	for name, v := range map[string]string{"vpcCni": c.AddonVersions.VpcCni, "coreDns": c.AddonVersions.CoreDns,
+		"kubeProxy": c.AddonVersions.KubeProxy, "ebsCsiDriver": c.AddonVersions.EbsCsiDriver} {
+		if v != "" && !addonVersionPattern.MatchString(v) {
+			r.fail("clusterAddonVersions", "%s version %q is not an EKS add-on version such as v1.19.2-eksbuild.1", name, v)
+		}
+	}
+
+	var ok bool
+	if c.BpaNodes.MaxPods, ok = MaxPodsCustomNetworking(c.BpaNodes.InstanceType); !ok {
+		r.fail("bpaNodeInstanceType", "%q has no known ENI limits for custom networking; use one of %s", c.BpaNodes.InstanceType, knownInstanceTypes())
+	}
+	if c.GeneralNodes.MaxPods, ok = MaxPodsCustomNetworking(c.GeneralNodes.InstanceType); !ok {
+		r.fail("generalNodeInstanceType", "%q has no known ENI limits for custom networking; use one of %s", c.GeneralNodes.InstanceType, knownInstanceTypes())
+	}
+	if c.GeneralNodes.Count < 0 || c.GeneralNodes.Count > 100 {
+		r.fail("generalNodeCount", "%d must be between 0 and 100", c.GeneralNodes.Count)
+	}
+	validateVolumes(r, c.BpaNodes)
+	if m := ownerPattern.FindStringSubmatch(owner); m == nil {
+		r.fail("bpaDataOwner", "%q must be <uid>:<gid> in numbers, such as 1000:1000", owner)
+	} else {
+		c.BpaNodes.DataOwnerUID, _ = strconv.Atoi(m[1])
+		c.BpaNodes.DataOwnerGID, _ = strconv.Atoi(m[2])
+		if c.BpaNodes.DataOwnerUID == 0 {
+			r.fail("bpaDataOwner", "%q makes the data directories root's; name the uid the BPA pods run as", owner)
+		}
+	}
+
+	c.LoadBalancer.Listeners = listeners
+	validateListeners(r, listeners)
+	validateCertificate(r, c.LoadBalancer.CertificateArn, cfg.Region)
+	return c
+}
+
+func validateKubernetesVersion(r *reader, v string) {
+	m := k8sVersionPattern.FindStringSubmatch(v)
+	if m == nil {
+		r.fail("kubernetesVersion", "%q is not a Kubernetes minor version such as %s", v, DefaultKubernetesVersion)
+		return
+	}
+	if minor, _ := strconv.Atoi(m[1]); minor < minKubernetesMinor {
+		r.fail("kubernetesVersion", "%q is no longer supported by EKS; use 1.%d or later", v, minKubernetesMinor)
+	}
+}
+
+// validateCidrs checks a list of source ranges. The whole internet is allowed
+// only where anyone may legitimately connect (the load balancer's listeners),
+// never for the Kubernetes API.
+func validateCidrs(r *reader, key string, cidrs []string, allowAnywhere bool) {
+	seen := map[string]bool{}
+	for _, s := range cidrs {
+		p, err := netip.ParsePrefix(s)
+		switch {
+		case err != nil || !p.Addr().Is4():
+			r.fail(key, "%q is not an IPv4 CIDR block", s)
+		case p != p.Masked():
+			r.fail(key, "%q has host bits set; did you mean %q?", s, p.Masked())
+		case p.Bits() == 0 && !allowAnywhere:
+			r.fail(key, "%q opens the Kubernetes API to the whole internet; list the ranges administrators and CI come from", s)
+		case seen[s]:
+			r.fail(key, "%q is listed twice", s)
+		}
+		seen[s] = true
+	}
+}
+
+func validateVolumes(r *reader, n BpaNodes) {
+	if n.RootVolumeGiB < 20 || n.RootVolumeGiB > 16384 {
+		r.fail("bpaNodeRootVolumeGiB", "%d must be between 20 and 16384 GiB (images and logs live there)", n.RootVolumeGiB)
+	}
+	if n.DataVolumeGiB < 1 || n.DataVolumeGiB > 16384 {
+		r.fail("bpaNodeDataVolumeGiB", "%d is not a gp3 volume size (1 to 16384 GiB)", n.DataVolumeGiB)
+	}
+	if n.DataVolumeIops < 3000 || n.DataVolumeIops > 16000 {
+		r.fail("bpaNodeDataVolumeIops", "%d is not a gp3 IOPS setting (3000 to 16000)", n.DataVolumeIops)
+	} else if n.DataVolumeIops > 3000 && n.DataVolumeIops > 500*n.DataVolumeGiB {
+		r.fail("bpaNodeDataVolumeIops", "%d exceeds gp3's 500 IOPS per GiB for a %d GiB volume", n.DataVolumeIops, n.DataVolumeGiB)
+	}
+	if n.DataVolumeMiBps < 125 || n.DataVolumeMiBps > 1000 {
+		r.fail("bpaNodeDataVolumeThroughput", "%d is not a gp3 throughput (125 to 1000 MiB/s)", n.DataVolumeMiBps)
+	} else if n.DataVolumeMiBps > 125 && n.DataVolumeMiBps*4 > n.DataVolumeIops {
+		r.fail("bpaNodeDataVolumeThroughput", "%d MiB/s needs at least %d IOPS (gp3 allows 0.25 MiB/s per IOPS)", n.DataVolumeMiBps, n.DataVolumeMiBps*4)
+	}
+}
+
+// Ports the nodes use themselves: SSH, kubelet, kube-proxy and the CNI's
+// metrics and introspection.
+var reservedNodePorts = []int{22, 10249, 10250, 10256, 61678, 61679}
+
+func validateListeners(r *reader, ls []Listener) {
+	const key = "loadBalancerListeners"
+	if len(ls) == 0 {
+		r.fail(key, "lists no listener; BPA needs at least 443")
+	}
+	targets := map[int]int{}
+	for _, l := range ls {
+		if l.Port < 1 || l.Port > 65535 {
+			r.fail(key, "listener %d is not a TCP port", l.Port)
+		}
+		if l.Protocol != "HTTPS" && l.Protocol != "HTTP" {
+			r.fail(key, "listener %d protocol %q must be HTTPS or HTTP", l.Port, l.Protocol)
+		}
+		if l.Protocol == "HTTP" && l.Port == 443 {
+			r.fail(key, "listener 443 must be HTTPS")
+		}
+		if l.TargetProtocol != "HTTPS" && l.TargetProtocol != "HTTP" {
+			r.fail(key, "listener %d targetProtocol %q must be HTTPS or HTTP", l.Port, l.TargetProtocol)
+		}
+		if l.TargetPort < 1 || l.TargetPort > 65535 || slices.Contains(reservedNodePorts, l.TargetPort) {
+			r.fail(key, "listener %d targetPort %d is not a port BPA may serve on (1-65535, not %v)", l.Port, l.TargetPort, reservedNodePorts)
+		}
+		if prev, dup := targets[l.TargetPort]; dup {
+			r.fail(key, "listeners %d and %d both forward to node port %d", prev, l.Port, l.TargetPort)
+		}
+		targets[l.TargetPort] = l.Port
+		if !healthPathPattern.MatchString(l.HealthCheckPath) {
+			r.fail(key, "listener %d healthCheckPath %q must be an absolute URL path", l.Port, l.HealthCheckPath)
+		}
+	}
+}
+
+func validateCertificate(r *reader, arn, region string) {
+	if arn == "" {
+		return // reported as missing by requireString
+	}
+	m := acmArnPattern.FindStringSubmatch(arn)
+	if m == nil {
+		r.fail("certificateArn", "%q is not an ACM certificate ARN (arn:aws:acm:<region>:<account>:certificate/<uuid>)", arn)
+		return
+	}
+	if region != "" && m[2] != region {
+		r.fail("certificateArn", "%q is in %s; a load balancer in %s needs a certificate from its own region", arn, m[2], region)
+	}
+}
+
+// listeners decodes an object keyed by listener port into listeners in port
+// order, filling each one's omitted fields from the defaults.
+func (r *reader) listeners(key string, def map[string]any) []Listener {
+	raw, ok := r.raw(key, KindObject, def, false)
+	if !ok {
+		b, _ := json.Marshal(def)
+		raw = string(b)
+	}
+	var byPort map[string]json.RawMessage
+	if err := json.Unmarshal([]byte(raw), &byPort); err != nil {
+		r.fail(key, "is not a valid object: %v", err)
+		return nil
+	}
+	var out []Listener
+	for port, body := range byPort {
+		l := Listener{Protocol: "HTTPS", TargetProtocol: "HTTPS", HealthCheckPath: "/"}
+		dec := json.NewDecoder(strings.NewReader(string(body)))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&l); err != nil {
+			r.fail(key, "listener %q: %v", port, err)
+			continue
+		}
+		n, err := strconv.Atoi(port)
+		if err != nil {
+			r.fail(key, "listener key %q is not a port number", port)
+			continue
+		}
+		l.Port = n
+		if l.TargetPort == 0 {
+			l.TargetPort = n
+		}
+		out = append(out, l)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Port < out[j].Port })
+	return out
+}
+
+func knownInstanceTypes() string {
+	types := make([]string, 0, len(eniLimits))
+	for t := range eniLimits {
+		types = append(types, t)
+	}
+	sort.Strings(types)
+	return fmt.Sprint(types)
 }

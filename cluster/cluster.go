@@ -1,0 +1,264 @@
+package cluster
+
+import (
+	"errors"
+	"fmt"
+	"net/netip"
+	"regexp"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
+	awseks "github.com/pulumi/pulumi-aws/sdk/v6/go/aws/eks"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/lb"
+	"github.com/pulumi/pulumi-eks/sdk/v2/go/eks"
+	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// TypeToken is the component's type in URNs.
+const TypeToken = "bpa:cluster:Cluster"
+
+// Args describe the cluster. Subnet lists are in availability-zone order.
+type Args struct {
+	// NamePrefix names the cluster and starts every physical name ("acme-prod").
+	NamePrefix        string
+	Region            string
+	AvailabilityZones []string
+	VpcId             pulumi.StringInput
+	VpcCidr           string
+	PodCidr           string
+	PrivateSubnetIds  pulumi.StringArrayInput
+	PublicSubnetIds   pulumi.StringArrayInput
+	PodSubnetIds      pulumi.StringArrayInput
+	// BastionSecurityGroupId may reach the private API endpoint.
+	BastionSecurityGroupId pulumi.StringInput
+	// LogsKeyArn encrypts the control-plane log group.
+	LogsKeyArn pulumi.StringInput
+	// Protect guards the control plane and its secrets key, and turns on the
+	// load balancer's deletion protection.
+	Protect bool
+	// EcrPullPolicyArn is the registry's scoped pull policy for the node
+	// role; nil attaches nothing (the registry may attach it itself).
+	EcrPullPolicyArn pulumi.StringInput
+
+	KubernetesVersion string
+	// PublicAccessCidrs may reach the public API endpoint; empty disables it.
+	PublicAccessCidrs []string
+	AdminRoleArns     []string
+	LogRetentionDays  int
+	AddonVersions     AddonVersions
+
+	BpaNodes     BpaNodeArgs
+	GeneralNodes GeneralNodeArgs
+	LoadBalancer LoadBalancerArgs
+}
+
+// AddonVersions pins EKS add-on versions; empty takes EKS's default.
+type AddonVersions struct {
+	VpcCni, CoreDns, KubeProxy, EbsCsiDriver string
+}
+
+// BpaNodeArgs size the four BPA nodes.
+type BpaNodeArgs struct {
+	InstanceType string
+	// MaxPods is the kubelet limit under custom networking.
+	MaxPods              int
+	RootVolumeGiB        int
+	DataVolumeGiB        int
+	DataVolumeIops       int
+	DataVolumeThroughput int
+	// DataOwnerUID and DataOwnerGID own the node's /opt/bpa/data directories.
+	DataOwnerUID int
+	DataOwnerGID int
+}
+
+// GeneralNodeArgs size the optional general-purpose node group.
+type GeneralNodeArgs struct {
+	Count         int
+	InstanceType  string
+	MaxPods       int
+	RootVolumeGiB int
+}
+
+// LoadBalancerArgs describe the Application Load Balancer.
+type LoadBalancerArgs struct {
+	IngressCidrs   []string
+	CertificateArn string
+	Listeners      []Listener
+}
+
+// Listener forwards one load balancer port to a port on the BPA nodes.
+type Listener struct {
+	Port            int
+	Protocol        string // HTTPS or HTTP
+	TargetPort      int
+	TargetProtocol  string
+	HealthCheckPath string
+}
+
+// Cluster is the EKS cluster and what it exposes to the other components.
+type Cluster struct {
+	pulumi.ResourceState
+
+	ClusterName pulumi.StringOutput
+	// Kubeconfig is a secret: it names the cluster's endpoint and CA.
+	Kubeconfig      pulumi.StringOutput
+	OidcProviderArn pulumi.StringOutput
+	OidcProviderUrl pulumi.StringOutput
+	NodeRoleArn     pulumi.StringOutput
+	NodeRoleName    pulumi.StringOutput
+	// NodeSecurityGroupId and PodSecurityGroupId are known without waiting
+	// for the control plane: data tiers admit them.
+	NodeSecurityGroupId pulumi.StringOutput
+	PodSecurityGroupId  pulumi.StringOutput
+	LoadBalancerDnsName pulumi.StringOutput
+	// KubeProvider deploys into the cluster.
+	KubeProvider *kubernetes.Provider
+	// BpaNodeGroups are the four BPA node groups, for releases that need the
+	// labelled nodes to exist.
+	BpaNodeGroups []pulumi.Resource
+	// NodeLabels are each BPA node's labels, in node order.
+	NodeLabels []map[string]string
+}
+
+var cidrArgPattern = regexp.MustCompile(`^[0-9./]+$`)
+
+func (a *Args) validate() error {
+	var errs []error
+	req := func(ok bool, msg string) {
+		if !ok {
+			errs = append(errs, errors.New(msg))
+		}
+	}
+	req(a.NamePrefix != "", "NamePrefix is required")
+	req(a.Region != "", "Region is required")
+	req(len(a.AvailabilityZones) == 3, fmt.Sprintf("AvailabilityZones: want 3 zones, got %d", len(a.AvailabilityZones)))
+	req(a.VpcId != nil, "VpcId is required")
+	req(a.PrivateSubnetIds != nil && a.PublicSubnetIds != nil && a.PodSubnetIds != nil, "PrivateSubnetIds, PublicSubnetIds and PodSubnetIds are required")
+	req(a.BastionSecurityGroupId != nil, "BastionSecurityGroupId is required")
+	req(a.LogsKeyArn != nil, "LogsKeyArn is required")
+	for name, c := range map[string]string{"VpcCidr": a.VpcCidr, "PodCidr": a.PodCidr} {
+		if _, err := netip.ParsePrefix(c); err != nil {
+			errs = append(errs, fmt.Errorf("%s: %q is not a CIDR block", name, c))
+		}
+	}
+	for _, c := range append(append([]string{}, a.PublicAccessCidrs...), a.LoadBalancer.IngressCidrs...) {
+		if !cidrArgPattern.MatchString(c) {
+			errs = append(errs, fmt.Errorf("%q is not a CIDR block", c))
+		}
+	}
+	for _, c := range a.PublicAccessCidrs {
+		req(c != "0.0.0.0/0", "PublicAccessCidrs must not open the API to the internet")
+	}
+	req(a.KubernetesVersion != "", "KubernetesVersion is required")
+	req(a.LogRetentionDays > 0, "LogRetentionDays must be positive")
+	n := a.BpaNodes
+	req(n.InstanceType != "" && n.MaxPods > 0, "BpaNodes: InstanceType and MaxPods are required")
+	req(n.RootVolumeGiB > 0 && n.DataVolumeGiB > 0, "BpaNodes: volume sizes must be positive")
+	req(n.DataOwnerUID > 0 && n.DataOwnerGID >= 0, "BpaNodes: DataOwnerUID must be a non-root uid")
+	g := a.GeneralNodes
+	req(g.Count >= 0, "GeneralNodes.Count must not be negative")
+	req(g.Count == 0 || (g.InstanceType != "" && g.MaxPods > 0 && g.RootVolumeGiB > 0), "GeneralNodes: InstanceType, MaxPods and RootVolumeGiB are required when Count > 0")
+	lb := a.LoadBalancer
+	req(len(lb.Listeners) > 0, "LoadBalancer.Listeners: at least one is required")
+	for _, l := range lb.Listeners {
+		req(l.Protocol == "HTTPS" || l.Protocol == "HTTP", fmt.Sprintf("listener %d: protocol %q", l.Port, l.Protocol))
+		req(l.TargetProtocol == "HTTPS" || l.TargetProtocol == "HTTP", fmt.Sprintf("listener %d: target protocol %q", l.Port, l.TargetProtocol))
+		req(l.Port > 0 && l.Port < 65536 && l.TargetPort > 0 && l.TargetPort < 65536, fmt.Sprintf("listener %d: ports out of range", l.Port))
+		req(l.Protocol != "HTTPS" || lb.CertificateArn != "", fmt.Sprintf("listener %d: HTTPS needs LoadBalancer.CertificateArn", l.Port))
+	}
+	return errors.Join(errs...)
+}
+
+// New creates the cluster.
+func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOption) (*Cluster, error) {
+	if args == nil {
+		return nil, errors.New("cluster: args are required")
+	}
+	if err := args.validate(); err != nil {
+		return nil, fmt.Errorf("cluster: invalid args: %w", err)
+	}
+	c := &Cluster{}
+	if err := ctx.RegisterComponentResource(TypeToken, name, c, opts...); err != nil {
+		return nil, err
+	}
+	b := &builder{ctx: ctx, name: name, args: args, parent: pulumi.Parent(c)}
+	b.account = aws.GetCallerIdentityOutput(ctx, aws.GetCallerIdentityOutputArgs{}, pulumi.Parent(c)).AccountId()
+
+	steps := []func() error{
+		b.securityGroups, b.nodeIAM, b.controlPlane, b.podNetworking,
+		b.bpaNodeGroups, b.generalNodeGroup, b.addons, b.loadBalancer,
+	}
+	for _, step := range steps {
+		if err := step(); err != nil {
+			return nil, fmt.Errorf("cluster %s: %w", name, err)
+		}
+	}
+
+	c.ClusterName = b.eks.EksCluster.Name()
+	c.Kubeconfig = pulumi.ToSecret(b.eks.KubeconfigJson).(pulumi.StringOutput)
+	c.OidcProviderArn = b.oidcArn
+	c.OidcProviderUrl = b.oidcUrl
+	c.NodeRoleArn = b.nodeRole.Arn
+	c.NodeRoleName = b.nodeRole.Name
+	c.NodeSecurityGroupId = b.nodeSG.ID().ToStringOutput()
+	c.PodSecurityGroupId = b.podSG.ID().ToStringOutput()
+	c.LoadBalancerDnsName = b.alb.DnsName
+	c.KubeProvider = b.kube
+	for i, ng := range b.bpaGroups {
+		c.BpaNodeGroups = append(c.BpaNodeGroups, ng)
+		c.NodeLabels = append(c.NodeLabels, Nodes[i].Labels())
+	}
+
+	return c, ctx.RegisterResourceOutputs(c, pulumi.Map{
+		"clusterName":         c.ClusterName,
+		"kubeconfig":          c.Kubeconfig,
+		"oidcProviderArn":     c.OidcProviderArn,
+		"nodeRoleArn":         c.NodeRoleArn,
+		"nodeSecurityGroupId": c.NodeSecurityGroupId,
+		"podSecurityGroupId":  c.PodSecurityGroupId,
+		"loadBalancerDnsName": c.LoadBalancerDnsName,
+	})
+}
+
+// builder carries what the steps of New share.
+type builder struct {
+	ctx     *pulumi.Context
+	name    string
+	args    *Args
+	parent  pulumi.ResourceOrInvokeOption
+	account pulumi.StringOutput
+
+	controlPlaneSG *ec2.SecurityGroup
+	nodeSG         *ec2.SecurityGroup
+	podSG          *ec2.SecurityGroup
+	albSG          *ec2.SecurityGroup
+
+	nodeRole *iam.Role
+	// nodeRoleReady are the node role's policies: nodes cannot join without them.
+	nodeRoleReady []pulumi.Resource
+
+	eks            *eks.Cluster
+	clusterName    pulumi.StringOutput
+	clusterSGID    pulumi.StringOutput
+	oidcArn        pulumi.StringOutput
+	oidcUrl        pulumi.StringOutput
+	kube           *kubernetes.Provider
+	podNetworkDone []pulumi.Resource
+
+	bpaGroups     []*awseks.NodeGroup
+	generalGroups []*awseks.NodeGroup
+	alb           *lb.LoadBalancer
+}
+
+// tags gives a resource its Name; the stack-wide tags come from the
+// provider's default tags.
+func (b *builder) tags(suffix string) pulumi.StringMap {
+	return pulumi.StringMap{"Name": pulumi.String(b.args.NamePrefix + "-" + suffix)}
+}
+
+// zoneIndex returns the i-th element of a per-zone list.
+func zoneIndex(ids pulumi.StringArrayInput, i int) pulumi.StringOutput {
+	return ids.ToStringArrayOutput().Index(pulumi.Int(i))
+}

@@ -1,0 +1,545 @@
+package cluster_test
+
+import (
+	"encoding/json"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/bpa-infra/bpa-infra/cluster"
+	"github.com/bpa-infra/bpa-infra/internal/harness"
+	"github.com/bpa-infra/bpa-infra/internal/stacktest"
+)
+
+const (
+	eksType       = "eks:index:Cluster"
+	nodeGroupType = "aws:eks/nodeGroup:NodeGroup"
+	ltType        = "aws:ec2/launchTemplate:LaunchTemplate"
+	addonType     = "aws:eks/addon:Addon"
+	sgType        = "aws:ec2/securityGroup:SecurityGroup"
+	ingressType   = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
+	egressType    = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"
+	attachType    = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
+	lbType        = "aws:lb/loadBalancer:LoadBalancer"
+	listenerType  = "aws:lb/listener:Listener"
+	tgType        = "aws:lb/targetGroup:TargetGroup"
+	asgAttachType = "aws:autoscaling/attachment:Attachment"
+)
+
+var zones = []string{"us-west-2a", "us-west-2b", "us-west-2c"}
+
+func forEachStack(t *testing.T, check func(t *testing.T, stack string, rec *harness.Recording)) {
+	for _, stack := range stacktest.Stacks {
+		t.Run(stack, func(t *testing.T) {
+			t.Parallel()
+			check(t, stack, stacktest.Preview(t, stack))
+		})
+	}
+}
+
+func forEachResolvedStack(t *testing.T, check func(t *testing.T, stack string, rec *harness.Recording)) {
+	for _, stack := range stacktest.Stacks {
+		t.Run(stack, func(t *testing.T) {
+			t.Parallel()
+			check(t, stack, stacktest.Resolved(t, stack))
+		})
+	}
+}
+
+func must(t *testing.T, rec *harness.Recording, typ, name string) *harness.Resource {
+	t.Helper()
+	r := rec.Find(typ, name)
+	if r == nil {
+		t.Fatalf("no %s %s", typ, name)
+	}
+	return r
+}
+
+// dependsOnInput reports whether the input key is fed by the resource.
+func dependsOnInput(r *harness.Resource, key string, on *harness.Resource) bool {
+	return slices.Contains(r.PropertyDependencies[key], on.URN)
+}
+
+func TestEveryClusterResourceIsParentedToTheComponent(t *testing.T) {
+	t.Parallel()
+	forEachStack(t, func(t *testing.T, _ string, rec *harness.Recording) {
+		c := rec.OfType(cluster.TypeToken)
+		if len(c) != 1 {
+			t.Fatalf("want one %s, got %d", cluster.TypeToken, len(c))
+		}
+		if len(rec.Children(c[0].URN)) < 60 {
+			t.Fatalf("only %d children under the cluster component", len(rec.Children(c[0].URN)))
+		}
+		for _, r := range rec.Resources {
+			if strings.HasPrefix(r.Name, "cluster-") && r.Parent != c[0].URN {
+				t.Errorf("%s %s is not parented to the cluster component", r.Type, r.Name)
+			}
+		}
+	})
+}
+
+func TestControlPlaneIsPrivateEncryptedLoggedAndAuthenticatesThroughTheApi(t *testing.T) {
+	t.Parallel()
+	cidrs := map[string]string{"dev": "203.0.113.0/24", "prod": "198.51.100.0/24"}
+	forEachStack(t, func(t *testing.T, stack string, rec *harness.Recording) {
+		cp := must(t, rec, eksType, "cluster-eks")
+		if !cp.Remote {
+			t.Error("eks.Cluster is not registered as a remote component")
+		}
+		for path, want := range map[string]any{
+			"name": "acme-" + stack, "version": "1.33",
+			"endpointPrivateAccess": true, "endpointPublicAccess": true,
+			"skipDefaultNodeGroup": true, "useDefaultVpcCni": true, "createOidcProvider": true,
+			"authenticationMode": "API", "nodeAssociatePublicIpAddress": false,
+		} {
+			if got := stacktest.Input(cp, path); got != want {
+				t.Errorf("eks.Cluster %s = %v, want %v", path, got, want)
+			}
+		}
+		if got := stacktest.Input(cp, "publicAccessCidrs"); !equalStrings(got, []string{cidrs[stack]}) {
+			t.Errorf("public endpoint open to %v, want only %s", got, cidrs[stack])
+		}
+		if got := stacktest.Input(cp, "enabledClusterLogTypes"); !equalStrings(got, cluster.ControlPlaneLogTypes) {
+			t.Errorf("control plane logs %v, want all of %v", got, cluster.ControlPlaneLogTypes)
+		}
+		key := must(t, rec, "aws:kms/key:Key", "cluster-secrets-key")
+		if !dependsOnInput(cp, "encryptionConfigKeyArn", key) {
+			t.Error("secrets are not envelope-encrypted with the cluster's key")
+		}
+		if stacktest.Input(key, "enableKeyRotation") != true {
+			t.Error("secrets key rotation is off")
+		}
+		for _, az := range zones {
+			if !dependsOnInput(cp, "privateSubnetIds", must(t, rec, "aws:ec2/subnet:Subnet", "network-private-"+az)) {
+				t.Errorf("control plane is not in private subnet %s", az)
+			}
+		}
+		if stacktest.Input(cp, "clusterSecurityGroup") != must(t, rec, sgType, "cluster-control-plane").URN {
+			t.Errorf("control plane security group is %v, not the cluster's own", stacktest.Input(cp, "clusterSecurityGroup"))
+		}
+		if stacktest.Input(cp, "serviceRole") != must(t, rec, "aws:iam/role:Role", "cluster-control-plane").URN {
+			t.Errorf("control plane role is %v, not the one with the secrets key grant", stacktest.Input(cp, "serviceRole"))
+		}
+		group := must(t, rec, "aws:cloudwatch/logGroup:LogGroup", "cluster-control-plane-logs")
+		if stacktest.Input(group, "name") != "/aws/eks/acme-"+stack+"/cluster" {
+			t.Errorf("control plane log group %v is not the one EKS writes to", stacktest.Input(group, "name"))
+		}
+		if !rec.DependsOn(cp, group) {
+			t.Error("EKS may create its own unencrypted log group first")
+		}
+		if !dependsOnInput(group, "kmsKeyId", must(t, rec, "aws:kms/key:Key", "network-logs-key")) {
+			t.Error("control plane log group is not encrypted with the network's logs key")
+		}
+		wantRetention := map[string]float64{"dev": 30, "prod": 365}[stack]
+		if stacktest.Input(group, "retentionInDays") != wantRetention {
+			t.Errorf("control plane logs kept %v days, want %v", stacktest.Input(group, "retentionInDays"), wantRetention)
+		}
+	})
+}
+
+func TestControlPlaneAndSecretsKeyAreProtectedInProd(t *testing.T) {
+	t.Parallel()
+	forEachStack(t, func(t *testing.T, stack string, rec *harness.Recording) {
+		want := stack == "prod"
+		for _, r := range []*harness.Resource{must(t, rec, eksType, "cluster-eks"), must(t, rec, "aws:kms/key:Key", "cluster-secrets-key")} {
+			if r.Protect != want {
+				t.Errorf("%s protect = %v, want %v", r.Name, r.Protect, want)
+			}
+		}
+		alb := must(t, rec, lbType, "cluster-alb")
+		if stacktest.Input(alb, "enableDeletionProtection") != want {
+			t.Errorf("load balancer deletion protection = %v, want %v", stacktest.Input(alb, "enableDeletionProtection"), want)
+		}
+	})
+}
+
+func TestAdminRolesGetClusterAdminAccessEntries(t *testing.T) {
+	t.Parallel()
+	role := "arn:aws:iam::123456789012:role/platform-admins"
+	rec, err := stacktest.Run(t, "dev", func(cfg map[string]string) { cfg["bpa:adminRoleArns"] = `["` + role + `"]` })
+	if err != nil {
+		t.Fatal(err)
+	}
+	cp := must(t, rec, eksType, "cluster-eks")
+	entry := stacktest.Input(cp, "accessEntries.admin-0")
+	if stacktest.Dig(entry, "principalArn") != role ||
+		stacktest.Dig(entry, "accessPolicies.cluster-admin.policyArn") != cluster.ClusterAdminPolicy ||
+		stacktest.Dig(entry, "accessPolicies.cluster-admin.accessScope.type") != "cluster" {
+		t.Errorf("admin role has no cluster-wide admin access entry: %v", entry)
+	}
+}
+
+func TestFourBpaNodesAreLabelledAndSpreadOverThreeZones(t *testing.T) {
+	t.Parallel()
+	forEachResolvedStack(t, func(t *testing.T, _ string, rec *harness.Recording) {
+		used := map[string]bool{}
+		for _, n := range cluster.Nodes {
+			ng := must(t, rec, nodeGroupType, "cluster-bpa-"+n.Name)
+			if got := stacktest.Input(ng, "labels.name"); got != n.Name {
+				t.Errorf("%s labelled name=%v", n.Name, got)
+			}
+			subnets := stacktest.Input(ng, "subnetIds")
+			want := "network-private-" + zones[n.Zone] + "-id"
+			if !equalStrings(subnets, []string{want}) {
+				t.Errorf("%s is in subnets %v, want only %s", n.Name, subnets, want)
+			}
+			for _, k := range []string{"desiredSize", "minSize", "maxSize"} {
+				if got := stacktest.Input(ng, "scalingConfig."+k); got != 1.0 {
+					t.Errorf("%s %s = %v: each BPA label must be exactly one node", n.Name, k, got)
+				}
+			}
+			if stacktest.Input(ng, "amiType") != cluster.AmiType || stacktest.Input(ng, "instanceTypes") != nil {
+				t.Errorf("%s: amiType %v, instanceTypes %v (the launch template sets the type)", n.Name,
+					stacktest.Input(ng, "amiType"), stacktest.Input(ng, "instanceTypes"))
+			}
+			if !dependsOnInput(ng, "launchTemplate", must(t, rec, ltType, "cluster-bpa-"+n.Name)) {
+				t.Errorf("%s does not use its own launch template", n.Name)
+			}
+			if n.Name != "node-4" {
+				used[zones[n.Zone]] = true
+			}
+		}
+		if len(used) != 3 {
+			t.Errorf("node-1..3 share zones: %v", used)
+		}
+	})
+}
+
+func TestNodeGroupsWaitForPodNetworkingAndTheirRole(t *testing.T) {
+	t.Parallel()
+	forEachStack(t, func(t *testing.T, stack string, rec *harness.Recording) {
+		groups := rec.OfType(nodeGroupType)
+		if want := map[string]int{"dev": 4, "prod": 5}[stack]; len(groups) != want {
+			t.Fatalf("%d node groups, want %d", len(groups), want)
+		}
+		before := []*harness.Resource{must(t, rec, addonType, "cluster-addon-vpc-cni")}
+		for _, az := range zones {
+			before = append(before, must(t, rec, cluster.ENIConfigType, "cluster-eniconfig-"+az))
+		}
+		for _, p := range cluster.NodeManagedPolicies {
+			before = append(before, must(t, rec, attachType, "cluster-nodes-"+p))
+		}
+		for _, ng := range groups {
+			for _, b := range before {
+				if !rec.DependsOn(ng, b) {
+					t.Errorf("node group %s does not wait for %s", ng.Name, b.Name)
+				}
+			}
+		}
+		for _, name := range []string{"cluster-addon-coredns", "cluster-addon-aws-ebs-csi-driver"} {
+			for _, ng := range groups {
+				if !rec.DependsOn(must(t, rec, addonType, name), ng) {
+					t.Errorf("%s does not wait for node group %s", name, ng.Name)
+				}
+			}
+		}
+	})
+}
+
+func TestGeneralNodeGroupSpansTheZonesWhenConfigured(t *testing.T) {
+	t.Parallel()
+	forEachStack(t, func(t *testing.T, stack string, rec *harness.Recording) {
+		ng := rec.Find(nodeGroupType, "cluster-general")
+		if stack == "dev" {
+			if ng != nil || rec.Find(ltType, "cluster-general") != nil {
+				t.Error("dev has generalNodeCount 0 but a general node group exists")
+			}
+			return
+		}
+		if ng == nil {
+			t.Fatal("prod has no general node group")
+		}
+		if stacktest.Input(ng, "scalingConfig.desiredSize") != 3.0 {
+			t.Errorf("general nodes %v, want 3", stacktest.Input(ng, "scalingConfig.desiredSize"))
+		}
+		for _, az := range zones {
+			if !dependsOnInput(ng, "subnetIds", must(t, rec, "aws:ec2/subnet:Subnet", "network-private-"+az)) {
+				t.Errorf("general nodes do not use private subnet %s", az)
+			}
+		}
+	})
+}
+
+func TestLaunchTemplatesRequireIMDSv2EncryptDisksAndJoinBothSecurityGroups(t *testing.T) {
+	t.Parallel()
+	dataGiB := map[string]float64{"dev": 100, "prod": 2048}
+	forEachStack(t, func(t *testing.T, stack string, rec *harness.Recording) {
+		nodeSG := must(t, rec, sgType, "cluster-nodes")
+		eksCluster := must(t, rec, eksType, "cluster-eks")
+		for _, lt := range rec.OfType(ltType) {
+			checks := map[string]any{
+				"metadataOptions.httpTokens":              "required",
+				"metadataOptions.httpPutResponseHopLimit": 2.0,
+				"blockDeviceMappings.0.deviceName":        "/dev/xvda",
+				"blockDeviceMappings.0.ebs.encrypted":     "true",
+				"blockDeviceMappings.0.ebs.volumeType":    "gp3",
+			}
+			if strings.HasPrefix(lt.Name, "cluster-bpa-") {
+				checks["blockDeviceMappings.1.deviceName"] = cluster.DataDevice
+				checks["blockDeviceMappings.1.ebs.encrypted"] = "true"
+				checks["blockDeviceMappings.1.ebs.volumeType"] = "gp3"
+				checks["blockDeviceMappings.1.ebs.volumeSize"] = dataGiB[stack]
+			}
+			for path, want := range checks {
+				if got := stacktest.Input(lt, path); got != want {
+					t.Errorf("%s %s = %v, want %v", lt.Name, path, got, want)
+				}
+			}
+			if stacktest.Input(lt, "keyName") != nil {
+				t.Errorf("%s has an SSH key", lt.Name)
+			}
+			if !dependsOnInput(lt, "vpcSecurityGroupIds", nodeSG) || !dependsOnInput(lt, "vpcSecurityGroupIds", eksCluster) {
+				t.Errorf("%s does not list the node group and the EKS cluster security group", lt.Name)
+			}
+		}
+	})
+}
+
+func TestEachZoneHasAnENIConfigForItsPodSubnetAndThePodSecurityGroup(t *testing.T) {
+	t.Parallel()
+	forEachResolvedStack(t, func(t *testing.T, _ string, rec *harness.Recording) {
+		podSG := must(t, rec, sgType, "cluster-pods")
+		provider := must(t, rec, "pulumi:providers:kubernetes", "cluster-k8s")
+		enis := rec.OfType(cluster.ENIConfigType)
+		if len(enis) != 3 {
+			t.Fatalf("%d ENIConfigs, want one per zone", len(enis))
+		}
+		for _, az := range zones {
+			eni := must(t, rec, cluster.ENIConfigType, "cluster-eniconfig-"+az)
+			if stacktest.Input(eni, "metadata.name") != az {
+				t.Errorf("ENIConfig %s is named %v; the zone label selects it by name", az, stacktest.Input(eni, "metadata.name"))
+			}
+			if got := stacktest.Input(eni, "spec.subnet"); got != "network-pod-"+az+"-id" {
+				t.Errorf("ENIConfig %s uses subnet %v, want the zone's pod subnet", az, got)
+			}
+			if got := stacktest.Input(eni, "spec.securityGroups"); !equalStrings(got, []string{"cluster-pods-id"}) || !dependsOnInput(eni, "spec", podSG) {
+				t.Errorf("ENIConfig %s security groups %v, want only the pod group", az, got)
+			}
+			if eni.Provider != provider.URN {
+				t.Errorf("ENIConfig %s is not deployed through the cluster's provider", az)
+			}
+		}
+	})
+}
+
+func TestVpcCniUsesCustomNetworkingSelectedByZone(t *testing.T) {
+	t.Parallel()
+	forEachStack(t, func(t *testing.T, _ string, rec *harness.Recording) {
+		cni := must(t, rec, addonType, "cluster-addon-vpc-cni")
+		var values struct {
+			Env map[string]string `json:"env"`
+		}
+		if err := json.Unmarshal([]byte(stacktest.Input(cni, "configurationValues").(string)), &values); err != nil {
+			t.Fatal(err)
+		}
+		if values.Env["AWS_VPC_K8S_CNI_CUSTOM_NETWORK_CFG"] != "true" || values.Env["ENI_CONFIG_LABEL_DEF"] != "topology.kubernetes.io/zone" {
+			t.Errorf("vpc-cni env %v does not turn on zone-selected custom networking", values.Env)
+		}
+		if !dependsOnInput(cni, "clusterName", must(t, rec, eksType, "cluster-eks")) {
+			t.Error("vpc-cni add-on is not on the cluster")
+		}
+	})
+}
+
+func TestAddonsIncludeEbsCsiWithItsOwnRole(t *testing.T) {
+	t.Parallel()
+	forEachStack(t, func(t *testing.T, _ string, rec *harness.Recording) {
+		var names []string
+		for _, a := range rec.OfType(addonType) {
+			names = append(names, stacktest.Input(a, "addonName").(string))
+			if stacktest.Input(a, "addonVersion") != nil {
+				t.Errorf("%s pins version %v though no stack sets one", a.Name, stacktest.Input(a, "addonVersion"))
+			}
+		}
+		slices.Sort(names)
+		if want := []string{"aws-ebs-csi-driver", "coredns", "kube-proxy", "vpc-cni"}; !slices.Equal(names, want) {
+			t.Errorf("add-ons %v, want %v", names, want)
+		}
+		csi := must(t, rec, addonType, "cluster-addon-aws-ebs-csi-driver")
+		if !dependsOnInput(csi, "serviceAccountRoleArn", must(t, rec, "aws:iam/role:Role", "cluster-ebs-csi")) {
+			t.Error("EBS CSI driver does not use its IRSA role")
+		}
+		attach := must(t, rec, attachType, "cluster-ebs-csi")
+		if stacktest.Input(attach, "policyArn") != "arn:aws:iam::aws:policy/service-role/AmazonEBSCSIDriverPolicy" {
+			t.Errorf("EBS CSI role policy %v", stacktest.Input(attach, "policyArn"))
+		}
+	})
+}
+
+func TestNodeRoleCanJoinUseTheCniAndSessionManagerAndPullOnlyEksImages(t *testing.T) {
+	t.Parallel()
+	forEachResolvedStack(t, func(t *testing.T, _ string, rec *harness.Recording) {
+		for _, p := range []string{"AmazonEKSWorkerNodePolicy", "AmazonEKS_CNI_Policy", "AmazonSSMManagedInstanceCore"} {
+			a := must(t, rec, attachType, "cluster-nodes-"+p)
+			if stacktest.Input(a, "policyArn") != "arn:aws:iam::aws:policy/"+p {
+				t.Errorf("node role attachment %s has policy %v", p, stacktest.Input(a, "policyArn"))
+			}
+		}
+		policy := stacktest.Input(must(t, rec, "aws:iam/rolePolicy:RolePolicy", "cluster-nodes-eks-images"), "policy").(string)
+		if !strings.Contains(policy, "arn:aws:ecr:us-west-2:602401143452:repository/*") {
+			t.Errorf("node image pull is not scoped to AWS's EKS registry: %s", policy)
+		}
+		trust := stacktest.Input(must(t, rec, "aws:iam/role:Role", "cluster-nodes"), "assumeRolePolicy").(string)
+		if !strings.Contains(trust, "ec2.amazonaws.com") {
+			t.Errorf("node role trust %s", trust)
+		}
+	})
+}
+
+func TestSecurityGroupsDoNotWaitForTheControlPlane(t *testing.T) {
+	t.Parallel()
+	forEachStack(t, func(t *testing.T, _ string, rec *harness.Recording) {
+		cp := must(t, rec, eksType, "cluster-eks")
+		for _, name := range []string{"cluster-nodes", "cluster-pods"} {
+			if rec.DependsOn(must(t, rec, sgType, name), cp) {
+				t.Errorf("%s waits for the control plane; the databases admitting it would too", name)
+			}
+		}
+	})
+}
+
+func TestOnlyTheListenersAdmitConfiguredRangesAndNodePortsOnlyTheLoadBalancer(t *testing.T) {
+	t.Parallel()
+	forEachStack(t, func(t *testing.T, stack string, rec *harness.Recording) {
+		albSG, nodeSG := must(t, rec, sgType, "cluster-alb"), must(t, rec, sgType, "cluster-nodes")
+		cpSG, bastion := must(t, rec, sgType, "cluster-control-plane"), must(t, rec, sgType, "network-bastion")
+		cidr := map[string]string{"dev": "203.0.113.0/24", "prod": "198.51.100.0/24"}[stack]
+		listenerRules := 0
+		for _, r := range rec.OfType(ingressType) {
+			if !strings.HasPrefix(r.Name, "cluster-") {
+				continue
+			}
+			c, hasCidr := stacktest.Input(r, "cidrIpv4").(string)
+			if dependsOnInput(r, "securityGroupId", albSG) {
+				port := stacktest.Input(r, "fromPort")
+				if !hasCidr || c != cidr || (port != 443.0 && port != 30101.0) || stacktest.Input(r, "toPort") != port {
+					t.Errorf("load balancer rule %s admits %v on %v-%v", r.Name, c, port, stacktest.Input(r, "toPort"))
+				}
+				listenerRules++
+				continue
+			}
+			if hasCidr {
+				t.Errorf("%s admits the range %s; only listeners admit ranges", r.Name, c)
+			}
+			if dependsOnInput(r, "securityGroupId", nodeSG) && dependsOnInput(r, "referencedSecurityGroupId", albSG) {
+				if p := stacktest.Input(r, "fromPort"); (p != 443.0 && p != 30101.0) || stacktest.Input(r, "toPort") != p {
+					t.Errorf("node group admits %v-%v from the load balancer", p, stacktest.Input(r, "toPort"))
+				}
+			}
+		}
+		if listenerRules != 2 {
+			t.Errorf("%d listener rules, want 443 and 30101 from %s", listenerRules, cidr)
+		}
+		for _, port := range []string{"443", "30101"} {
+			r := must(t, rec, ingressType, "cluster-nodes-bpa-"+port+"-from-alb")
+			if !dependsOnInput(r, "referencedSecurityGroupId", albSG) {
+				t.Errorf("node port %s is not admitted from the load balancer's group", port)
+			}
+		}
+		api := must(t, rec, ingressType, "cluster-control-plane-api-from-bastion")
+		if !dependsOnInput(api, "securityGroupId", cpSG) || !dependsOnInput(api, "referencedSecurityGroupId", bastion) || stacktest.Input(api, "fromPort") != 443.0 {
+			t.Error("administrators on the bastion cannot reach the private API endpoint")
+		}
+		for _, r := range rec.OfType(egressType) {
+			if strings.HasPrefix(r.Name, "cluster-") && stacktest.Input(r, "cidrIpv4") == "0.0.0.0/0" &&
+				(stacktest.Input(r, "fromPort") != 443.0 || stacktest.Input(r, "toPort") != 443.0) {
+				t.Errorf("%s opens more than HTTPS to the internet", r.Name)
+			}
+		}
+	})
+}
+
+func TestListenersMayAdmitTheInternetButNothingElseDoes(t *testing.T) {
+	t.Parallel()
+	rec, err := stacktest.Run(t, "prod", func(cfg map[string]string) { cfg["bpa:loadBalancerIngressCidrs"] = `["0.0.0.0/0"]` })
+	if err != nil {
+		t.Fatal(err)
+	}
+	albSG := must(t, rec, sgType, "cluster-alb")
+	open := 0
+	for _, r := range rec.OfType(ingressType) {
+		if stacktest.Input(r, "cidrIpv4") == "0.0.0.0/0" {
+			if !dependsOnInput(r, "securityGroupId", albSG) {
+				t.Errorf("%s admits the internet", r.Name)
+			}
+			open++
+		}
+	}
+	if open != 2 {
+		t.Errorf("%d rules admit the internet, want the two listeners", open)
+	}
+}
+
+func TestLoadBalancerForwardsEachListenerToTheBpaNodes(t *testing.T) {
+	t.Parallel()
+	forEachStack(t, func(t *testing.T, _ string, rec *harness.Recording) {
+		alb := must(t, rec, lbType, "cluster-alb")
+		for path, want := range map[string]any{"loadBalancerType": "application", "internal": false, "dropInvalidHeaderFields": true} {
+			if got := stacktest.Input(alb, path); got != want {
+				t.Errorf("load balancer %s = %v, want %v", path, got, want)
+			}
+		}
+		for _, az := range zones {
+			if !dependsOnInput(alb, "subnets", must(t, rec, "aws:ec2/subnet:Subnet", "network-public-"+az)) {
+				t.Errorf("load balancer is not in public subnet %s", az)
+			}
+		}
+		for _, port := range []string{"443", "30101"} {
+			l := must(t, rec, listenerType, "cluster-listener-"+port)
+			tg := must(t, rec, tgType, "cluster-tg-"+port)
+			for path, want := range map[string]any{
+				"port": json.Number(port), "protocol": "HTTPS", "sslPolicy": cluster.TLSPolicy,
+				"certificateArn":        "arn:aws:acm:us-west-2:123456789012:certificate/00000000-0000-0000-0000-000000000000",
+				"defaultActions.0.type": "forward",
+			} {
+				got := stacktest.Input(l, path)
+				if n, ok := want.(json.Number); ok {
+					f, _ := n.Float64()
+					want = f
+				}
+				if got != want {
+					t.Errorf("listener %s %s = %v, want %v", port, path, got, want)
+				}
+			}
+			if !dependsOnInput(l, "defaultActions", tg) || !dependsOnInput(l, "loadBalancerArn", alb) {
+				t.Errorf("listener %s does not forward from the load balancer to its target group", port)
+			}
+			p, _ := json.Number(port).Float64()
+			if stacktest.Input(tg, "port") != p || stacktest.Input(tg, "protocol") != "HTTPS" || stacktest.Input(tg, "targetType") != "instance" {
+				t.Errorf("target group %s: %v", port, tg.Plain())
+			}
+			for _, n := range cluster.Nodes {
+				a := must(t, rec, asgAttachType, "cluster-tg-"+port+"-"+n.Name)
+				if !dependsOnInput(a, "autoscalingGroupName", must(t, rec, nodeGroupType, "cluster-bpa-"+n.Name)) || !dependsOnInput(a, "lbTargetGroupArn", tg) {
+					t.Errorf("%s is not registered with target group %s", n.Name, port)
+				}
+			}
+		}
+	})
+}
+
+func TestInvalidClusterConfigRegistersNothing(t *testing.T) {
+	t.Parallel()
+	rec, err := stacktest.Run(t, "prod", func(cfg map[string]string) {
+		cfg["bpa:certificateArn"] = "arn:aws:iam::123456789012:server-certificate/bpa"
+	})
+	if err == nil || !strings.Contains(err.Error(), "bpa:certificateArn") {
+		t.Fatalf("want an error naming bpa:certificateArn, got %v", err)
+	}
+	if len(rec.Resources) != 0 {
+		t.Errorf("%d resources registered despite invalid config", len(rec.Resources))
+	}
+}
+
+func equalStrings(got any, want []string) bool {
+	list, ok := got.([]any)
+	if !ok || len(list) != len(want) {
+		return false
+	}
+	for i, v := range list {
+		if v != want[i] {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,148 @@
+package cluster
+
+import (
+	"fmt"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
+	awseks "github.com/pulumi/pulumi-aws/sdk/v6/go/aws/eks"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/kms"
+	"github.com/pulumi/pulumi-eks/sdk/v2/go/eks"
+	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/bpa-infra/bpa-infra/internal/iampolicy"
+)
+
+// ControlPlaneLogTypes are all the log types EKS can send to CloudWatch.
+var ControlPlaneLogTypes = []string{"api", "audit", "authenticator", "controllerManager", "scheduler"}
+
+// ClusterAdminPolicy is the EKS access policy admin roles are given.
+const ClusterAdminPolicy = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"
+
+// controlPlane creates the secrets key, the control plane's role and log
+// group, the EKS cluster itself and a Kubernetes provider for it.
+func (b *builder) controlPlane() error {
+	protect := pulumi.Protect(b.args.Protect)
+	key, err := kms.NewKey(b.ctx, b.name+"-secrets-key", &kms.KeyArgs{
+		Description:          pulumi.String(b.args.NamePrefix + " EKS secrets envelope encryption"),
+		EnableKeyRotation:    pulumi.Bool(true),
+		DeletionWindowInDays: pulumi.Int(30),
+		// Only the account administers the key; the control plane's role
+		// gets use of it through its IAM policy below.
+		Policy: iampolicy.Document(iampolicy.Statement{
+			Sid:       "AccountAdministersKey",
+			Principal: iampolicy.Principal{Type: "AWS", Identifiers: pulumi.StringArray{iampolicy.AccountRoot(b.args.Region, b.account)}},
+			Actions:   []string{"kms:*"},
+			Resources: iampolicy.Strings("*"),
+		}),
+		Tags: b.tags("eks-secrets"),
+	}, b.parent, protect)
+	if err != nil {
+		return fmt.Errorf("create secrets KMS key: %w", err)
+	}
+	if _, err := kms.NewAlias(b.ctx, b.name+"-secrets-key", &kms.AliasArgs{
+		Name:        pulumi.String("alias/" + b.args.NamePrefix + "-eks-secrets"),
+		TargetKeyId: key.KeyId,
+	}, b.parent); err != nil {
+		return fmt.Errorf("alias secrets KMS key: %w", err)
+	}
+
+	role, err := iam.NewRole(b.ctx, b.name+"-control-plane", &iam.RoleArgs{
+		Description:      pulumi.String("EKS control plane of " + b.args.NamePrefix),
+		AssumeRolePolicy: iampolicy.AssumeRole("eks.amazonaws.com"),
+		Tags:             b.tags("control-plane"),
+	}, b.parent)
+	if err != nil {
+		return fmt.Errorf("create control plane role: %w", err)
+	}
+	clusterPolicy, err := iam.NewRolePolicyAttachment(b.ctx, b.name+"-control-plane-AmazonEKSClusterPolicy", &iam.RolePolicyAttachmentArgs{
+		Role:      role.Name,
+		PolicyArn: pulumi.String(b.policyArn("AmazonEKSClusterPolicy")),
+	}, b.parent)
+	if err != nil {
+		return fmt.Errorf("attach cluster policy: %w", err)
+	}
+	keyUse, err := iam.NewRolePolicy(b.ctx, b.name+"-control-plane-secrets-key", &iam.RolePolicyArgs{
+		Role: role.ID(),
+		Policy: iampolicy.Document(iampolicy.Statement{
+			Sid:       "EnvelopeEncryption",
+			Actions:   []string{"kms:Encrypt", "kms:Decrypt", "kms:DescribeKey", "kms:ListGrants", "kms:CreateGrant"},
+			Resources: pulumi.StringArray{key.Arn},
+		}),
+	}, b.parent)
+	if err != nil {
+		return fmt.Errorf("grant control plane use of the secrets key: %w", err)
+	}
+
+	logGroup, err := cloudwatch.NewLogGroup(b.ctx, b.name+"-control-plane-logs", &cloudwatch.LogGroupArgs{
+		// The name EKS writes to; created here first so that it is encrypted
+		// and expires.
+		Name:            pulumi.String("/aws/eks/" + b.args.NamePrefix + "/cluster"),
+		RetentionInDays: pulumi.Int(b.args.LogRetentionDays),
+		KmsKeyId:        b.args.LogsKeyArn,
+		Tags:            b.tags("eks-control-plane-logs"),
+	}, b.parent)
+	if err != nil {
+		return fmt.Errorf("create control plane log group: %w", err)
+	}
+
+	entries := map[string]eks.AccessEntryArgs{}
+	for i, arn := range b.args.AdminRoleArns {
+		entries[fmt.Sprintf("admin-%d", i)] = eks.AccessEntryArgs{
+			PrincipalArn: pulumi.String(arn),
+			AccessPolicies: map[string]eks.AccessPolicyAssociationInput{
+				"cluster-admin": eks.AccessPolicyAssociationArgs{
+					PolicyArn:   pulumi.String(ClusterAdminPolicy),
+					AccessScope: awseks.AccessPolicyAssociationAccessScopeArgs{Type: pulumi.String("cluster")},
+				},
+			},
+		}
+	}
+
+	apiAuth := eks.AuthenticationModeApi
+	b.eks, err = eks.NewCluster(b.ctx, b.name+"-eks", &eks.ClusterArgs{
+		Name:                   pulumi.String(b.args.NamePrefix),
+		Version:                pulumi.String(b.args.KubernetesVersion),
+		VpcId:                  b.args.VpcId,
+		PrivateSubnetIds:       b.args.PrivateSubnetIds,
+		ClusterSecurityGroup:   b.controlPlaneSG,
+		ServiceRole:            role,
+		EndpointPrivateAccess:  pulumi.Bool(true),
+		EndpointPublicAccess:   pulumi.Bool(len(b.args.PublicAccessCidrs) > 0),
+		PublicAccessCidrs:      pulumi.ToStringArray(b.args.PublicAccessCidrs),
+		EnabledClusterLogTypes: pulumi.ToStringArray(ControlPlaneLogTypes),
+		EncryptionConfigKeyArn: key.Arn,
+		CreateOidcProvider:     pulumi.Bool(true),
+		AuthenticationMode:     &apiAuth,
+		AccessEntries:          entries,
+		SkipDefaultNodeGroup:   pulumi.BoolRef(true),
+		// The vpc-cni add-on is managed here (networking.go) instead of
+		// pulumi-eks's kubectl-applied manifest.
+		UseDefaultVpcCni:             pulumi.BoolRef(true),
+		NodeAssociatePublicIpAddress: pulumi.BoolRef(false),
+		Tags:                         b.tags("eks"),
+	}, b.parent, protect,
+		// EKS creates its log group on first write if it is missing
+		// (unencrypted, kept forever), and refuses to start without its
+		// policies and key access: a real ordering need, not data flow.
+		pulumi.DependsOn([]pulumi.Resource{logGroup, clusterPolicy, keyUse}))
+	if err != nil {
+		return fmt.Errorf("create EKS cluster: %w", err)
+	}
+	b.clusterName = b.eks.EksCluster.Name()
+	b.clusterSGID = b.eks.EksCluster.VpcConfig().ClusterSecurityGroupId().Elem()
+	oidc := b.eks.Core.OidcProvider()
+	b.oidcArn = oidc.Arn()
+	b.oidcUrl = oidc.Url()
+
+	b.kube, err = kubernetes.NewProvider(b.ctx, b.name+"-k8s", &kubernetes.ProviderArgs{
+		// The provider keeps its kubeconfig secret in state itself.
+		Kubeconfig:            b.eks.KubeconfigJson,
+		EnableServerSideApply: pulumi.Bool(true),
+	}, b.parent)
+	if err != nil {
+		return fmt.Errorf("create Kubernetes provider: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,147 @@
+package cluster
+
+import (
+	"fmt"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
+	awseks "github.com/pulumi/pulumi-aws/sdk/v6/go/aws/eks"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// AmiType is the EKS-optimized Amazon Linux 2023 image managed node groups
+// use (Amazon Linux 2 images end with Kubernetes 1.32).
+const AmiType = "AL2023_x86_64_STANDARD"
+
+// launchTemplate prepares one kind of node: IMDSv2, encrypted gp3 disks, the
+// node and cluster security groups and the user data. A managed node group
+// with a custom launch template gets neither the EKS cluster security group
+// nor anything else added for it.
+func (b *builder) launchTemplate(suffix, instanceType, userData string, rootGiB int, data *ec2.LaunchTemplateBlockDeviceMappingEbsArgs) (*ec2.LaunchTemplate, error) {
+	disks := ec2.LaunchTemplateBlockDeviceMappingArray{
+		ec2.LaunchTemplateBlockDeviceMappingArgs{
+			DeviceName: pulumi.String("/dev/xvda"),
+			Ebs: ec2.LaunchTemplateBlockDeviceMappingEbsArgs{
+				VolumeType:          pulumi.String("gp3"),
+				VolumeSize:          pulumi.Int(rootGiB),
+				Encrypted:           pulumi.String("true"),
+				DeleteOnTermination: pulumi.String("true"),
+			},
+		},
+	}
+	if data != nil {
+		disks = append(disks, ec2.LaunchTemplateBlockDeviceMappingArgs{DeviceName: pulumi.String(DataDevice), Ebs: data})
+	}
+	lt, err := ec2.NewLaunchTemplate(b.ctx, b.name+"-"+suffix, &ec2.LaunchTemplateArgs{
+		Description:          pulumi.String("EKS " + suffix + " of " + b.args.NamePrefix),
+		InstanceType:         pulumi.String(instanceType),
+		UserData:             pulumi.String(userData),
+		UpdateDefaultVersion: pulumi.Bool(true),
+		VpcSecurityGroupIds:  pulumi.StringArray{b.nodeSG.ID(), b.clusterSGID},
+		MetadataOptions: ec2.LaunchTemplateMetadataOptionsArgs{
+			HttpEndpoint: pulumi.String("enabled"),
+			HttpTokens:   pulumi.String("required"),
+			// Two hops so that pods which still use the instance role (the
+			// VPC CNI on host network does not; others may) reach IMDS.
+			HttpPutResponseHopLimit: pulumi.Int(2),
+		},
+		BlockDeviceMappings: disks,
+		Monitoring:          ec2.LaunchTemplateMonitoringArgs{Enabled: pulumi.Bool(true)},
+		TagSpecifications: ec2.LaunchTemplateTagSpecificationArray{
+			ec2.LaunchTemplateTagSpecificationArgs{ResourceType: pulumi.String("instance"), Tags: b.tags(suffix)},
+			ec2.LaunchTemplateTagSpecificationArgs{ResourceType: pulumi.String("volume"), Tags: b.tags(suffix)},
+		},
+		Tags: b.tags(suffix),
+	}, b.parent)
+	if err != nil {
+		return nil, fmt.Errorf("create %s launch template: %w", suffix, err)
+	}
+	return lt, nil
+}
+
+// nodeGroup creates a managed node group of a fixed size; no autoscaler
+// runs, so the desired size is the configured one.
+func (b *builder) nodeGroup(suffix string, lt *ec2.LaunchTemplate, subnets pulumi.StringArrayInput, size int, labels map[string]string) (*awseks.NodeGroup, error) {
+	ready := append(append([]pulumi.Resource{}, b.podNetworkDone...), b.nodeRoleReady...)
+	ng, err := awseks.NewNodeGroup(b.ctx, b.name+"-"+suffix, &awseks.NodeGroupArgs{
+		ClusterName:   b.clusterName,
+		NodeGroupName: pulumi.String(b.args.NamePrefix + "-" + suffix),
+		NodeRoleArn:   b.nodeRole.Arn,
+		SubnetIds:     subnets,
+		AmiType:       pulumi.String(AmiType),
+		CapacityType:  pulumi.String("ON_DEMAND"),
+		LaunchTemplate: awseks.NodeGroupLaunchTemplateArgs{
+			Id:      lt.ID(),
+			Version: pulumi.Sprintf("%d", lt.LatestVersion),
+		},
+		ScalingConfig: awseks.NodeGroupScalingConfigArgs{
+			DesiredSize: pulumi.Int(size),
+			MinSize:     pulumi.Int(size),
+			MaxSize:     pulumi.Int(size),
+		},
+		UpdateConfig: awseks.NodeGroupUpdateConfigArgs{MaxUnavailable: pulumi.Int(1)},
+		Labels:       pulumi.ToStringMap(labels),
+		Tags:         b.tags(suffix),
+	}, b.parent,
+		// Nodes that join before custom networking is configured hand out
+		// primary-range pod addresses, and nodes whose role lacks its
+		// policies never register: a real ordering need beyond data flow.
+		pulumi.DependsOn(ready))
+	if err != nil {
+		return nil, fmt.Errorf("create %s node group: %w", suffix, err)
+	}
+	return ng, nil
+}
+
+// bpaNodeGroups creates the four BPA nodes, each a one-node group in its
+// zone from its own launch template.
+func (b *builder) bpaNodeGroups() error {
+	n := b.args.BpaNodes
+	for i := range Nodes {
+		node := Nodes[i]
+		userData, err := nodeUserData(&node, n.MaxPods, n.DataOwnerUID, n.DataOwnerGID)
+		if err != nil {
+			return fmt.Errorf("render %s user data: %w", node.Name, err)
+		}
+		lt, err := b.launchTemplate("bpa-"+node.Name, n.InstanceType, userData, n.RootVolumeGiB, &ec2.LaunchTemplateBlockDeviceMappingEbsArgs{
+			VolumeType:          pulumi.String("gp3"),
+			VolumeSize:          pulumi.Int(n.DataVolumeGiB),
+			Iops:                pulumi.Int(n.DataVolumeIops),
+			Throughput:          pulumi.Int(n.DataVolumeThroughput),
+			Encrypted:           pulumi.String("true"),
+			DeleteOnTermination: pulumi.String("true"),
+		})
+		if err != nil {
+			return err
+		}
+		subnet := pulumi.StringArray{zoneIndex(b.args.PrivateSubnetIds, node.Zone)}
+		ng, err := b.nodeGroup("bpa-"+node.Name, lt, subnet, 1, node.Labels())
+		if err != nil {
+			return err
+		}
+		b.bpaGroups = append(b.bpaGroups, ng)
+	}
+	return nil
+}
+
+// generalNodeGroup creates the optional group for pods not pinned to a BPA
+// node, spread over the three zones.
+func (b *builder) generalNodeGroup() error {
+	g := b.args.GeneralNodes
+	if g.Count == 0 {
+		return nil
+	}
+	userData, err := nodeUserData(nil, g.MaxPods, 0, 0)
+	if err != nil {
+		return fmt.Errorf("render general node user data: %w", err)
+	}
+	lt, err := b.launchTemplate("general", g.InstanceType, userData, g.RootVolumeGiB, nil)
+	if err != nil {
+		return err
+	}
+	ng, err := b.nodeGroup("general", lt, b.args.PrivateSubnetIds, g.Count, map[string]string{"role": "general"})
+	if err != nil {
+		return err
+	}
+	b.generalGroups = append(b.generalGroups, ng)
+	return nil
+}

@@ -1,0 +1,129 @@
+package config_test
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/bpa-infra/bpa-infra/internal/config"
+)
+
+func TestClusterDefaultsAreTheGuidesShapeOnASupportedVersion(t *testing.T) {
+	t.Parallel()
+	cfg, err := parse(minimal())
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := cfg.Cluster
+	listeners := c.LoadBalancer.Listeners
+	checks := map[string]bool{
+		"kubernetes 1.33":                   c.KubernetesVersion == "1.33",
+		"public API endpoint off":           len(c.PublicAccessCidrs) == 0,
+		"no extra admins":                   len(c.AdminRoleArns) == 0,
+		"control plane logs kept a year":    c.LogRetentionDays == 365,
+		"BPA nodes m6i.2xlarge":             c.BpaNodes.InstanceType == "m6i.2xlarge",
+		"max pods for custom networking":    c.BpaNodes.MaxPods == 44,
+		"2 TB data volumes":                 c.BpaNodes.DataVolumeGiB == 2048,
+		"gp3 baseline IOPS and throughput":  c.BpaNodes.DataVolumeIops == 3000 && c.BpaNodes.DataVolumeMiBps == 125,
+		"data owned by 1000:1000":           c.BpaNodes.DataOwnerUID == 1000 && c.BpaNodes.DataOwnerGID == 1000,
+		"no general nodes":                  c.GeneralNodes.Count == 0,
+		"listeners closed until configured": len(c.LoadBalancer.IngressCidrs) == 0,
+		"listeners 443 and 30101":           len(listeners) == 2 && listeners[0].Port == 443 && listeners[1].Port == 30101,
+		"listeners HTTPS to the same port":  len(listeners) == 2 && listeners[0].Protocol == "HTTPS" && listeners[1].TargetPort == 30101 && listeners[1].TargetProtocol == "HTTPS",
+		"add-on versions left to EKS":       c.AddonVersions == config.AddonVersions{},
+	}
+	for what, ok := range checks {
+		if !ok {
+			t.Errorf("default: want %s", what)
+		}
+	}
+}
+
+func TestListenerFieldsDefaultPerListener(t *testing.T) {
+	t.Parallel()
+	cfg := minimal()
+	cfg["bpa:loadBalancerListeners"] = `{"443":{"targetPort":30443}}`
+	c, err := parse(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := c.Cluster.LoadBalancer.Listeners
+	if len(l) != 1 || l[0] != (config.Listener{Port: 443, Protocol: "HTTPS", TargetPort: 30443, TargetProtocol: "HTTPS", HealthCheckPath: "/"}) {
+		t.Errorf("listeners %+v", l)
+	}
+}
+
+func TestMaxPodsFollowTheInstanceTypesEnis(t *testing.T) {
+	t.Parallel()
+	for typ, want := range map[string]int{"t3.medium": 12, "m6i.xlarge": 44, "m6i.4xlarge": 110} {
+		if got, ok := config.MaxPodsCustomNetworking(typ); !ok || got != want {
+			t.Errorf("%s: max pods %d, want %d", typ, got, want)
+		}
+	}
+}
+
+func TestEveryInvalidClusterSettingIsReportedByKey(t *testing.T) {
+	t.Parallel()
+	cases := map[string]struct {
+		key, value string
+		says       string
+	}{
+		"version malformed":       {"kubernetesVersion", "v1.33", "not a Kubernetes minor version"},
+		"version unsupported":     {"kubernetesVersion", "1.27", "no longer supported"},
+		"api open to internet":    {"publicAccessCidrs", `["0.0.0.0/0"]`, "whole internet"},
+		"api cidr malformed":      {"publicAccessCidrs", `["10.0.0.0/33"]`, "not an IPv4 CIDR"},
+		"api cidr host bits":      {"publicAccessCidrs", `["198.51.100.7/24"]`, "host bits"},
+		"api cidr twice":          {"publicAccessCidrs", `["198.51.100.0/24","198.51.100.0/24"]`, "listed twice"},
+		"admin not a role":        {"adminRoleArns", `["arn:aws:iam::123456789012:user/bob"]`, "not an IAM role ARN"},
+		"retention not allowed":   {"clusterLogRetentionDays", "10", "retention period"},
+		"addon version malformed": {"clusterAddonVersions", `{"coreDns":"1.11"}`, "coreDns version"},
+		"addon unknown":           {"clusterAddonVersions", `{"metricsServer":"v1.0.0-eksbuild.1"}`, "not a valid object"},
+		"bpa type unknown":        {"bpaNodeInstanceType", "x1.huge", "no known ENI limits"},
+		"general type unknown":    {"generalNodeInstanceType", "x1.huge", "no known ENI limits"},
+		"general count negative":  {"generalNodeCount", "-1", "between 0 and 100"},
+		"root too small":          {"bpaNodeRootVolumeGiB", "8", "between 20"},
+		"data too big":            {"bpaNodeDataVolumeGiB", "20000", "gp3 volume size"},
+		"iops too high":           {"bpaNodeDataVolumeIops", "20000", "gp3 IOPS"},
+		"throughput too high":     {"bpaNodeDataVolumeThroughput", "2000", "gp3 throughput"},
+		"throughput needs iops":   {"bpaNodeDataVolumeThroughput", "1000", "needs at least 4000 IOPS"},
+		"owner malformed":         {"bpaDataOwner", "bpa:bpa", "<uid>:<gid>"},
+		"owner root":              {"bpaDataOwner", "0:0", "root's"},
+		"lb cidr malformed":       {"loadBalancerIngressCidrs", `["everyone"]`, "not an IPv4 CIDR"},
+		"certificate missing":     {"certificateArn", "", "is required"},
+		"certificate not acm":     {"certificateArn", "arn:aws:iam::123456789012:server-certificate/bpa", "not an ACM certificate ARN"},
+		"certificate elsewhere":   {"certificateArn", "arn:aws:acm:us-east-1:123456789012:certificate/00000000-0000-0000-0000-000000000000", "its own region"},
+		"listeners empty":         {"loadBalancerListeners", `{}`, "at least 443"},
+		"listener port text":      {"loadBalancerListeners", `{"https":{}}`, "not a port number"},
+		"listener unknown field":  {"loadBalancerListeners", `{"443":{"target":1}}`, "unknown field"},
+		"listener 443 plain":      {"loadBalancerListeners", `{"443":{"protocol":"HTTP"}}`, "must be HTTPS"},
+		"listener protocol":       {"loadBalancerListeners", `{"443":{"protocol":"TCP"}}`, "HTTPS or HTTP"},
+		"listener to kubelet":     {"loadBalancerListeners", `{"443":{"targetPort":10250}}`, "not a port BPA may serve on"},
+		"listeners share target":  {"loadBalancerListeners", `{"443":{"targetPort":30101},"30101":{}}`, "both forward"},
+		"listener health path":    {"loadBalancerListeners", `{"443":{"healthCheckPath":"healthz"}}`, "absolute URL path"},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			cfg := minimal()
+			if tc.value == "" {
+				delete(cfg, "bpa:"+tc.key)
+			} else {
+				cfg["bpa:"+tc.key] = tc.value
+			}
+			_, err := parse(cfg)
+			if err == nil {
+				t.Fatal("invalid config accepted")
+			}
+			var ke *config.KeyError
+			found := false
+			for _, e := range err.(*config.Error).Errs {
+				if errors.As(e, &ke) && ke.Key == "bpa:"+tc.key && strings.Contains(ke.Msg, tc.says) {
+					found = true
+				}
+			}
+			if !found {
+				t.Errorf("want an error on bpa:%s saying %q, got:\n%v", tc.key, tc.says, err)
+			}
+		})
+	}
+}
