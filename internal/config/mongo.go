@@ -1,8 +1,131 @@
 package config
 
-// MongoConfig is the mongo section of the stack configuration.
-type MongoConfig struct{}
+import (
+	"regexp"
+	"strconv"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// MongoConfig is the MongoDB Atlas section of the stack configuration.
+type MongoConfig struct {
+	// OrgID is the Atlas organization a new project is created in; empty
+	// when ProjectID names an existing project.
+	OrgID string
+	// ProjectID is an existing Atlas project to use instead of creating one.
+	ProjectID string
+	// InstanceSize is the dedicated tier (M10 and up: PrivateLink needs one).
+	InstanceSize string
+	// Version is the MongoDB major version, e.g. "8.0".
+	Version string
+	// Databases are the databases the BPA user may read and write.
+	Databases []string
+	// Backup turns on cloud backup with continuous (point-in-time) restore.
+	Backup bool
+	// EndpointAssumeRoleArn, when set, is the role in another AWS account
+	// through which the PrivateLink VPC endpoint is created.
+	EndpointAssumeRoleArn string
+	// APIKeysInConfig says the Atlas API keys are encrypted stack config
+	// (bpa:atlasPublicKey, bpa:atlasPrivateKey); otherwise the Atlas provider
+	// reads MONGODB_ATLAS_PUBLIC_KEY and MONGODB_ATLAS_PRIVATE_KEY itself.
+	APIKeysInConfig bool
+}
+
+const (
+	mongoPublicKeyKey  = "atlasPublicKey"
+	mongoPrivateKeyKey = "atlasPrivateKey"
+)
+
+var (
+	// Atlas ids (organizations, projects) are 24-hex-digit ObjectIds.
+	mongoObjectIDPattern = regexp.MustCompile(`^[0-9a-f]{24}$`)
+	// Dedicated tiers M10-M700 and the low-CPU R40-R700; the shared tiers
+	// (M0, M2, M5, Flex) cannot use PrivateLink.
+	mongoInstanceSizePattern = regexp.MustCompile(`^(M|R)([1-9][0-9]{1,2})$`)
+	mongoVersionPattern      = regexp.MustCompile(`^([0-9]+)\.0$`)
+	// MongoDB database names: no /\. "$ space, at most 64 bytes.
+	mongoDatabasePattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,63}$`)
+	mongoRoleArnPattern  = regexp.MustCompile(`^arn:aws(-us-gov|-cn)?:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/-]{1,512}$`)
+)
+
+// mongoMinimumVersion is the oldest major version Atlas still supports for
+// new clusters (5.0 from the guide and 6.0 have reached end of life).
+const mongoMinimumVersion = 7
 
 func readMongo(r *reader, cfg *Config) MongoConfig {
-	return MongoConfig{}
+	m := MongoConfig{
+		OrgID:                 r.optionalString("atlasOrgId"),
+		ProjectID:             r.optionalString("atlasProjectId"),
+		InstanceSize:          r.string("atlasInstanceSize", "M30"),
+		Version:               r.string("mongoVersion", "8.0"),
+		Databases:             r.strings("atlasDatabases", []string{"bpa"}, false),
+		Backup:                r.bool("atlasBackup", true),
+		EndpointAssumeRoleArn: r.optionalString("atlasEndpointAssumeRoleArn"),
+	}
+	public := r.secret(mongoPublicKeyKey, r.isSecret, false)
+	private := r.secret(mongoPrivateKeyKey, r.isSecret, false)
+	m.APIKeysInConfig = public && private
+	if public != private {
+		missing := mongoPrivateKeyKey
+		if !public {
+			missing = mongoPublicKeyKey
+		}
+		r.fail(missing, "must be set together with the other Atlas API key (or neither, to use MONGODB_ATLAS_PUBLIC_KEY and MONGODB_ATLAS_PRIVATE_KEY)")
+	}
+
+	switch {
+	case m.OrgID == "" && m.ProjectID == "":
+		r.fail("atlasOrgId", "is required unless atlasProjectId names an existing Atlas project")
+	case m.OrgID != "" && m.ProjectID != "":
+		r.fail("atlasProjectId", "%q and atlasOrgId %q are both set; set atlasOrgId to create a project or atlasProjectId to use one, not both", m.ProjectID, m.OrgID)
+	}
+	for key, id := range map[string]string{"atlasOrgId": m.OrgID, "atlasProjectId": m.ProjectID} {
+		if id != "" && !mongoObjectIDPattern.MatchString(id) {
+			r.fail(key, "%q is not an Atlas id (24 lower-case hexadecimal characters)", id)
+		}
+	}
+	if sm := mongoInstanceSizePattern.FindStringSubmatch(m.InstanceSize); sm == nil {
+		r.fail("atlasInstanceSize", "%q is not a dedicated Atlas tier such as M10, M30 or R40 (PrivateLink needs M10 or larger)", m.InstanceSize)
+	} else if n, _ := strconv.Atoi(sm[2]); n < 10 || n > 700 {
+		r.fail("atlasInstanceSize", "%q is outside the dedicated tiers M10 to M700", m.InstanceSize)
+	}
+	if sm := mongoVersionPattern.FindStringSubmatch(m.Version); sm == nil {
+		r.fail("mongoVersion", "%q is not a MongoDB major version such as 8.0", m.Version)
+	} else if n, _ := strconv.Atoi(sm[1]); n < mongoMinimumVersion {
+		r.fail("mongoVersion", "%q has reached end of life; use %d.0 or later", m.Version, mongoMinimumVersion)
+	}
+	if m.Databases != nil && len(m.Databases) == 0 {
+		r.fail("atlasDatabases", "lists no database; the BPA user would have no role")
+	}
+	seen := map[string]bool{}
+	for _, db := range m.Databases {
+		switch {
+		case !mongoDatabasePattern.MatchString(db):
+			r.fail("atlasDatabases", "%q is not a valid database name (letters, digits, _ and -, at most 63 characters)", db)
+		case db == "admin" || db == "local" || db == "config":
+			r.fail("atlasDatabases", "%q is a system database; the BPA user must not write to it", db)
+		case seen[db]:
+			r.fail("atlasDatabases", "%q is listed twice", db)
+		}
+		seen[db] = true
+	}
+	if a := m.EndpointAssumeRoleArn; a != "" && !mongoRoleArnPattern.MatchString(a) {
+		r.fail("atlasEndpointAssumeRoleArn", "%q is not an IAM role ARN such as arn:aws:iam::123456789012:role/atlas-endpoints", a)
+	}
+	return m
+}
+
+// APIKeys returns the Atlas API keys from encrypted stack config as
+// secrets, or nil when they are not in config and the Atlas provider reads
+// them from its environment instead.
+func (m MongoConfig) APIKeys(ctx *pulumi.Context) (public, private pulumi.StringInput) {
+	if !m.APIKeysInConfig {
+		return nil, nil
+	}
+	secret := func(key string) pulumi.StringInput {
+		// Present and encrypted: readMongo checked both.
+		v, _ := ctx.GetConfig(Namespace + ":" + key)
+		return pulumi.ToSecret(pulumi.String(v)).(pulumi.StringOutput)
+	}
+	return secret(mongoPublicKeyKey), secret(mongoPrivateKeyKey)
 }

@@ -1,8 +1,279 @@
 package config
 
-// PostgresConfig is the postgres section of the stack configuration.
-type PostgresConfig struct{}
+import (
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// PostgresConfig is the RDS for PostgreSQL instance and the application
+// roles and databases on it.
+type PostgresConfig struct {
+	// EngineVersion is a major version ("16", RDS picks the current minor and
+	// upgrades it automatically) or a major.minor pin ("16.8").
+	EngineVersion string
+	InstanceClass string
+	Storage       PostgresStorage
+	MultiAz       bool
+	// BackupRetentionDays keeps automated backups (point-in-time recovery).
+	BackupRetentionDays int
+	BackupWindow        string // UTC, hh24:mi-hh24:mi
+	MaintenanceWindow   string // UTC, ddd:hh24:mi-ddd:hh24:mi
+	// PerformanceInsightsRetentionDays is 7 (free), 31*n up to 713, or 731.
+	PerformanceInsightsRetentionDays int
+	// MonitoringIntervalSeconds is the enhanced monitoring granularity; 0 turns it off.
+	MonitoringIntervalSeconds int
+	// LogRetentionDays keeps the exported PostgreSQL logs in CloudWatch.
+	LogRetentionDays int
+	// SlowStatementMs logs every statement that runs longer; -1 turns it off.
+	SlowStatementMs int
+
+	MasterUsername string
+	// AdminDatabase is the database RDS creates with the instance (the
+	// guide's PG_ROOT_DATABASE) and the one the postgresql provider connects to.
+	AdminDatabase string
+	Kong          PostgresAppDatabase
+	Camunda       PostgresAppDatabase
+
+	// AdminHost and AdminPort override where the program's postgresql
+	// provider connects, e.g. localhost and a port forwarded through the
+	// bastion; empty AdminHost means the RDS endpoint (runs inside the VPC).
+	AdminHost string
+	AdminPort int
+}
+
+// PostgresStorage is the instance's storage.
+type PostgresStorage struct {
+	Type         string // gp3, io1 or io2
+	AllocatedGiB int
+	// Iops is provisioned IOPS: required for io1/io2; for gp3 only from
+	// 400 GiB up (below that gp3 has a fixed 3000-IOPS baseline); 0 = baseline.
+	Iops int
+	// MaxAllocatedGiB is the storage autoscaling ceiling; 0 turns autoscaling off.
+	MaxAllocatedGiB int
+}
+
+// PostgresAppDatabase is one application's login role and the database it owns.
+type PostgresAppDatabase struct {
+	Role     string
+	Database string
+}
+
+// PostgresFamily is the parameter group family of an engine version ("postgres16").
+func (p PostgresConfig) PostgresFamily() string {
+	return "postgres" + strings.SplitN(p.EngineVersion, ".", 2)[0]
+}
+
+var (
+	postgresVersionPattern = regexp.MustCompile(`^(1[4-9])(\.[0-9]{1,2})?$`)
+	// Lower-case unquoted-safe identifiers; the guide's "process-engine"
+	// needs the hyphen, which the provider quotes.
+	postgresIdentPattern        = regexp.MustCompile(`^[a-z_][a-z0-9_-]{0,62}$`)
+	postgresMasterUserPattern   = regexp.MustCompile(`^[a-zA-Z][a-zA-Z0-9_]{0,62}$`)
+	postgresInstanceClassRegexp = regexp.MustCompile(`^db\.[a-z0-9-]+\.[a-z0-9]+$`)
+	postgresBackupWindowPattern = regexp.MustCompile(`^([01][0-9]|2[0-3]):[0-5][0-9]-([01][0-9]|2[0-3]):[0-5][0-9]$`)
+	postgresMaintenancePattern  = regexp.MustCompile(`^(mon|tue|wed|thu|fri|sat|sun):([01][0-9]|2[0-3]):[0-5][0-9]-(mon|tue|wed|thu|fri|sat|sun):([01][0-9]|2[0-3]):[0-5][0-9]$`)
+	postgresHostPattern         = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$`)
+	postgresMonitoringIntervals = []int{0, 1, 5, 10, 15, 30, 60}
+	// Names PostgreSQL or RDS keep for themselves.
+	postgresReservedRoles = []string{"postgres", "public", "rdsadmin", "rds_superuser", "rdsrepladmin", "rds_replication", "rds_password", "none", "current_user", "session_user"}
+)
 
 func readPostgres(r *reader, cfg *Config) PostgresConfig {
-	return PostgresConfig{}
+	p := PostgresConfig{
+		EngineVersion: r.string("postgresEngineVersion", "16"),
+		InstanceClass: r.string("postgresInstanceClass", "db.m5d.2xlarge"),
+		Storage: PostgresStorage{
+			Type:            r.string("postgresStorageType", "io2"),
+			AllocatedGiB:    r.int("postgresAllocatedStorage", 400),
+			Iops:            r.int("postgresIops", 3000),
+			MaxAllocatedGiB: r.int("postgresMaxAllocatedStorage", 1000),
+		},
+		MultiAz:                          r.bool("postgresMultiAz", true),
+		BackupRetentionDays:              r.int("postgresBackupRetentionDays", 7),
+		BackupWindow:                     r.string("postgresBackupWindow", "09:00-10:00"),
+		MaintenanceWindow:                r.string("postgresMaintenanceWindow", "sun:10:30-sun:11:30"),
+		PerformanceInsightsRetentionDays: r.int("postgresPerformanceInsightsRetentionDays", 7),
+		MonitoringIntervalSeconds:        r.int("postgresMonitoringInterval", 60),
+		LogRetentionDays:                 r.int("postgresLogRetentionDays", 365),
+		SlowStatementMs:                  r.int("postgresSlowStatementMs", 1000),
+		MasterUsername:                   r.string("postgresMasterUsername", "admin"),
+		AdminDatabase:                    r.string("postgresAdminDatabase", "admin"),
+		Kong: PostgresAppDatabase{
+			Role:     r.string("postgresKongUser", "kong"),
+			Database: r.string("postgresKongDatabase", "kong"),
+		},
+		Camunda: PostgresAppDatabase{
+			Role:     r.string("postgresCamundaUser", "camunda"),
+			Database: r.string("postgresCamundaDatabase", "process-engine"),
+		},
+		AdminHost: r.optionalString("postgresAdminHost"),
+		AdminPort: r.int("postgresAdminPort", 5432),
+	}
+	validatePostgres(r, p)
+	return p
+}
+
+func validatePostgres(r *reader, p PostgresConfig) {
+	if !postgresVersionPattern.MatchString(p.EngineVersion) {
+		r.fail("postgresEngineVersion", "%q must be a PostgreSQL major version RDS supports (14 or later), optionally with a minor: 16 or 16.8", p.EngineVersion)
+	}
+	if !postgresInstanceClassRegexp.MatchString(p.InstanceClass) {
+		r.fail("postgresInstanceClass", "%q is not an RDS instance class such as db.m5d.2xlarge", p.InstanceClass)
+	}
+	validatePostgresStorage(r, p.Storage)
+	if p.BackupRetentionDays < 1 || p.BackupRetentionDays > 35 {
+		r.fail("postgresBackupRetentionDays", "%d must be 1 to 35: automated backups are what point-in-time recovery restores from", p.BackupRetentionDays)
+	}
+	if !postgresBackupWindowPattern.MatchString(p.BackupWindow) {
+		r.fail("postgresBackupWindow", "%q must be a UTC range hh24:mi-hh24:mi such as 09:00-10:00", p.BackupWindow)
+	}
+	if !postgresMaintenancePattern.MatchString(p.MaintenanceWindow) {
+		r.fail("postgresMaintenanceWindow", "%q must be a UTC range ddd:hh24:mi-ddd:hh24:mi such as sun:10:30-sun:11:30", p.MaintenanceWindow)
+	} else if postgresBackupWindowPattern.MatchString(p.BackupWindow) && postgresWindowsOverlap(p.BackupWindow, p.MaintenanceWindow) {
+		r.fail("postgresMaintenanceWindow", "%q overlaps postgresBackupWindow %q; RDS refuses overlapping windows", p.MaintenanceWindow, p.BackupWindow)
+	}
+	if d := p.PerformanceInsightsRetentionDays; d != 7 && d != 731 && (d%31 != 0 || d < 31 || d > 713) {
+		r.fail("postgresPerformanceInsightsRetentionDays", "%d must be 7, a multiple of 31 up to 713, or 731", d)
+	}
+	if !slices.Contains(postgresMonitoringIntervals, p.MonitoringIntervalSeconds) {
+		r.fail("postgresMonitoringInterval", "%d must be one of %v seconds (0 turns enhanced monitoring off)", p.MonitoringIntervalSeconds, postgresMonitoringIntervals)
+	}
+	if !slices.Contains(logRetentionDays, p.LogRetentionDays) {
+		r.fail("postgresLogRetentionDays", "%d is not a CloudWatch Logs retention period (one of %v)", p.LogRetentionDays, logRetentionDays)
+	}
+	if p.SlowStatementMs < -1 {
+		r.fail("postgresSlowStatementMs", "%d must be -1 (off), 0 (every statement) or a positive number of milliseconds", p.SlowStatementMs)
+	}
+
+	if !postgresMasterUserPattern.MatchString(p.MasterUsername) || postgresReserved(p.MasterUsername) {
+		r.fail("postgresMasterUsername", "%q must start with a letter, hold only letters, digits and underscores, and not be a name PostgreSQL or RDS reserves", p.MasterUsername)
+	}
+	names := map[string]string{
+		"postgresAdminDatabase":   p.AdminDatabase,
+		"postgresKongUser":        p.Kong.Role,
+		"postgresKongDatabase":    p.Kong.Database,
+		"postgresCamundaUser":     p.Camunda.Role,
+		"postgresCamundaDatabase": p.Camunda.Database,
+	}
+	for _, key := range postgresSortedKeys(names) {
+		v := names[key]
+		if !postgresIdentPattern.MatchString(v) || postgresReserved(v) || strings.HasPrefix(v, "pg_") {
+			r.fail(key, "%q must be 1-63 lower-case letters, digits, underscores or hyphens, start with a letter or underscore, and not be reserved by PostgreSQL or RDS", v)
+		}
+	}
+	// RDS's DBName at creation is stricter than CREATE DATABASE.
+	if postgresIdentPattern.MatchString(p.AdminDatabase) && strings.Contains(p.AdminDatabase, "-") {
+		r.fail("postgresAdminDatabase", "%q: the database RDS creates may hold only letters, digits and underscores", p.AdminDatabase)
+	}
+	if p.Kong.Role == p.Camunda.Role {
+		r.fail("postgresCamundaUser", "%q is also postgresKongUser; each application needs its own role", p.Camunda.Role)
+	}
+	for _, role := range []struct{ key, name string }{{"postgresKongUser", p.Kong.Role}, {"postgresCamundaUser", p.Camunda.Role}} {
+		if strings.EqualFold(role.name, p.MasterUsername) {
+			r.fail(role.key, "%q is the master user; applications must not share it", role.name)
+		}
+	}
+	dbs := map[string]string{"postgresKongDatabase": p.Kong.Database, "postgresCamundaDatabase": p.Camunda.Database}
+	for key, db := range dbs {
+		if db == p.AdminDatabase {
+			r.fail(key, "%q is also postgresAdminDatabase; each application needs its own database", db)
+		}
+	}
+	if p.Kong.Database == p.Camunda.Database {
+		r.fail("postgresCamundaDatabase", "%q is also postgresKongDatabase; each application needs its own database", p.Camunda.Database)
+	}
+
+	if p.AdminHost != "" && !postgresHostPattern.MatchString(p.AdminHost) {
+		r.fail("postgresAdminHost", "%q is not a host name or IPv4 address", p.AdminHost)
+	}
+	if p.AdminPort < 1 || p.AdminPort > 65535 {
+		r.fail("postgresAdminPort", "%d is not a TCP port", p.AdminPort)
+	}
+}
+
+// RDS storage limits for PostgreSQL (GiB and IOPS).
+const (
+	postgresMaxStorageGiB   = 65536
+	postgresGp3IopsFromGiB  = 400 // below this gp3 has a fixed baseline
+	postgresProvisionedMin  = 100 // io1/io2 minimum size
+	postgresProvisionedIops = 1000
+)
+
+func validatePostgresStorage(r *reader, s PostgresStorage) {
+	switch s.Type {
+	case "gp3":
+		if s.AllocatedGiB < 20 || s.AllocatedGiB > postgresMaxStorageGiB {
+			r.fail("postgresAllocatedStorage", "%d GiB: gp3 takes 20 to %d GiB", s.AllocatedGiB, postgresMaxStorageGiB)
+		}
+		if s.Iops != 0 && s.AllocatedGiB < postgresGp3IopsFromGiB {
+			r.fail("postgresIops", "%d: gp3 below %d GiB has a fixed 3000-IOPS baseline; set 0", s.Iops, postgresGp3IopsFromGiB)
+		} else if s.Iops != 0 && (s.Iops < 12000 || s.Iops > 64000) {
+			r.fail("postgresIops", "%d: gp3 from %d GiB takes 12000 to 64000 IOPS, or 0 for the baseline", s.Iops, postgresGp3IopsFromGiB)
+		}
+	case "io1", "io2":
+		if s.AllocatedGiB < postgresProvisionedMin || s.AllocatedGiB > postgresMaxStorageGiB {
+			r.fail("postgresAllocatedStorage", "%d GiB: %s takes %d to %d GiB", s.AllocatedGiB, s.Type, postgresProvisionedMin, postgresMaxStorageGiB)
+		}
+		ratio := map[string]int{"io1": 50, "io2": 1000}[s.Type]
+		switch {
+		case s.Iops < postgresProvisionedIops || s.Iops > 256000:
+			r.fail("postgresIops", "%d: %s needs provisioned IOPS from %d to 256000", s.Iops, s.Type, postgresProvisionedIops)
+		case s.AllocatedGiB > 0 && s.Iops > ratio*s.AllocatedGiB:
+			r.fail("postgresIops", "%d is more than %d IOPS per GiB of %d GiB, the most %s allows", s.Iops, ratio, s.AllocatedGiB, s.Type)
+		case s.Iops*2 < s.AllocatedGiB:
+			r.fail("postgresIops", "%d is less than 0.5 IOPS per GiB of %d GiB, the least %s allows", s.Iops, s.AllocatedGiB, s.Type)
+		}
+	default:
+		r.fail("postgresStorageType", "%q must be gp3, io1 or io2", s.Type)
+	}
+	if s.MaxAllocatedGiB != 0 && (s.MaxAllocatedGiB <= s.AllocatedGiB || s.MaxAllocatedGiB > postgresMaxStorageGiB) {
+		r.fail("postgresMaxAllocatedStorage", "%d GiB must be 0 (no autoscaling) or more than postgresAllocatedStorage %d GiB and at most %d", s.MaxAllocatedGiB, s.AllocatedGiB, postgresMaxStorageGiB)
+	}
+}
+
+func postgresReserved(name string) bool {
+	return slices.Contains(postgresReservedRoles, strings.ToLower(name)) || strings.HasPrefix(strings.ToLower(name), "rds")
+}
+
+// postgresWindowsOverlap reports whether the daily backup window meets the
+// weekly maintenance window on the maintenance window's days.
+func postgresWindowsOverlap(backup, maintenance string) bool {
+	minutes := func(hhmm string) int {
+		h, _ := strconv.Atoi(hhmm[:2])
+		m, _ := strconv.Atoi(hhmm[3:])
+		return h*60 + m
+	}
+	days := []string{"mon", "tue", "wed", "thu", "fri", "sat", "sun"}
+	week := 7 * 24 * 60
+	// Maintenance as [start, end) minutes of the week, end possibly wrapping.
+	ms := slices.Index(days, maintenance[:3])*24*60 + minutes(maintenance[4:9])
+	me := slices.Index(days, maintenance[10:13])*24*60 + minutes(maintenance[14:19])
+	if me <= ms {
+		me += week
+	}
+	bs, be := minutes(backup[:5]), minutes(backup[6:])
+	if be <= bs {
+		be += 24 * 60
+	}
+	for day := -1; day <= 7; day++ {
+		s, e := day*24*60+bs, day*24*60+be
+		for _, shift := range []int{0, week} {
+			if s+shift < me && ms < e+shift {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// postgresSortedKeys returns a map's keys in order, so errors come out stably.
+func postgresSortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
 }

@@ -1,0 +1,688 @@
+package databases_test
+
+import (
+	"encoding/json"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	bpa "github.com/bpa-infra/bpa-infra"
+	"github.com/bpa-infra/bpa-infra/databases"
+	"github.com/bpa-infra/bpa-infra/internal/harness"
+	"github.com/bpa-infra/bpa-infra/internal/stacktest"
+)
+
+const (
+	mongoProjectType   = "mongodbatlas:index/project:Project"
+	mongoClusterType   = "mongodbatlas:index/advancedCluster:AdvancedCluster"
+	mongoPrivateLink   = "mongodbatlas:index/privateLinkEndpoint:PrivateLinkEndpoint"
+	mongoEndpointLink  = "mongodbatlas:index/privateLinkEndpointService:PrivateLinkEndpointService"
+	mongoUserType      = "mongodbatlas:index/databaseUser:DatabaseUser"
+	mongoAtlasProvider = "pulumi:providers:mongodbatlas"
+	mongoAwsProvider   = "pulumi:providers:aws"
+	mongoVpcEndpoint   = "aws:ec2/vpcEndpoint:VpcEndpoint"
+	mongoSGType        = "aws:ec2/securityGroup:SecurityGroup"
+	mongoIngressType   = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
+	mongoEgressType    = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"
+	mongoSecretVersion = "aws:secretsmanager/secretVersion:SecretVersion"
+	mongoLookupToken   = "mongodbatlas:index/getAdvancedCluster:getAdvancedCluster"
+	mongoAssumeRoleArn = "arn:aws:iam::210987654321:role/atlas-endpoints"
+)
+
+// The stack checks run resolved: under the SDK's mock monitor a secret
+// input whose value is unknown (the generated password, the secret JSON in a
+// preview) fails registration ("malformed RPC secret"), so previews of
+// components with generated secrets cannot be recorded yet. Inputs,
+// dependencies and options are the same either way.
+func mongoForEachStack(t *testing.T, check func(t *testing.T, stack string, rec *harness.Recording)) {
+	for _, stack := range stacktest.Stacks {
+		t.Run(stack, func(t *testing.T) {
+			t.Parallel()
+			check(t, stack, stacktest.Resolved(t, stack))
+		})
+	}
+}
+
+// mongoMust finds a resource or stops the test.
+func mongoMust(t *testing.T, rec *harness.Recording, typ, name string) *harness.Resource {
+	t.Helper()
+	r := rec.Find(typ, name)
+	if r == nil {
+		t.Fatalf("no %s %s", typ, name)
+	}
+	return r
+}
+
+func mongoDependsOnProperty(r *harness.Resource, property string, on *harness.Resource) bool {
+	return slices.Contains(r.PropertyDependencies[property], on.URN)
+}
+
+// mongoReveal returns a secret string input's plain text, for assertions
+// only; nothing here is printed.
+func mongoReveal(t *testing.T, v resource.PropertyValue) string {
+	t.Helper()
+	for v.IsSecret() || v.IsOutput() {
+		if v.IsSecret() {
+			v = v.SecretValue().Element
+		} else {
+			v = v.OutputValue().Element
+		}
+	}
+	if !v.IsString() {
+		t.Fatalf("not a known string: %v", harness.Plain(v))
+	}
+	return v.StringValue()
+}
+
+func mongoIsSecret(v resource.PropertyValue) bool {
+	return v.IsSecret() || (v.IsOutput() && v.OutputValue().Secret)
+}
+
+func TestMongoEveryResourceIsParentedToTheComponent(t *testing.T) {
+	t.Parallel()
+	mongoForEachStack(t, func(t *testing.T, _ string, rec *harness.Recording) {
+		c := rec.OfType(databases.MongoTypeToken)
+		if len(c) != 1 || c[0].Name != "mongo" {
+			t.Fatalf("want one %s named mongo, got %d", databases.MongoTypeToken, len(c))
+		}
+		if kids := rec.Children(c[0].URN); len(kids) < 12 {
+			t.Fatalf("only %d children under the mongo component", len(kids))
+		}
+		for _, r := range rec.Resources {
+			if strings.HasPrefix(r.Name, "mongo-") && r.Parent != c[0].URN {
+				t.Errorf("%s %s is not parented to the mongo component", r.Type, r.Name)
+			}
+		}
+	})
+}
+
+func TestMongoClusterIsADedicatedThreeNodeReplicaSetOnAwsInTheStacksRegion(t *testing.T) {
+	t.Parallel()
+	tier := map[string]string{"dev": "M10", "prod": "M30"}
+	mongoForEachStack(t, func(t *testing.T, stack string, rec *harness.Recording) {
+		cl := mongoMust(t, rec, mongoClusterType, "mongo-cluster")
+		region := "replicationSpecs.0.regionConfigs.0."
+		for path, want := range map[string]any{
+			"name":                                            "acme-" + stack + "-bpa",
+			"clusterType":                                     "REPLICASET",
+			"mongoDbMajorVersion":                             "8.0",
+			region + "providerName":                           "AWS",
+			region + "regionName":                             "US_WEST_2", // Atlas format, not us-west-2
+			region + "priority":                               7.0,
+			region + "electableSpecs.instanceSize":            tier[stack],
+			region + "electableSpecs.nodeCount":               3.0,
+			region + "autoScaling.diskGbEnabled":              true,
+			region + "autoScaling.computeEnabled":             false,
+			"advancedConfiguration.minimumEnabledTlsProtocol": "TLS1_2",
+		} {
+			if got := stacktest.Input(cl, path); got != want {
+				t.Errorf("cluster %s = %v, want %v", path, got, want)
+			}
+		}
+		if specs := stacktest.Input(cl, "replicationSpecs").([]any); len(specs) != 1 ||
+			len(stacktest.Dig(specs[0], "regionConfigs").([]any)) != 1 {
+			t.Errorf("cluster spans more than one region: %v", specs)
+		}
+		if stacktest.Input(cl, region+"electableSpecs.diskSizeGb") != nil {
+			t.Error("a fixed disk size would fight disk auto-scaling")
+		}
+	})
+}
+
+func TestMongoBackupAndProtectionFollowTheStack(t *testing.T) {
+	t.Parallel()
+	mongoForEachStack(t, func(t *testing.T, stack string, rec *harness.Recording) {
+		prod := stack == "prod"
+		cl := mongoMust(t, rec, mongoClusterType, "mongo-cluster")
+		for path, want := range map[string]any{
+			"backupEnabled":                prod,
+			"pitEnabled":                   prod,
+			"retainBackupsEnabled":         prod,
+			"terminationProtectionEnabled": prod,
+		} {
+			if got := stacktest.Input(cl, path); got != want {
+				t.Errorf("cluster %s = %v, want %v", path, got, want)
+			}
+		}
+		for _, r := range []*harness.Resource{cl, mongoMust(t, rec, mongoProjectType, "mongo-project"),
+			mongoMust(t, rec, "aws:kms/key:Key", "mongo-secrets-key")} {
+			if r.Protect != prod {
+				t.Errorf("%s protect = %v, want %v", r.Name, r.Protect, prod)
+			}
+		}
+	})
+}
+
+func TestMongoProjectIsCreatedInTheConfiguredOrganization(t *testing.T) {
+	t.Parallel()
+	mongoForEachStack(t, func(t *testing.T, stack string, rec *harness.Recording) {
+		p := mongoMust(t, rec, mongoProjectType, "mongo-project")
+		if stacktest.Input(p, "orgId") != "0123456789abcdef01234567" || stacktest.Input(p, "name") != "acme-"+stack+"-bpa" {
+			t.Errorf("project %v", p.Plain())
+		}
+		for _, typ := range []string{mongoClusterType, mongoPrivateLink, mongoEndpointLink, mongoUserType} {
+			for _, r := range rec.OfType(typ) {
+				if !mongoDependsOnProperty(r, "projectId", p) {
+					t.Errorf("%s %s is not in the stack's project", typ, r.Name)
+				}
+			}
+		}
+	})
+}
+
+func TestMongoExistingProjectIsUsedWithoutCreatingOne(t *testing.T) {
+	t.Parallel()
+	rec, err := mongoRun(t, "prod", func(cfg map[string]string) {
+		delete(cfg, "bpa:atlasOrgId")
+		cfg["bpa:atlasProjectId"] = "65a1b2c3d4e5f60718293a4b"
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(rec.OfType(mongoProjectType)); n != 0 {
+		t.Errorf("%d projects created for an existing project id", n)
+	}
+	for _, typ := range []string{mongoClusterType, mongoPrivateLink, mongoEndpointLink, mongoUserType} {
+		for _, r := range rec.OfType(typ) {
+			if got := stacktest.Input(r, "projectId"); got != "65a1b2c3d4e5f60718293a4b" {
+				t.Errorf("%s projectId = %v", r.Name, got)
+			}
+		}
+	}
+}
+
+func TestMongoAtlasResourcesUseTheComponentsAtlasProvider(t *testing.T) {
+	t.Parallel()
+	mongoForEachStack(t, func(t *testing.T, _ string, rec *harness.Recording) {
+		p := mongoMust(t, rec, mongoAtlasProvider, "mongo-atlas")
+		n := 0
+		for _, r := range rec.Resources {
+			if strings.HasPrefix(r.Type, "mongodbatlas:") {
+				n++
+				if r.Provider != p.URN {
+					t.Errorf("%s %s uses provider %q", r.Type, r.Name, r.Provider)
+				}
+			}
+		}
+		if n < 5 {
+			t.Errorf("only %d Atlas resources", n)
+		}
+	})
+}
+
+// In the stacks the keys come from the environment, which the provider
+// reads itself: nothing is set on it.
+func TestMongoAtlasKeysComeFromTheEnvironmentByDefault(t *testing.T) {
+	t.Parallel()
+	mongoForEachStack(t, func(t *testing.T, _ string, rec *harness.Recording) {
+		p := mongoMust(t, rec, mongoAtlasProvider, "mongo-atlas")
+		for _, k := range []string{"publicKey", "privateKey"} {
+			if v := stacktest.Input(p, k); v != nil {
+				t.Errorf("Atlas provider %s = %v with no key in config", k, v)
+			}
+		}
+	})
+}
+
+func TestMongoAtlasKeysFromConfigReachTheProviderOnlyAsSecrets(t *testing.T) {
+	t.Parallel()
+	opts := stacktest.Options(t, "prod")
+	opts.Resolve = true
+	opts.Config["bpa:atlasPublicKey"] = harness.SecretPlaceholder
+	opts.Config["bpa:atlasPrivateKey"] = harness.SecretPlaceholder
+	opts.SecretKeys = append(opts.SecretKeys, "bpa:atlasPublicKey", "bpa:atlasPrivateKey")
+	rec, err := harness.Run(bpa.Program, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := mongoMust(t, rec, mongoAtlasProvider, "mongo-atlas")
+	for _, k := range []string{"publicKey", "privateKey"} {
+		v, ok := p.Inputs[resource.PropertyKey(k)]
+		if !ok || !mongoIsSecret(v) || mongoReveal(t, v) != harness.SecretPlaceholder {
+			t.Errorf("Atlas provider %s is not the configured key as a secret: %v", k, stacktest.Input(p, k))
+		}
+	}
+
+	// The same keys in plain text are refused before anything exists.
+	opts.SecretKeys = nil
+	rec, err = harness.Run(bpa.Program, opts)
+	if err == nil || !strings.Contains(err.Error(), "bpa:atlasPublicKey: must be stored encrypted") {
+		t.Fatalf("plain-text Atlas keys accepted: %v", err)
+	}
+	if len(rec.Resources) != 0 {
+		t.Errorf("%d resources registered despite plain-text keys", len(rec.Resources))
+	}
+}
+
+func TestMongoPrivateLinkIdsFlowFromAtlasToAwsAndBack(t *testing.T) {
+	t.Parallel()
+	mongoForEachStack(t, func(t *testing.T, _ string, rec *harness.Recording) {
+		pl := mongoMust(t, rec, mongoPrivateLink, "mongo-privatelink")
+		vpce := mongoMust(t, rec, mongoVpcEndpoint, "mongo-endpoint")
+		link := mongoMust(t, rec, mongoEndpointLink, "mongo-endpoint-service")
+		sg := mongoMust(t, rec, mongoSGType, "mongo-endpoint")
+
+		if stacktest.Input(pl, "providerName") != "AWS" || stacktest.Input(pl, "region") != "US_WEST_2" {
+			t.Errorf("Atlas endpoint service %v", pl.Plain())
+		}
+		if stacktest.Input(vpce, "vpcEndpointType") != "Interface" || stacktest.Input(vpce, "privateDnsEnabled") != false {
+			t.Errorf("VPC endpoint %v", vpce.Plain())
+		}
+		checks := []struct {
+			r        *harness.Resource
+			property string
+			from     *harness.Resource
+		}{
+			{vpce, "serviceName", pl},
+			{vpce, "securityGroupIds", sg},
+			{link, "privateLinkId", pl},
+			{link, "endpointServiceId", vpce},
+		}
+		for _, c := range checks {
+			if !mongoDependsOnProperty(c.r, c.property, c.from) {
+				t.Errorf("%s.%s does not come from %s", c.r.Name, c.property, c.from.Name)
+			}
+		}
+		if stacktest.Input(link, "providerName") != "AWS" {
+			t.Errorf("endpoint service provider %v", stacktest.Input(link, "providerName"))
+		}
+		// The endpoint sits in the data subnets, one per zone, of the VPC.
+		var subnets []string
+		for _, u := range vpce.PropertyDependencies["subnetIds"] {
+			subnets = append(subnets, rec.ByURN(u).Name)
+		}
+		sort.Strings(subnets)
+		if want := []string{"network-data-us-west-2a", "network-data-us-west-2b", "network-data-us-west-2c"}; !slices.Equal(subnets, want) {
+			t.Errorf("endpoint subnets %v, want %v", subnets, want)
+		}
+		vpc := mongoMust(t, rec, "aws:ec2/vpc:Vpc", "network-vpc")
+		if !mongoDependsOnProperty(vpce, "vpcId", vpc) || !mongoDependsOnProperty(sg, "vpcId", vpc) {
+			t.Error("endpoint or its security group is not in the stack's VPC")
+		}
+	})
+}
+
+func TestMongoPrivateLinkValuesResolveToWhatEachSideExpects(t *testing.T) {
+	t.Parallel()
+	rec := stacktest.Resolved(t, "prod")
+	vpce := mongoMust(t, rec, mongoVpcEndpoint, "mongo-endpoint")
+	link := mongoMust(t, rec, mongoEndpointLink, "mongo-endpoint-service")
+	if got := stacktest.Input(vpce, "serviceName"); got != "com.amazonaws.vpce.us-west-2.vpce-svc-0mock0atlas000000" {
+		t.Errorf("VPC endpoint service name %v is not Atlas's endpoint service", got)
+	}
+	for path, want := range map[string]any{"endpointServiceId": "mongo-endpoint-id", "privateLinkId": "65f0c0ffee0000000000a7a5"} {
+		if got := stacktest.Input(link, path); got != want {
+			t.Errorf("endpoint service %s = %v, want %v", path, got, want)
+		}
+	}
+}
+
+func TestMongoEndpointSecurityGroupAdmitsOnlyPodsAndNodesOnAtlasPorts(t *testing.T) {
+	t.Parallel()
+	mongoForEachStack(t, func(t *testing.T, _ string, rec *harness.Recording) {
+		sg := mongoMust(t, rec, mongoSGType, "mongo-endpoint")
+		if stacktest.Input(sg, "ingress") != nil || stacktest.Input(sg, "egress") != nil {
+			t.Errorf("endpoint security group has inline rules: %v", sg.Plain())
+		}
+		pods := false
+		for _, r := range rec.OfType(mongoIngressType) {
+			if !mongoDependsOnProperty(r, "securityGroupId", sg) {
+				continue
+			}
+			if stacktest.Input(r, "ipProtocol") != "tcp" || stacktest.Input(r, "fromPort") != 1024.0 || stacktest.Input(r, "toPort") != 65535.0 {
+				t.Errorf("%s opens %v", r.Name, r.Plain())
+			}
+			cidr, sgRef := stacktest.Input(r, "cidrIpv4"), stacktest.Input(r, "referencedSecurityGroupId")
+			switch {
+			case cidr != nil && sgRef == nil:
+				pods = pods || r.Name == "mongo-endpoint-from-pods"
+				if !mongoDependsOnProperty(r, "cidrIpv4", mongoMust(t, rec,
+					"aws:ec2/vpcIpv4CidrBlockAssociation:VpcIpv4CidrBlockAssociation", "network-pod-range")) {
+					t.Errorf("%s admits %v, not the pod range", r.Name, cidr)
+				}
+			case sgRef != nil && cidr == nil && r.Name == "mongo-endpoint-from-nodes":
+			default:
+				t.Errorf("%s admits an unexpected source: %v", r.Name, r.Plain())
+			}
+		}
+		if !pods {
+			t.Error("the pod range is not admitted")
+		}
+		for _, r := range rec.OfType(mongoEgressType) {
+			if mongoDependsOnProperty(r, "securityGroupId", sg) {
+				t.Errorf("endpoint security group has egress %s", r.Name)
+			}
+		}
+	})
+}
+
+func TestMongoEndpointAdmitsTheNodeSecurityGroupWhenGiven(t *testing.T) {
+	t.Parallel()
+	for name, node := range map[string]pulumi.StringInput{"with nodes": pulumi.String("sg-0nodes"), "without nodes": nil} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			args := mongoUnitArgs()
+			args.NodeSecurityGroupId = node
+			rec, err := mongoRunUnit(args)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var rules []string
+			for _, r := range rec.OfType(mongoIngressType) {
+				rules = append(rules, r.Name)
+			}
+			sort.Strings(rules)
+			want := []string{"mongo-endpoint-from-pods"}
+			if node != nil {
+				want = []string{"mongo-endpoint-from-nodes", "mongo-endpoint-from-pods"}
+				r := mongoMust(t, rec, mongoIngressType, "mongo-endpoint-from-nodes")
+				if stacktest.Input(r, "referencedSecurityGroupId") != "sg-0nodes" || stacktest.Input(r, "fromPort") != 1024.0 {
+					t.Errorf("node rule %v", r.Plain())
+				}
+			}
+			if !slices.Equal(rules, want) {
+				t.Errorf("ingress rules %v, want %v", rules, want)
+			}
+		})
+	}
+}
+
+func TestMongoHasNoIpAccessListEntry(t *testing.T) {
+	t.Parallel()
+	mongoForEachStack(t, func(t *testing.T, _ string, rec *harness.Recording) {
+		for _, r := range rec.Resources {
+			if strings.HasPrefix(r.Type, "mongodbatlas:") && strings.Contains(strings.ToLower(r.Type), "accesslist") {
+				t.Errorf("%s %s opens the cluster to addresses outside PrivateLink", r.Type, r.Name)
+			}
+		}
+	})
+}
+
+func TestMongoUserIsScramWithReadWriteOnTheConfiguredDatabasesOfThisClusterOnly(t *testing.T) {
+	t.Parallel()
+	mongoForEachStack(t, func(t *testing.T, stack string, rec *harness.Recording) {
+		u := mongoMust(t, rec, mongoUserType, "mongo-user")
+		if stacktest.Input(u, "authDatabaseName") != "admin" || stacktest.Input(u, "username") != "acme-"+stack+"-bpa" {
+			t.Errorf("user %v", u.Plain())
+		}
+		for _, k := range []string{"x509Type", "awsIamType", "ldapAuthType", "oidcAuthType"} {
+			if v := stacktest.Input(u, k); v != nil && v != "NONE" {
+				t.Errorf("user %s = %v: only SCRAM is wanted", k, v)
+			}
+		}
+		want := []any{map[string]any{"roleName": "readWrite", "databaseName": "bpa"}}
+		if got := stacktest.Input(u, "roles"); !mongoEqualPlain(got, want) {
+			t.Errorf("roles %v, want %v", got, want)
+		}
+		if stacktest.Input(u, "scopes.0.type") != "CLUSTER" || len(stacktest.Input(u, "scopes").([]any)) != 1 ||
+			!mongoDependsOnProperty(u, "scopes", mongoMust(t, rec, mongoClusterType, "mongo-cluster")) {
+			t.Errorf("user is not limited to the cluster: %v", stacktest.Input(u, "scopes"))
+		}
+		pw := mongoMust(t, rec, "random:index/randomPassword:RandomPassword", "mongo-user-password")
+		if !mongoDependsOnProperty(u, "password", pw) || stacktest.Input(u, "password") != harness.SecretMarker {
+			t.Error("user password is not the generated password kept secret")
+		}
+		if stacktest.Input(pw, "length") != 32.0 {
+			t.Errorf("password length %v", stacktest.Input(pw, "length"))
+		}
+	})
+}
+
+func TestMongoUserRolesFollowTheConfiguredDatabases(t *testing.T) {
+	t.Parallel()
+	rec, err := mongoRun(t, "dev", func(cfg map[string]string) {
+		cfg["bpa:atlasDatabases"] = `["bpa","bpa-audit"]`
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var dbs []string
+	for _, r := range stacktest.Input(mongoMust(t, rec, mongoUserType, "mongo-user"), "roles").([]any) {
+		if stacktest.Dig(r, "roleName") != "readWrite" {
+			t.Errorf("role %v", r)
+		}
+		dbs = append(dbs, stacktest.Dig(r, "databaseName").(string))
+	}
+	if !slices.Equal(dbs, []string{"bpa", "bpa-audit"}) {
+		t.Errorf("roles on %v", dbs)
+	}
+}
+
+// The private connection string is empty when read before the endpoint
+// is linked; its reader must wait for the endpoint service.
+func TestMongoConnectionStringIsReadAfterTheEndpointIsLinked(t *testing.T) {
+	t.Parallel()
+	mongoForEachStack(t, func(t *testing.T, _ string, rec *harness.Recording) {
+		v := mongoMust(t, rec, mongoSecretVersion, "mongo-user")
+		link := mongoMust(t, rec, mongoEndpointLink, "mongo-endpoint-service")
+		if !mongoDependsOnProperty(v, "secretString", link) || !rec.DependsOn(v, link) {
+			t.Errorf("user secret does not wait for the endpoint service: %v", v.PropertyDependencies["secretString"])
+		}
+		if !mongoDependsOnProperty(v, "secretString", mongoMust(t, rec, mongoClusterType, "mongo-cluster")) {
+			t.Error("user secret does not read the cluster")
+		}
+	})
+}
+
+func TestMongoSecretHoldsThePrivateSrvStringOfThisEndpoint(t *testing.T) {
+	t.Parallel()
+	rec := stacktest.Resolved(t, "prod")
+	if !slices.Contains(rec.Invokes, mongoLookupToken) {
+		t.Fatal("the cluster's connection strings were never looked up")
+	}
+	v := mongoMust(t, rec, mongoSecretVersion, "mongo-user")
+	raw := v.Inputs["secretString"]
+	if !mongoIsSecret(raw) {
+		t.Fatal("secret string is not a Pulumi secret")
+	}
+	var got map[string]string
+	if err := json.Unmarshal([]byte(mongoReveal(t, raw)), &got); err != nil {
+		t.Fatal(err)
+	}
+	if got["connectionString"] != "mongodb+srv://acme-prod-bpa-pl-0.abcde.mongodb.net" {
+		t.Errorf("connection string %q is not this endpoint's private SRV string", got["connectionString"])
+	}
+	if got["username"] != "acme-prod-bpa" || got["authSource"] != "admin" || got["password"] != "mock-generated-password-mongo-user-password" {
+		t.Errorf("secret fields: username %q authSource %q, password set %v", got["username"], got["authSource"], got["password"] != "")
+	}
+}
+
+func TestMongoUserSecretIsEncryptedWithItsOwnRotatingKey(t *testing.T) {
+	t.Parallel()
+	mongoForEachStack(t, func(t *testing.T, stack string, rec *harness.Recording) {
+		s := mongoMust(t, rec, "aws:secretsmanager/secret:Secret", "mongo-user")
+		key := mongoMust(t, rec, "aws:kms/key:Key", "mongo-secrets-key")
+		if !mongoDependsOnProperty(s, "kmsKeyId", key) || stacktest.Input(key, "enableKeyRotation") != true {
+			t.Error("user secret is not encrypted with the rotating mongo key")
+		}
+		if stacktest.Input(s, "name") != "acme-"+stack+"/mongodb/bpa" {
+			t.Errorf("secret name %v", stacktest.Input(s, "name"))
+		}
+		recovery := map[string]float64{"dev": 0, "prod": 30}[stack]
+		if stacktest.Input(s, "recoveryWindowInDays") != recovery {
+			t.Errorf("recovery window %v, want %v", stacktest.Input(s, "recoveryWindowInDays"), recovery)
+		}
+		v := mongoMust(t, rec, mongoSecretVersion, "mongo-user")
+		if !mongoDependsOnProperty(v, "secretId", s) {
+			t.Error("secret version is not stored in the user secret")
+		}
+	})
+}
+
+func TestMongoNoSecretInPlainText(t *testing.T) {
+	t.Parallel()
+	for _, rec := range []*harness.Recording{stacktest.Resolved(t, "dev"), stacktest.Resolved(t, "prod")} {
+		for _, r := range rec.Resources {
+			if !strings.HasPrefix(r.Name, "mongo") {
+				continue
+			}
+			b, err := json.Marshal(r.Plain())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if strings.Contains(string(b), "mock-generated-password") || strings.Contains(string(b), harness.SecretPlaceholder) {
+				t.Errorf("%s %s shows a secret in plain text: %s", r.Type, r.Name, b)
+			}
+		}
+		for typ, prop := range map[string]string{mongoUserType: "password", mongoSecretVersion: "secretString"} {
+			r := mongoMust(t, rec, typ, "mongo-user")
+			if !mongoIsSecret(r.Inputs[resource.PropertyKey(prop)]) {
+				t.Errorf("%s.%s is not a secret", r.Name, prop)
+			}
+		}
+	}
+}
+
+func TestMongoEndpointUsesTheStackAccountUnlessARoleIsConfigured(t *testing.T) {
+	t.Parallel()
+	rec := stacktest.Resolved(t, "prod")
+	stackProvider := mongoMust(t, rec, mongoAwsProvider, "aws")
+	for _, r := range rec.Resources {
+		if strings.HasPrefix(r.Name, "mongo-") && strings.HasPrefix(r.Type, "aws:") && r.Provider != stackProvider.URN {
+			t.Errorf("%s %s uses %q, not the stack's provider", r.Type, r.Name, r.Provider)
+		}
+	}
+	if rec.Find(mongoAwsProvider, "mongo-endpoint-account") != nil {
+		t.Error("endpoint provider created without a role")
+	}
+}
+
+func TestMongoEndpointIsCreatedThroughTheAssumedRoleWhenConfigured(t *testing.T) {
+	t.Parallel()
+	rec, err := mongoRun(t, "prod", func(cfg map[string]string) {
+		cfg["bpa:atlasEndpointAssumeRoleArn"] = mongoAssumeRoleArn
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := mongoMust(t, rec, mongoAwsProvider, "mongo-endpoint-account")
+	for path, want := range map[string]any{
+		"assumeRole.roleArn":          mongoAssumeRoleArn,
+		"region":                      "us-west-2",
+		"defaultTags.tags.customer":   "acme",
+		"defaultTags.tags.managed-by": "pulumi",
+	} {
+		if got := stacktest.Input(p, path); got != want {
+			t.Errorf("endpoint provider %s = %v, want %v", path, got, want)
+		}
+	}
+	stackProvider := mongoMust(t, rec, mongoAwsProvider, "aws")
+	endpointSide := map[string]bool{"mongo-endpoint": true, "mongo-endpoint-from-pods": true, "mongo-endpoint-from-nodes": true}
+	n := 0
+	for _, r := range rec.Resources {
+		if !strings.HasPrefix(r.Type, "aws:") || !strings.HasPrefix(r.Name, "mongo-") {
+			continue
+		}
+		want := stackProvider.URN
+		if endpointSide[r.Name] {
+			want = p.URN
+			n++
+		}
+		if r.Provider != want {
+			t.Errorf("%s %s uses %q, want %q", r.Type, r.Name, r.Provider, want)
+		}
+	}
+	if n < 3 { // security group, its pod rule, the VPC endpoint
+		t.Errorf("only %d resources go through the endpoint account", n)
+	}
+}
+
+// Atlas must not wait for RDS (nor RDS for Atlas): they are built side by side.
+func TestMongoDoesNotWaitForPostgres(t *testing.T) {
+	t.Parallel()
+	mongoForEachStack(t, func(t *testing.T, _ string, rec *harness.Recording) {
+		for _, r := range rec.Resources {
+			for _, o := range rec.Resources {
+				mongo, pg := strings.HasPrefix(r.Name, "mongo"), strings.HasPrefix(o.Name, "postgres")
+				if mongo && pg && (rec.DependsOn(r, o) || rec.DependsOn(o, r)) {
+					t.Errorf("%s and %s wait for each other", r.Name, o.Name)
+				}
+			}
+		}
+	})
+}
+
+func TestMongoInvalidArgsRegisterNothing(t *testing.T) {
+	t.Parallel()
+	cases := map[string]func(*databases.MongoArgs){
+		"org and project":   func(a *databases.MongoArgs) { a.ProjectID = "65a1b2c3d4e5f60718293a4b" },
+		"no databases":      func(a *databases.MongoArgs) { a.Databases = nil },
+		"one api key":       func(a *databases.MongoArgs) { a.AtlasPublicKey = pulumi.String("k") },
+		"role without tags": func(a *databases.MongoArgs) { a.EndpointAssumeRoleArn = mongoAssumeRoleArn; a.Tags = nil },
+		"no subnets":        func(a *databases.MongoArgs) { a.DataSubnetIds = nil },
+		"no instance size":  func(a *databases.MongoArgs) { a.InstanceSize = "" },
+	}
+	for name, change := range cases {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			args := mongoUnitArgs()
+			change(args)
+			rec, err := mongoRunUnit(args)
+			if err == nil || !strings.Contains(err.Error(), "mongo: invalid args") {
+				t.Fatalf("invalid args accepted: %v", err)
+			}
+			if len(rec.Resources) != 0 {
+				t.Errorf("%d resources registered despite invalid args", len(rec.Resources))
+			}
+		})
+	}
+}
+
+// Logical names are part of each resource's URN: renaming one replaces it.
+func TestMongoLogicalNamesAreStable(t *testing.T) {
+	t.Parallel()
+	rec := stacktest.Resolved(t, "prod")
+	var names []string
+	for _, r := range rec.Resources {
+		if strings.HasPrefix(r.Name, "mongo") {
+			names = append(names, r.Type+" "+r.Name)
+		}
+	}
+	sort.Strings(names)
+	if got, want := strings.Join(names, "\n"), strings.TrimSpace(mongoNames); got != want {
+		t.Errorf("mongo logical names changed; renaming replaces resources (add aliases).\ngot:\n%s", got)
+	}
+}
+
+// mongoUnitArgs are valid arguments for running the component on its own.
+func mongoUnitArgs() *databases.MongoArgs {
+	return &databases.MongoArgs{
+		NamePrefix:    "acme-test",
+		Region:        "us-west-2",
+		OrgID:         "0123456789abcdef01234567",
+		InstanceSize:  "M10",
+		MongoVersion:  "8.0",
+		Databases:     []string{"bpa"},
+		Tags:          map[string]string{"customer": "acme"},
+		VpcId:         pulumi.String("vpc-0test"),
+		DataSubnetIds: pulumi.ToStringArray([]string{"subnet-a", "subnet-b", "subnet-c"}),
+		PodCidr:       pulumi.String("100.64.0.0/16"),
+	}
+}
+
+func mongoRunUnit(args *databases.MongoArgs) (*harness.Recording, error) {
+	return harness.Run(func(ctx *pulumi.Context) error {
+		_, err := databases.NewMongo(ctx, "mongo", args)
+		return err
+	}, harness.Options{Stack: "unit", Config: map[string]string{}, Resolve: true})
+}
+
+// mongoRun runs a stack, resolved (see mongoForEachStack), after changing
+// its configuration.
+func mongoRun(t *testing.T, stack string, change func(cfg map[string]string)) (*harness.Recording, error) {
+	t.Helper()
+	opts := stacktest.Options(t, stack)
+	opts.Resolve = true
+	change(opts.Config)
+	return harness.Run(bpa.Program, opts)
+}
+
+func mongoEqualPlain(a, b any) bool {
+	x, errA := json.Marshal(a)
+	y, errB := json.Marshal(b)
+	return errA == nil && errB == nil && string(x) == string(y)
+}

@@ -1,0 +1,262 @@
+package databases
+
+import (
+	"errors"
+	"fmt"
+	"maps"
+	"net/netip"
+	"regexp"
+	"slices"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/kms"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/rds"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// PostgresTypeToken is the Postgres component's type in URNs.
+const PostgresTypeToken = "bpa:databases:Postgres"
+
+// PostgresPort is the port RDS listens on; the bastion's egress and the
+// port-forward command use the same one.
+const PostgresPort = 5432
+
+// PostgresSSLMode is what every client must use: RDS for PostgreSQL 15 and
+// later refuses unencrypted connections (rds.force_ssl=1).
+const PostgresSSLMode = "require"
+
+// PostgresCACertificate is the RDS certificate authority the guide names.
+const PostgresCACertificate = "rds-ca-rsa2048-g1"
+
+// PostgresLogExports are the logs RDS publishes to CloudWatch.
+var PostgresLogExports = []string{"postgresql", "upgrade"}
+
+// PostgresArgs describe the RDS instance and what is created on it.
+type PostgresArgs struct {
+	// NamePrefix starts every physical name ("acme-prod").
+	NamePrefix string
+	Region     string
+	VpcId      pulumi.StringInput
+	// DataSubnetIds are the three data subnets the instance may live in.
+	DataSubnetIds pulumi.StringArrayInput
+	// PodCidr is the pods' secondary range (VPC CNI custom networking).
+	PodCidr netip.Prefix
+	// NodeSecurityGroupId is the cluster nodes' security group. It may be
+	// nil while no cluster exists; then only the pod range and the bastion
+	// are admitted.
+	NodeSecurityGroupId pulumi.StringInput
+	// BastionSecurityGroupId and BastionInstanceId let administrators
+	// forward a local port to the instance through SSM.
+	BastionSecurityGroupId pulumi.StringInput
+	BastionInstanceId      pulumi.StringInput
+	// LogsKeyArn encrypts the exported PostgreSQL logs.
+	LogsKeyArn pulumi.StringInput
+	// Protect protects stateful resources and turns on deletion protection
+	// and the final snapshot.
+	Protect bool
+
+	EngineVersion string // "16" or "16.8"
+	// ParameterFamily is the parameter group family of EngineVersion ("postgres16").
+	ParameterFamily                  string
+	InstanceClass                    string
+	Storage                          PostgresStorage
+	MultiAz                          bool
+	BackupRetentionDays              int
+	BackupWindow                     string
+	MaintenanceWindow                string
+	PerformanceInsightsRetentionDays int
+	// MonitoringIntervalSeconds is the enhanced monitoring interval; 0 turns it off.
+	MonitoringIntervalSeconds int
+	LogRetentionDays          int
+	// SlowStatementMs is log_min_duration_statement; -1 turns it off.
+	SlowStatementMs int
+
+	MasterUsername string
+	AdminDatabase  string
+	Kong           PostgresAppDatabase
+	Camunda        PostgresAppDatabase
+
+	// AdminHost and AdminPort override where the postgresql provider
+	// connects (e.g. localhost through an SSM port forward); empty AdminHost
+	// means the instance's endpoint.
+	AdminHost string
+	AdminPort int
+}
+
+// PostgresStorage is the instance's storage.
+type PostgresStorage struct {
+	Type         string
+	AllocatedGiB int
+	Iops         int // 0: the storage type's baseline
+	// MaxAllocatedGiB is the autoscaling ceiling; 0 turns autoscaling off.
+	MaxAllocatedGiB int
+}
+
+// PostgresAppDatabase is one application's login role and its database.
+type PostgresAppDatabase struct {
+	Role     string
+	Database string
+}
+
+// Postgres is the instance and what the workload needs to reach it.
+type Postgres struct {
+	pulumi.ResourceState
+
+	Address pulumi.StringOutput
+	Port    pulumi.IntOutput
+	// MasterSecretArn is the RDS-managed secret of the master user.
+	MasterSecretArn pulumi.StringOutput
+	// KongSecretArn and CamundaSecretArn hold JSON
+	// {host, port, dbname, username, password, sslmode}.
+	KongSecretArn    pulumi.StringOutput
+	CamundaSecretArn pulumi.StringOutput
+	// KongPassword and CamundaPassword are secret outputs, for Kubernetes
+	// secrets.
+	KongPassword    pulumi.StringOutput
+	CamundaPassword pulumi.StringOutput
+	KongRole        string
+	KongDatabase    string
+	CamundaRole     string
+	CamundaDatabase string
+	SSLMode         string
+	SecurityGroupId pulumi.IDOutput
+	// Ready are the roles, databases and grants: whatever connects as Kong
+	// or Camunda must wait for them.
+	Ready []pulumi.Resource
+	// PortForwardCommand forwards AdminPort on the caller's machine to the
+	// instance through the bastion.
+	PortForwardCommand pulumi.StringOutput
+}
+
+var postgresSetting = regexp.MustCompile(`^postgres[0-9]+$`)
+
+func (a *PostgresArgs) validate() error {
+	var errs []error
+	required := map[string]bool{
+		"NamePrefix": a.NamePrefix == "", "Region": a.Region == "", "VpcId": a.VpcId == nil,
+		"DataSubnetIds": a.DataSubnetIds == nil, "BastionSecurityGroupId": a.BastionSecurityGroupId == nil,
+		"BastionInstanceId": a.BastionInstanceId == nil, "LogsKeyArn": a.LogsKeyArn == nil,
+		"EngineVersion": a.EngineVersion == "", "InstanceClass": a.InstanceClass == "",
+		"MasterUsername": a.MasterUsername == "", "AdminDatabase": a.AdminDatabase == "",
+		"Kong.Role": a.Kong.Role == "", "Kong.Database": a.Kong.Database == "",
+		"Camunda.Role": a.Camunda.Role == "", "Camunda.Database": a.Camunda.Database == "",
+		"BackupWindow": a.BackupWindow == "", "MaintenanceWindow": a.MaintenanceWindow == "",
+	}
+	for _, field := range slices.Sorted(maps.Keys(required)) {
+		if required[field] {
+			errs = append(errs, fmt.Errorf("%s is required", field))
+		}
+	}
+	if !a.PodCidr.IsValid() {
+		errs = append(errs, errors.New("PodCidr is required"))
+	}
+	if !postgresSetting.MatchString(a.ParameterFamily) {
+		errs = append(errs, fmt.Errorf("ParameterFamily %q is not a postgres family such as postgres16", a.ParameterFamily))
+	}
+	if a.Storage.Type == "" || a.Storage.AllocatedGiB <= 0 {
+		errs = append(errs, fmt.Errorf("Storage %+v needs a type and a size", a.Storage))
+	}
+	if a.BackupRetentionDays < 1 {
+		errs = append(errs, errors.New("BackupRetentionDays must be at least 1"))
+	}
+	if a.LogRetentionDays <= 0 || a.PerformanceInsightsRetentionDays <= 0 {
+		errs = append(errs, errors.New("LogRetentionDays and PerformanceInsightsRetentionDays must be positive"))
+	}
+	if a.AdminPort < 1 || a.AdminPort > 65535 {
+		errs = append(errs, fmt.Errorf("AdminPort %d is not a TCP port", a.AdminPort))
+	}
+	if a.Kong.Role == a.Camunda.Role || a.Kong.Database == a.Camunda.Database {
+		errs = append(errs, errors.New("Kong and Camunda need their own role and database"))
+	}
+	return errors.Join(errs...)
+}
+
+// NewPostgres creates the instance, the application roles and databases on
+// it, and their secrets.
+func NewPostgres(ctx *pulumi.Context, name string, args *PostgresArgs, opts ...pulumi.ResourceOption) (*Postgres, error) {
+	if args == nil {
+		return nil, errors.New("postgres: args are required")
+	}
+	if err := args.validate(); err != nil {
+		return nil, fmt.Errorf("postgres: invalid args: %w", err)
+	}
+	c := &Postgres{}
+	if err := ctx.RegisterComponentResource(PostgresTypeToken, name, c, opts...); err != nil {
+		return nil, err
+	}
+	b := &postgresBuilder{ctx: ctx, name: name, args: args, parent: pulumi.Parent(c)}
+	b.account = aws.GetCallerIdentityOutput(ctx, aws.GetCallerIdentityOutputArgs{}, pulumi.Parent(c)).AccountId()
+
+	steps := []func() error{
+		b.key, b.securityGroup, b.subnetGroup, b.parameterGroup, b.monitoringRole, b.logGroups, b.instance,
+		b.provider, b.applications,
+	}
+	for _, step := range steps {
+		if err := step(); err != nil {
+			return nil, fmt.Errorf("postgres %s: %w", name, err)
+		}
+	}
+
+	c.Address = b.db.Address
+	c.Port = b.db.Port
+	c.MasterSecretArn = b.masterSecretArn
+	c.KongSecretArn = b.apps[0].secretArn
+	c.CamundaSecretArn = b.apps[1].secretArn
+	c.KongPassword = b.apps[0].password
+	c.CamundaPassword = b.apps[1].password
+	c.KongRole, c.KongDatabase = args.Kong.Role, args.Kong.Database
+	c.CamundaRole, c.CamundaDatabase = args.Camunda.Role, args.Camunda.Database
+	c.SSLMode = PostgresSSLMode
+	c.SecurityGroupId = b.sg.ID()
+	c.Ready = b.ready
+	c.PortForwardCommand = pulumi.Sprintf(
+		"aws ssm start-session --region %s --target %s --document-name AWS-StartPortForwardingSessionToRemoteHost --parameters host=%s,portNumber=%d,localPortNumber=%d",
+		args.Region, args.BastionInstanceId, b.db.Address, PostgresPort, args.AdminPort)
+
+	return c, ctx.RegisterResourceOutputs(c, pulumi.Map{
+		"address":            c.Address,
+		"port":               c.Port,
+		"masterSecretArn":    c.MasterSecretArn,
+		"kongSecretArn":      c.KongSecretArn,
+		"camundaSecretArn":   c.CamundaSecretArn,
+		"securityGroupId":    c.SecurityGroupId,
+		"portForwardCommand": c.PortForwardCommand,
+	})
+}
+
+// postgresBuilder carries what the steps of NewPostgres share.
+type postgresBuilder struct {
+	ctx     *pulumi.Context
+	name    string
+	args    *PostgresArgs
+	parent  pulumi.ResourceOrInvokeOption
+	account pulumi.StringOutput
+
+	kmsKey            *kms.Key
+	sg                *ec2.SecurityGroup
+	subnets           *rds.SubnetGroup
+	params            *rds.ParameterGroup
+	monitoringRoleArn pulumi.StringPtrInput
+	exportGroups      []pulumi.Resource
+	db                *rds.Instance
+	masterSecretArn   pulumi.StringOutput
+	pg                pulumi.ProviderResource
+	apps              []postgresApp
+	ready             []pulumi.Resource
+}
+
+// postgresApp is what one application's role, database and secret expose.
+type postgresApp struct {
+	secretArn pulumi.StringOutput
+	password  pulumi.StringOutput
+}
+
+// protect applies the stack's protection to a stateful resource.
+func (b *postgresBuilder) protect() pulumi.ResourceOption { return pulumi.Protect(b.args.Protect) }
+
+// tags gives a resource its Name; the stack-wide tags come from the
+// provider's default tags.
+func (b *postgresBuilder) tags(suffix string) pulumi.StringMap {
+	return pulumi.StringMap{"Name": pulumi.String(b.args.NamePrefix + "-" + suffix)}
+}

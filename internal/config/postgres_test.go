@@ -1,0 +1,139 @@
+package config_test
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/bpa-infra/bpa-infra/internal/config"
+)
+
+func TestPostgresDefaultsAreTheGuidesProductionDatabase(t *testing.T) {
+	t.Parallel()
+	cfg, err := parse(minimal())
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := cfg.Postgres
+	checks := map[string]bool{
+		"engine 16 (current minor)":      p.EngineVersion == "16" && p.PostgresFamily() == "postgres16",
+		"class db.m5d.2xlarge":           p.InstanceClass == "db.m5d.2xlarge",
+		"io2 400 GiB 3000 IOPS":          p.Storage == config.PostgresStorage{Type: "io2", AllocatedGiB: 400, Iops: 3000, MaxAllocatedGiB: 1000},
+		"Multi-AZ":                       p.MultiAz,
+		"7 days of backups":              p.BackupRetentionDays == 7,
+		"free Performance Insights":      p.PerformanceInsightsRetentionDays == 7,
+		"enhanced monitoring every 60 s": p.MonitoringIntervalSeconds == 60,
+		"admin user and database":        p.MasterUsername == "admin" && p.AdminDatabase == "admin",
+		"kong owns kong":                 p.Kong == config.PostgresAppDatabase{Role: "kong", Database: "kong"},
+		"camunda owns process-engine":    p.Camunda == config.PostgresAppDatabase{Role: "camunda", Database: "process-engine"},
+		"provider goes to the endpoint":  p.AdminHost == "" && p.AdminPort == 5432,
+	}
+	for what, ok := range checks {
+		if !ok {
+			t.Errorf("default: want %s, got %+v", what, p)
+		}
+	}
+}
+
+func TestPostgresFamilyFollowsTheMajorVersion(t *testing.T) {
+	t.Parallel()
+	for version, family := range map[string]string{"16": "postgres16", "16.8": "postgres16", "17.2": "postgres17", "14": "postgres14"} {
+		cfg := minimal()
+		cfg["bpa:postgresEngineVersion"] = version
+		c, err := parse(cfg)
+		if err != nil {
+			t.Fatalf("%s: %v", version, err)
+		}
+		if got := c.Postgres.PostgresFamily(); got != family {
+			t.Errorf("version %s: family %s, want %s", version, got, family)
+		}
+	}
+}
+
+func TestSmallGp3WithoutProvisionedIopsIsValid(t *testing.T) {
+	t.Parallel()
+	cfg := minimal()
+	cfg["bpa:postgresStorageType"] = "gp3"
+	cfg["bpa:postgresAllocatedStorage"] = "20"
+	cfg["bpa:postgresIops"] = "0"
+	cfg["bpa:postgresMaxAllocatedStorage"] = "100"
+	if _, err := parse(cfg); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestEveryInvalidPostgresSettingIsReportedByKey(t *testing.T) {
+	t.Parallel()
+	cases := map[string]struct {
+		set  map[string]string
+		key  string
+		says string
+	}{
+		"version too old":             {map[string]string{"bpa:postgresEngineVersion": "13"}, "bpa:postgresEngineVersion", `"13"`},
+		"version not a number":        {map[string]string{"bpa:postgresEngineVersion": "latest"}, "bpa:postgresEngineVersion", "major version"},
+		"instance class malformed":    {map[string]string{"bpa:postgresInstanceClass": "m5d.2xlarge"}, "bpa:postgresInstanceClass", "instance class"},
+		"storage type unknown":        {map[string]string{"bpa:postgresStorageType": "standard"}, "bpa:postgresStorageType", "gp3, io1 or io2"},
+		"io2 too small":               {map[string]string{"bpa:postgresAllocatedStorage": "50", "bpa:postgresMaxAllocatedStorage": "0"}, "bpa:postgresAllocatedStorage", "io2 takes 100"},
+		"io2 without iops":            {map[string]string{"bpa:postgresIops": "0"}, "bpa:postgresIops", "needs provisioned IOPS"},
+		"io1 iops ratio":              {map[string]string{"bpa:postgresStorageType": "io1", "bpa:postgresAllocatedStorage": "100", "bpa:postgresIops": "6000"}, "bpa:postgresIops", "50 IOPS per GiB"},
+		"gp3 small with iops":         {map[string]string{"bpa:postgresStorageType": "gp3", "bpa:postgresAllocatedStorage": "100"}, "bpa:postgresIops", "fixed 3000-IOPS baseline"},
+		"autoscaling below allocated": {map[string]string{"bpa:postgresMaxAllocatedStorage": "400"}, "bpa:postgresMaxAllocatedStorage", "more than postgresAllocatedStorage"},
+		"storage not integer":         {map[string]string{"bpa:postgresAllocatedStorage": "400GiB"}, "bpa:postgresAllocatedStorage", "not an integer"},
+		"multi-az not boolean":        {map[string]string{"bpa:postgresMultiAz": "yes"}, "bpa:postgresMultiAz", "not a boolean"},
+		"no backups":                  {map[string]string{"bpa:postgresBackupRetentionDays": "0"}, "bpa:postgresBackupRetentionDays", "1 to 35"},
+		"backup window malformed":     {map[string]string{"bpa:postgresBackupWindow": "9-10"}, "bpa:postgresBackupWindow", "hh24:mi"},
+		"maintenance malformed":       {map[string]string{"bpa:postgresMaintenanceWindow": "sunday"}, "bpa:postgresMaintenanceWindow", "ddd:hh24:mi"},
+		"windows overlap":             {map[string]string{"bpa:postgresMaintenanceWindow": "tue:09:30-tue:10:30"}, "bpa:postgresMaintenanceWindow", "overlaps"},
+		"windows overlap past midnight": {map[string]string{"bpa:postgresBackupWindow": "23:30-00:30", "bpa:postgresMaintenanceWindow": "mon:00:00-mon:01:00"},
+			"bpa:postgresMaintenanceWindow", "overlaps"},
+		"pi retention":         {map[string]string{"bpa:postgresPerformanceInsightsRetentionDays": "30"}, "bpa:postgresPerformanceInsightsRetentionDays", "multiple of 31"},
+		"monitoring interval":  {map[string]string{"bpa:postgresMonitoringInterval": "45"}, "bpa:postgresMonitoringInterval", "one of"},
+		"log retention":        {map[string]string{"bpa:postgresLogRetentionDays": "10"}, "bpa:postgresLogRetentionDays", "retention period"},
+		"slow statement":       {map[string]string{"bpa:postgresSlowStatementMs": "-5"}, "bpa:postgresSlowStatementMs", "-1 (off)"},
+		"master user reserved": {map[string]string{"bpa:postgresMasterUsername": "rdsadmin"}, "bpa:postgresMasterUsername", "reserves"},
+		"master user symbols":  {map[string]string{"bpa:postgresMasterUsername": "ad-min"}, "bpa:postgresMasterUsername", `"ad-min"`},
+		"admin db hyphen":      {map[string]string{"bpa:postgresAdminDatabase": "bpa-admin"}, "bpa:postgresAdminDatabase", "letters, digits and underscores"},
+		"kong user capitals":   {map[string]string{"bpa:postgresKongUser": "Kong"}, "bpa:postgresKongUser", `"Kong"`},
+		"kong user pg_":        {map[string]string{"bpa:postgresKongUser": "pg_kong"}, "bpa:postgresKongUser", "reserved"},
+		"camunda db public":    {map[string]string{"bpa:postgresCamundaDatabase": "public"}, "bpa:postgresCamundaDatabase", "reserved"},
+		"shared role":          {map[string]string{"bpa:postgresCamundaUser": "kong"}, "bpa:postgresCamundaUser", "own role"},
+		"shared database":      {map[string]string{"bpa:postgresCamundaDatabase": "kong"}, "bpa:postgresCamundaDatabase", "own database"},
+		"app db is admin db":   {map[string]string{"bpa:postgresKongDatabase": "admin"}, "bpa:postgresKongDatabase", "postgresAdminDatabase"},
+		"app uses master":      {map[string]string{"bpa:postgresKongUser": "admin"}, "bpa:postgresKongUser", "master user"},
+		"admin host malformed": {map[string]string{"bpa:postgresAdminHost": "local host"}, "bpa:postgresAdminHost", "host name"},
+		"admin port range":     {map[string]string{"bpa:postgresAdminPort": "70000"}, "bpa:postgresAdminPort", "TCP port"},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			cfg := minimal()
+			for k, v := range tc.set {
+				cfg[k] = v
+			}
+			_, err := parse(cfg)
+			if err == nil {
+				t.Fatal("invalid config accepted")
+			}
+			var ke *config.KeyError
+			found := false
+			for _, e := range err.(*config.Error).Errs {
+				if errors.As(e, &ke) && ke.Key == tc.key && strings.Contains(ke.Msg, tc.says) {
+					found = true
+				}
+			}
+			if !found {
+				t.Errorf("want an error on %s saying %q, got:\n%v", tc.key, tc.says, err)
+			}
+		})
+	}
+}
+
+func TestBackupWindowNextToMaintenanceIsAccepted(t *testing.T) {
+	t.Parallel()
+	cfg := minimal()
+	cfg["bpa:postgresBackupWindow"] = "09:00-10:00"
+	cfg["bpa:postgresMaintenanceWindow"] = "sun:10:00-sun:11:00"
+	if _, err := parse(cfg); err != nil {
+		t.Fatal(err)
+	}
+}
