@@ -12,9 +12,12 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/bpa-infra/bpa-infra/cluster"
+	"github.com/bpa-infra/bpa-infra/databases"
 	"github.com/bpa-infra/bpa-infra/internal/config"
 	"github.com/bpa-infra/bpa-infra/network"
 	"github.com/bpa-infra/bpa-infra/registry"
+	"github.com/bpa-infra/bpa-infra/workload"
 )
 
 // Program builds one customer's BPA environment.
@@ -57,10 +60,130 @@ func Program(ctx *pulumi.Context) error {
 	}
 
 	// <cluster: wire here>
+	cl := cfg.Cluster
+	var listeners []cluster.Listener
+	for _, l := range cl.LoadBalancer.Listeners {
+		listeners = append(listeners, cluster.Listener(l))
+	}
+	eksCluster, err := cluster.New(ctx, "cluster", &cluster.Args{
+		NamePrefix:             cfg.NamePrefix(),
+		Region:                 cfg.Region,
+		AvailabilityZones:      cfg.AvailabilityZones,
+		VpcId:                  net.VpcId.ToStringOutput(),
+		VpcCidr:                cfg.Network.VpcCidr.String(),
+		PodCidr:                cfg.Network.PodCidr.String(),
+		PrivateSubnetIds:       net.PrivateSubnetIds,
+		PublicSubnetIds:        net.PublicSubnetIds,
+		PodSubnetIds:           net.PodSubnetIds,
+		BastionSecurityGroupId: net.BastionSecurityGroupId.ToStringOutput(),
+		LogsKeyArn:             net.LogsKeyArn,
+		Protect:                cfg.Protect,
+		KubernetesVersion:      cl.KubernetesVersion,
+		PublicAccessCidrs:      cl.PublicAccessCidrs,
+		AdminRoleArns:          cl.AdminRoleArns,
+		LogRetentionDays:       cl.LogRetentionDays,
+		AddonVersions:          cluster.AddonVersions(cl.AddonVersions),
+		BpaNodes: cluster.BpaNodeArgs{
+			InstanceType:         cl.BpaNodes.InstanceType,
+			MaxPods:              cl.BpaNodes.MaxPods,
+			RootVolumeGiB:        cl.BpaNodes.RootVolumeGiB,
+			DataVolumeGiB:        cl.BpaNodes.DataVolumeGiB,
+			DataVolumeIops:       cl.BpaNodes.DataVolumeIops,
+			DataVolumeThroughput: cl.BpaNodes.DataVolumeMiBps,
+			DataOwnerUID:         cl.BpaNodes.DataOwnerUID,
+			DataOwnerGID:         cl.BpaNodes.DataOwnerGID,
+		},
+		GeneralNodes: cluster.GeneralNodeArgs{
+			Count:         cl.GeneralNodes.Count,
+			InstanceType:  cl.GeneralNodes.InstanceType,
+			MaxPods:       cl.GeneralNodes.MaxPods,
+			RootVolumeGiB: cl.BpaNodes.RootVolumeGiB,
+		},
+		LoadBalancer: cluster.LoadBalancerArgs{
+			IngressCidrs:   cl.LoadBalancer.IngressCidrs,
+			CertificateArn: cl.LoadBalancer.CertificateArn,
+			Listeners:      listeners,
+		},
+	}, onAWS)
+	if err != nil {
+		return err
+	}
+	ctx.Export("clusterName", eksCluster.ClusterName)
+	ctx.Export("kubeconfig", eksCluster.Kubeconfig)
+	ctx.Export("loadBalancerDnsName", eksCluster.LoadBalancerDnsName)
 
 	// <postgres: wire here>
+	// The node security group is a plain security group of the cluster
+	// component: only the ingress rules that name it wait for it, not the
+	// EKS cluster.
+	var nodeSecurityGroupID pulumi.StringInput = eksCluster.NodeSecurityGroupId
+	pg := cfg.Postgres
+	postgres, err := databases.NewPostgres(ctx, "postgres", &databases.PostgresArgs{
+		NamePrefix:                       cfg.NamePrefix(),
+		Region:                           cfg.Region,
+		VpcId:                            net.VpcId.ToStringOutput(),
+		DataSubnetIds:                    net.DataSubnetIds,
+		PodCidr:                          cfg.Network.PodCidr,
+		NodeSecurityGroupId:              nodeSecurityGroupID,
+		BastionSecurityGroupId:           net.BastionSecurityGroupId.ToStringOutput(),
+		BastionInstanceId:                net.BastionInstanceId.ToStringOutput(),
+		LogsKeyArn:                       net.LogsKeyArn,
+		Protect:                          cfg.Protect,
+		EngineVersion:                    pg.EngineVersion,
+		ParameterFamily:                  pg.PostgresFamily(),
+		InstanceClass:                    pg.InstanceClass,
+		Storage:                          databases.PostgresStorage(pg.Storage),
+		MultiAz:                          pg.MultiAz,
+		BackupRetentionDays:              pg.BackupRetentionDays,
+		BackupWindow:                     pg.BackupWindow,
+		MaintenanceWindow:                pg.MaintenanceWindow,
+		PerformanceInsightsRetentionDays: pg.PerformanceInsightsRetentionDays,
+		MonitoringIntervalSeconds:        pg.MonitoringIntervalSeconds,
+		LogRetentionDays:                 pg.LogRetentionDays,
+		SlowStatementMs:                  pg.SlowStatementMs,
+		MasterUsername:                   pg.MasterUsername,
+		AdminDatabase:                    pg.AdminDatabase,
+		Kong:                             databases.PostgresAppDatabase(pg.Kong),
+		Camunda:                          databases.PostgresAppDatabase(pg.Camunda),
+		AdminHost:                        pg.AdminHost,
+		AdminPort:                        pg.AdminPort,
+	}, onAWS)
+	if err != nil {
+		return err
+	}
+	ctx.Export("postgresAddress", postgres.Address)
+	ctx.Export("postgresMasterSecretArn", postgres.MasterSecretArn)
+	ctx.Export("postgresKongSecretArn", postgres.KongSecretArn)
+	ctx.Export("postgresCamundaSecretArn", postgres.CamundaSecretArn)
+	ctx.Export("postgresPortForwardCommand", postgres.PortForwardCommand)
 
 	// <mongo: wire here>
+	atlasPublicKey, atlasPrivateKey := cfg.Mongo.APIKeys(ctx)
+	mongo, err := databases.NewMongo(ctx, "mongo", &databases.MongoArgs{
+		NamePrefix:            cfg.NamePrefix(),
+		Region:                cfg.Region,
+		OrgID:                 cfg.Mongo.OrgID,
+		ProjectID:             cfg.Mongo.ProjectID,
+		InstanceSize:          cfg.Mongo.InstanceSize,
+		MongoVersion:          cfg.Mongo.Version,
+		Databases:             cfg.Mongo.Databases,
+		Backup:                cfg.Mongo.Backup,
+		Protect:               cfg.Protect,
+		AtlasPublicKey:        atlasPublicKey,
+		AtlasPrivateKey:       atlasPrivateKey,
+		EndpointAssumeRoleArn: cfg.Mongo.EndpointAssumeRoleArn,
+		Tags:                  cfg.Tags.Map(),
+		VpcId:                 net.VpcId.ToStringOutput(),
+		DataSubnetIds:         net.DataSubnetIds,
+		PodCidr:               net.PodCidr,
+		NodeSecurityGroupId:   nodeSecurityGroupID,
+	}, onAWS)
+	if err != nil {
+		return err
+	}
+	ctx.Export("mongoProjectId", mongo.ProjectId)
+	ctx.Export("mongoClusterName", mongo.ClusterName)
+	ctx.Export("mongoUserSecretArn", mongo.UserSecretArn)
 
 	images, err := registry.New(ctx, "registry", &registry.Args{
 		NamePrefix:         cfg.NamePrefix(),
@@ -69,11 +192,52 @@ func Program(ctx *pulumi.Context) error {
 		ImmutableTags:      cfg.Registry.ImmutableTags,
 		KeepTaggedImages:   cfg.Registry.KeepTaggedImages,
 		UntaggedExpiryDays: cfg.Registry.UntaggedExpiryDays,
+		NodeRoleName:       eksCluster.NodeRoleName,
 		Protect:            cfg.Protect,
 	}, onAWS)
 	if err != nil {
 		return err
 	}
+
+	// BPA itself: every connection fact comes from the component that owns
+	// it; the release waits for the BPA nodes, the database roles and the
+	// PrivateLink link, and for nothing else.
+	wl := cfg.Workload
+	tlsCertificate, tlsKey := wl.TLS(ctx)
+	var nodeNames []string
+	for _, labels := range eksCluster.NodeLabels {
+		nodeNames = append(nodeNames, labels[cluster.NodeLabelKey])
+	}
+	waitFor := append(append([]pulumi.Resource{}, eksCluster.BpaNodeGroups...), postgres.Ready...)
+	waitFor = append(waitFor, mongo.EndpointServiceLink)
+	bpaApp, err := workload.New(ctx, "bpa", &workload.Args{
+		KubeProvider:   eksCluster.KubeProvider,
+		Namespace:      wl.Namespace,
+		ReleaseName:    wl.ReleaseName,
+		Chart:          workload.Chart{Location: wl.Chart, Version: wl.ChartVersion, Repository: wl.ChartRepository},
+		TimeoutSecond:  wl.TimeoutSeconds,
+		TLSCertificate: tlsCertificate,
+		TLSKey:         tlsKey,
+		ImageRegistry:  pulumi.Sprintf("%s/%s", images.URL, cfg.NamePrefix()),
+		Postgres: workload.Postgres{
+			Host:    postgres.Address,
+			Port:    postgres.Port,
+			SSLMode: postgres.SSLMode,
+			Kong:    workload.Database{Name: postgres.KongDatabase, User: postgres.KongRole, Password: postgres.KongPassword},
+			Camunda: workload.Database{Name: postgres.CamundaDatabase, User: postgres.CamundaRole, Password: postgres.CamundaPassword},
+		},
+		MongoConnectionString: mongo.ConnectionString,
+		NodeLabelKey:          cluster.NodeLabelKey,
+		NodeNames:             nodeNames,
+		ExtraValues:           wl.Values,
+		WaitFor:               waitFor,
+	})
+	if err != nil {
+		return err
+	}
+	ctx.Export("bpaUrl", pulumi.Sprintf("https://%s", eksCluster.LoadBalancerDnsName))
+	ctx.Export("bpaNamespace", bpaApp.Namespace)
+	ctx.Export("bpaReleaseStatus", bpaApp.ReleaseStatus)
 
 	ctx.Export("vpcId", net.VpcId)
 	ctx.Export("availabilityZones", net.AvailabilityZones)

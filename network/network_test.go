@@ -259,6 +259,9 @@ func TestEndpointsPerStack(t *testing.T) {
 	forEachStack(t, func(t *testing.T, stack string, rec *harness.Recording) {
 		var gateway, iface []string
 		for _, e := range rec.OfType(endpoint) {
+			if !strings.HasPrefix(e.Name, "network-endpoint-") {
+				continue // other components' endpoints (Atlas PrivateLink)
+			}
 			svc := stacktest.Input(e, "serviceName").(string)
 			svc = strings.TrimPrefix(svc, "com.amazonaws.us-west-2.")
 			switch stacktest.Input(e, "vpcEndpointType") {

@@ -32,6 +32,7 @@ type Config struct {
 	Postgres PostgresConfig
 	Mongo    MongoConfig
 	Registry RegistryConfig
+	Workload WorkloadConfig
 }
 
 // Tags are the stack-wide tags every taggable AWS resource carries.
@@ -80,7 +81,7 @@ func Keys() []KeySpec {
 }
 
 func decode(stack string, lookup Lookup, isSecret func(string) bool) (*Config, *reader) {
-	r := &reader{namespace: Namespace, lookup: lookup}
+	r := &reader{namespace: Namespace, lookup: lookup, isSecret: isSecret}
 	cfg := &Config{Stack: stack}
 
 	cfg.Region = r.requireString("region")
@@ -101,6 +102,7 @@ func decode(stack string, lookup Lookup, isSecret func(string) bool) (*Config, *
 	cfg.Postgres = readPostgres(r, cfg)
 	cfg.Mongo = readMongo(r, cfg)
 	cfg.Registry = readRegistry(r, cfg)
+	cfg.Workload = readWorkload(r, cfg, isSecret)
 	return cfg, r
 }
 

@@ -18,19 +18,32 @@ func minimal() map[string]string {
 		"bpa:environment":       "prod",
 		"bpa:owner":             "platform@example.com",
 		"bpa:ecrImages":         `["bpa/core","bpa/ui"]`,
+		"bpa:atlasOrgId":        "0123456789abcdef01234567",
+		"bpa:certificateArn":    "arn:aws:acm:us-west-2:123456789012:certificate/00000000-0000-0000-0000-000000000000",
+		"bpa:chart":             "./charts/bpa",
+		"bpa:tlsCertificate":    "-----BEGIN CERTIFICATE-----",
+		"bpa:tlsPrivateKey":     "-----BEGIN PRIVATE KEY-----",
 	}
 }
 
-func parse(cfg map[string]string, secret ...string) (*config.Config, error) {
+// secretKeys are the keys minimal() holds as if set with --secret.
+var secretKeys = map[string]bool{"bpa:tlsCertificate": true, "bpa:tlsPrivateKey": true}
+
+// parse treats secretKeys and the extra keys named as set with --secret.
+func parse(cfg map[string]string, extraSecret ...string) (*config.Config, error) {
+	secret := map[string]bool{}
+	for k := range secretKeys {
+		secret[k] = true
+	}
+	for _, k := range extraSecret {
+		secret[k] = true
+	}
+	return parseWithSecrets(cfg, secret)
+}
+
+func parseWithSecrets(cfg map[string]string, secret map[string]bool) (*config.Config, error) {
 	return config.Parse("test", func(k string) (string, bool) { v, ok := cfg[k]; return v, ok },
-		func(k string) bool {
-			for _, s := range secret {
-				if s == k {
-					return true
-				}
-			}
-			return false
-		})
+		func(k string) bool { return secret[k] })
 }
 
 func TestDefaultsFillEverythingButIdentity(t *testing.T) {

@@ -38,8 +38,10 @@ type KeySpec struct {
 type reader struct {
 	namespace string
 	lookup    Lookup
-	errs      []error
-	specs     []KeySpec
+	// isSecret reports whether a fully qualified key is stored encrypted.
+	isSecret func(string) bool
+	errs     []error
+	specs    []KeySpec
 }
 
 func (r *reader) qualify(key string) string { return r.namespace + ":" + key }

@@ -1,0 +1,62 @@
+package config_test
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestWorkloadDefaults(t *testing.T) {
+	t.Parallel()
+	cfg, err := parse(minimal())
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := cfg.Workload
+	if w.Namespace != "bpa-ns" || w.ReleaseName != "bpa-rel" || w.TimeoutSeconds != 1800 {
+		t.Errorf("workload defaults %+v", w)
+	}
+}
+
+func TestWorkloadSettingsAreValidated(t *testing.T) {
+	t.Parallel()
+	cases := map[string]struct {
+		change func(map[string]string)
+		key    string
+		says   string
+	}{
+		"chart missing":             {func(c map[string]string) { delete(c, "bpa:chart") }, "bpa:chart", "is required"},
+		"oci chart without version": {func(c map[string]string) { c["bpa:chart"] = "oci://r.example/bpa" }, "bpa:chartVersion", "is required"},
+		"repo chart without version": {func(c map[string]string) {
+			c["bpa:chart"] = "bpa"
+			c["bpa:chartRepository"] = "https://charts.example"
+		}, "bpa:chartVersion", "is required"},
+		"bad version":           {func(c map[string]string) { c["bpa:chartVersion"] = "latest" }, "bpa:chartVersion", `"latest"`},
+		"plain http repo":       {func(c map[string]string) { c["bpa:chartRepository"] = "http://charts.example" }, "bpa:chartRepository", "https://"},
+		"namespace not a label": {func(c map[string]string) { c["bpa:namespace"] = "BPA_NS" }, "bpa:namespace", "DNS label"},
+		"timeout too short":     {func(c map[string]string) { c["bpa:helmTimeoutSeconds"] = "5" }, "bpa:helmTimeoutSeconds", "between 60 and 7200"},
+		"password in values": {func(c map[string]string) { c["bpa:helmValues"] = `{"kong":{"adminPassword":"x"}}` },
+			"bpa:helmValues", "kong.adminPassword"},
+		"values not an object": {func(c map[string]string) { c["bpa:helmValues"] = `[1]` }, "bpa:helmValues", "not a valid object"},
+		"certificate missing":  {func(c map[string]string) { delete(c, "bpa:tlsCertificate") }, "bpa:tlsCertificate", "--secret"},
+		"key missing":          {func(c map[string]string) { delete(c, "bpa:tlsPrivateKey") }, "bpa:tlsPrivateKey", "--secret"},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			cfg := minimal()
+			tc.change(cfg)
+			_, err := parse(cfg)
+			if err == nil || !strings.Contains(err.Error(), tc.key+": ") || !strings.Contains(err.Error(), tc.says) {
+				t.Errorf("want error on %s saying %q, got %v", tc.key, tc.says, err)
+			}
+		})
+	}
+}
+
+func TestTLSKeyInPlainTextIsRefused(t *testing.T) {
+	t.Parallel()
+	_, err := parseWithSecrets(minimal(), map[string]bool{"bpa:tlsCertificate": true})
+	if err == nil || !strings.Contains(err.Error(), "bpa:tlsPrivateKey: must be stored encrypted") {
+		t.Errorf("plain-text TLS key accepted: %v", err)
+	}
+}
