@@ -25,7 +25,10 @@ type Resource struct {
 	Custom   bool
 	Remote   bool // a multi-language component such as eks.Cluster
 	Provider string
-	Inputs   resource.PropertyMap
+	// Providers are those handed to a component for its children, by
+	// package ("aws" -> provider URN).
+	Providers map[string]string
+	Inputs    resource.PropertyMap
 	// Dependencies are the URNs the engine waits for before creating this
 	// resource (DependsOn plus every resource whose outputs feed an input).
 	Dependencies         []string
@@ -114,6 +117,12 @@ func (m *monitor) NewResource(args pulumi.MockResourceArgs) (string, resource.Pr
 		IgnoreChanges:       rpc.GetIgnoreChanges(),
 		ReplaceOnChanges:    rpc.GetReplaceOnChanges(),
 		AdditionalSecrets:   rpc.GetAdditionalSecretOutputs(),
+	}
+	for pkg, ref := range rpc.GetProviders() {
+		if r.Providers == nil {
+			r.Providers = map[string]string{}
+		}
+		r.Providers[pkg] = providerURN(ref)
 	}
 	if pd := rpc.GetPropertyDependencies(); len(pd) > 0 {
 		r.PropertyDependencies = map[string][]string{}

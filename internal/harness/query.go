@@ -1,5 +1,10 @@
 package harness
 
+import (
+	"strconv"
+	"strings"
+)
+
 // OfType returns the resources of one type token in URN order.
 func (rec *Recording) OfType(typ string) []*Resource {
 	var out []*Resource
@@ -63,4 +68,24 @@ func (rec *Recording) within(r *Resource, urn string) bool {
 		}
 	}
 	return false
+}
+
+// Dig returns the value at a dotted path of plain data ("ebs.encrypted",
+// "ingress.0.fromPort"), or nil where the path does not exist.
+func Dig(v any, path string) any {
+	for _, part := range strings.Split(path, ".") {
+		switch cur := v.(type) {
+		case map[string]any:
+			v = cur[part]
+		case []any:
+			i, err := strconv.Atoi(part)
+			if err != nil || i < 0 || i >= len(cur) {
+				return nil
+			}
+			v = cur[i]
+		default:
+			return nil
+		}
+	}
+	return v
 }

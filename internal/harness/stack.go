@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -123,3 +124,13 @@ func (placeholderDecrypter) BatchDecrypt(_ context.Context, cts []string) ([]str
 }
 
 var _ config.Decrypter = placeholderDecrypter{}
+
+// Lookup returns a fully qualified config value as the language host hands
+// it to the program (config.Lookup).
+func (o Options) Lookup(key string) (string, bool) {
+	v, ok := o.Config[key]
+	return v, ok
+}
+
+// IsSecret reports whether a fully qualified key is stored encrypted.
+func (o Options) IsSecret(key string) bool { return slices.Contains(o.SecretKeys, key) }

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	bpa "github.com/bpa-infra/bpa-infra"
+	"github.com/bpa-infra/bpa-infra/internal/config"
 	"github.com/bpa-infra/bpa-infra/internal/harness"
 )
 
@@ -101,4 +102,25 @@ func Run(t testing.TB, stack string, change func(cfg map[string]string)) (*harne
 // ("metadataOptions.httpTokens", "ingress.0.fromPort"), or nil.
 func Input(r *harness.Resource, path string) any {
 	return Dig(r.Plain(), path)
+}
+
+// Config decodes a stack's configuration as the program does.
+func Config(t testing.TB, stack string) *config.Config {
+	t.Helper()
+	opts := Options(t, stack)
+	cfg, err := config.Parse(stack, opts.Lookup, opts.IsSecret)
+	if err != nil {
+		t.Fatalf("stack %s: %v", stack, err)
+	}
+	return cfg
+}
+
+// ReadFile returns a file of the repository, by path from its root.
+func ReadFile(t testing.TB, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(Root(t), path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }
