@@ -54,6 +54,7 @@ func Program(ctx *pulumi.Context) error {
 		FlowLogRetentionDays: cfg.Network.FlowLogRetentionDays,
 		InterfaceEndpoints:   cfg.Network.InterfaceEndpoints,
 		BastionInstanceType:  cfg.Network.BastionInstanceType,
+		Protect:              cfg.Protect,
 	}, onAWS)
 	if err != nil {
 		return err
@@ -78,6 +79,8 @@ func Program(ctx *pulumi.Context) error {
 		BastionSecurityGroupId: net.BastionSecurityGroupId.ToStringOutput(),
 		LogsKeyArn:             net.LogsKeyArn,
 		Protect:                cfg.Protect,
+		Tags:                   cfg.Tags.Map(),
+		AWSProvider:            awsProvider,
 		KubernetesVersion:      cl.KubernetesVersion,
 		PublicAccessCidrs:      cl.PublicAccessCidrs,
 		AdminRoleArns:          cl.AdminRoleArns,

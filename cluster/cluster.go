@@ -38,6 +38,12 @@ type Args struct {
 	// Protect guards the control plane and its secrets key, and turns on the
 	// load balancer's deletion protection.
 	Protect bool
+	// Tags are the stack's tags, for what provider default tags do not
+	// reach: the instances and volumes the node groups start.
+	Tags map[string]string
+	// AWSProvider is handed to pulumi-eks explicitly: a remote component
+	// receives only the providers given to it, not its parent's.
+	AWSProvider pulumi.ProviderResource
 	// EcrPullPolicyArn is the registry's scoped pull policy for the node
 	// role; nil attaches nothing (the registry may attach it itself).
 	EcrPullPolicyArn pulumi.StringInput
@@ -138,6 +144,7 @@ func (a *Args) validate() error {
 	req(a.PrivateSubnetIds != nil && a.PublicSubnetIds != nil && a.PodSubnetIds != nil, "PrivateSubnetIds, PublicSubnetIds and PodSubnetIds are required")
 	req(a.BastionSecurityGroupId != nil, "BastionSecurityGroupId is required")
 	req(a.LogsKeyArn != nil, "LogsKeyArn is required")
+	req(a.AWSProvider != nil, "AWSProvider is required")
 	for name, c := range map[string]string{"VpcCidr": a.VpcCidr, "PodCidr": a.PodCidr} {
 		if _, err := netip.ParsePrefix(c); err != nil {
 			errs = append(errs, fmt.Errorf("%s: %q is not a CIDR block", name, c))
@@ -256,6 +263,14 @@ type builder struct {
 // provider's default tags.
 func (b *builder) tags(suffix string) pulumi.StringMap {
 	return pulumi.StringMap{"Name": pulumi.String(b.args.NamePrefix + "-" + suffix)}
+}
+
+// launchedTags are the tags of instances and volumes a launch template
+// starts: the stack's tags in full, since default tags stop at the template.
+func (b *builder) launchedTags(suffix string) pulumi.StringMap {
+	tags := pulumi.ToStringMap(b.args.Tags)
+	tags["Name"] = pulumi.String(b.args.NamePrefix + "-" + suffix)
+	return tags
 }
 
 // zoneIndex returns the i-th element of a per-zone list.

@@ -122,7 +122,7 @@ func (b *builder) controlPlane() error {
 		UseDefaultVpcCni:             pulumi.BoolRef(true),
 		NodeAssociatePublicIpAddress: pulumi.BoolRef(false),
 		Tags:                         b.tags("eks"),
-	}, b.parent, protect,
+	}, b.parent, protect, pulumi.Providers(b.args.AWSProvider),
 		// EKS creates its log group on first write if it is missing
 		// (unencrypted, kept forever), and refuses to start without its
 		// policies and key access: a real ordering need, not data flow.

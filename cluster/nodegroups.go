@@ -47,8 +47,8 @@ func (b *builder) launchTemplate(suffix, instanceType, userData string, rootGiB 
 		BlockDeviceMappings: disks,
 		Monitoring:          ec2.LaunchTemplateMonitoringArgs{Enabled: pulumi.Bool(true)},
 		TagSpecifications: ec2.LaunchTemplateTagSpecificationArray{
-			ec2.LaunchTemplateTagSpecificationArgs{ResourceType: pulumi.String("instance"), Tags: b.tags(suffix)},
-			ec2.LaunchTemplateTagSpecificationArgs{ResourceType: pulumi.String("volume"), Tags: b.tags(suffix)},
+			ec2.LaunchTemplateTagSpecificationArgs{ResourceType: pulumi.String("instance"), Tags: b.launchedTags(suffix)},
+			ec2.LaunchTemplateTagSpecificationArgs{ResourceType: pulumi.String("volume"), Tags: b.launchedTags(suffix)},
 		},
 		Tags: b.tags(suffix),
 	}, b.parent)

@@ -52,9 +52,11 @@ type MongoArgs struct {
 
 	// EndpointAssumeRoleArn, when set, creates the VPC endpoint and its
 	// security group through a second AWS provider assuming this role (an
-	// account the VPC is shared with); Tags are that provider's default tags.
+	// account the VPC is shared with).
 	EndpointAssumeRoleArn string
-	Tags                  map[string]string
+	// Tags label the Atlas project and cluster, and are the default tags of
+	// the endpoint provider when EndpointAssumeRoleArn is set.
+	Tags map[string]string
 
 	VpcId pulumi.StringInput
 	// DataSubnetIds hold the VPC endpoint's interfaces, one per zone.

@@ -2,6 +2,8 @@ package databases
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 
 	"github.com/pulumi/pulumi-mongodbatlas/sdk/v3/go/mongodbatlas"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -36,6 +38,7 @@ func (b *mongoBuilder) project() error {
 		Name:                      pulumi.String(b.physicalName()),
 		OrgId:                     pulumi.String(b.args.OrgID),
 		WithDefaultAlertsSettings: pulumi.Bool(true),
+		Tags:                      pulumi.ToStringMap(b.args.Tags),
 	}, b.onAtlas(pulumi.Protect(b.args.Protect))...)
 	if err != nil {
 		return fmt.Errorf("create Atlas project: %w", err)
@@ -84,9 +87,19 @@ func (b *mongoBuilder) cluster() error {
 		AdvancedConfiguration: &mongodbatlas.AdvancedClusterAdvancedConfigurationArgs{
 			MinimumEnabledTlsProtocol: pulumi.String("TLS1_2"),
 		},
+		Tags: b.atlasTags(),
 	}, b.onAtlas(pulumi.Protect(a.Protect))...)
 	if err != nil {
 		return fmt.Errorf("create Atlas cluster: %w", err)
 	}
 	return nil
+}
+
+// atlasTags are the stack's tags in the key/value list Atlas clusters take.
+func (b *mongoBuilder) atlasTags() mongodbatlas.AdvancedClusterTagArray {
+	var tags mongodbatlas.AdvancedClusterTagArray
+	for _, k := range slices.Sorted(maps.Keys(b.args.Tags)) {
+		tags = append(tags, mongodbatlas.AdvancedClusterTagArgs{Key: pulumi.String(k), Value: pulumi.String(b.args.Tags[k])})
+	}
+	return tags
 }

@@ -41,7 +41,7 @@ func (b *builder) logsKey() error {
 		DeletionWindowInDays: pulumi.Int(30),
 		Policy:               policy,
 		Tags:                 b.tags("logs-key"),
-	}, b.parent)
+	}, b.parent, pulumi.Protect(b.args.Protect))
 	if err != nil {
 		return fmt.Errorf("create logs KMS key: %w", err)
 	}

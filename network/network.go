@@ -34,6 +34,9 @@ type Args struct {
 	// InterfaceEndpoints adds private endpoints for ECR, STS, EC2, Logs and SSM.
 	InterfaceEndpoints  bool
 	BastionInstanceType string
+	// Protect guards the logs key: without it the stack's encrypted logs
+	// cannot be read.
+	Protect bool
 }
 
 // Network is the VPC and what it exposes to the other components.
