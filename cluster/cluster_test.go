@@ -87,7 +87,7 @@ func TestControlPlaneIsPrivateEncryptedLoggedAndAuthenticatesThroughTheApi(t *te
 			t.Error("eks.Cluster is not registered as a remote component")
 		}
 		for path, want := range map[string]any{
-			"name": "acme-" + stack, "version": "1.33",
+			"name": "acme-" + stack, "version": "1.35",
 			"endpointPrivateAccess": true, "endpointPublicAccess": true,
 			"skipDefaultNodeGroup": true, "useDefaultVpcCni": true, "createOidcProvider": true,
 			"authenticationMode": "API", "nodeAssociatePublicIpAddress": false,

@@ -74,12 +74,13 @@ type Listener struct {
 	HealthCheckPath string `json:"healthCheckPath"`
 }
 
-// DefaultKubernetesVersion is a version in AWS standard support.
-const DefaultKubernetesVersion = "1.33"
+// DefaultKubernetesVersion is in EKS standard support until 2027-03-27; a
+// version past standard support costs six times as much per cluster hour.
+const DefaultKubernetesVersion = "1.35"
 
-// minKubernetesMinor is the oldest minor still in AWS standard or extended
-// support that runs Amazon Linux 2023 nodes.
-const minKubernetesMinor = 30
+// minKubernetesMinor is the oldest minor still in EKS extended support (1.32
+// until 2027-03-23; 1.31's ends 2026-11-26).
+const minKubernetesMinor = 32
 
 // defaultListeners are the guide's two ports. The guide opens 443 and 30101
 // on the nodes themselves, which is where BPA's ingress controller listens.

@@ -17,7 +17,7 @@ func TestClusterDefaultsAreTheGuidesShapeOnASupportedVersion(t *testing.T) {
 	c := cfg.Cluster
 	listeners := c.LoadBalancer.Listeners
 	checks := map[string]bool{
-		"kubernetes 1.33":                   c.KubernetesVersion == "1.33",
+		"kubernetes 1.35":                   c.KubernetesVersion == "1.35",
 		"public API endpoint off":           len(c.PublicAccessCidrs) == 0,
 		"no extra admins":                   len(c.AdminRoleArns) == 0,
 		"control plane logs kept a year":    c.LogRetentionDays == 365,
@@ -69,7 +69,7 @@ func TestEveryInvalidClusterSettingIsReportedByKey(t *testing.T) {
 		says       string
 	}{
 		"version malformed":       {"kubernetesVersion", "v1.33", "not a Kubernetes minor version"},
-		"version unsupported":     {"kubernetesVersion", "1.27", "no longer supported"},
+		"version unsupported":     {"kubernetesVersion", "1.31", "no longer supported"},
 		"api open to internet":    {"publicAccessCidrs", `["0.0.0.0/0"]`, "whole internet"},
 		"api cidr malformed":      {"publicAccessCidrs", `["10.0.0.0/33"]`, "not an IPv4 CIDR"},
 		"api cidr host bits":      {"publicAccessCidrs", `["198.51.100.7/24"]`, "host bits"},
