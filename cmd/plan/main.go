@@ -1,10 +1,13 @@
 // Command plan renders a stack's whole plan offline: it runs the program
 // under the Pulumi SDK's mock monitor with the stack's real Pulumi.yaml and
-// Pulumi.<stack>.yaml, as a preview would, and prints what would be created.
+// Pulumi.<stack>.yaml, as a preview would, prints what would be created and
+// checks it against the policy rules (internal/policy).
 //
-//	go run ./cmd/plan --stack dev [--json] [--summary]
+//	go run ./cmd/plan --stack dev [--json | --summary | --policy]
 //
-// Secure config values are never decrypted; they stand in as secrets.
+// It exits 1 on invalid config and on a mandatory policy violation, 2 on
+// bad usage. Secure config values are never decrypted; they stand in as
+// secrets.
 package main
 
 import (
@@ -14,12 +17,21 @@ import (
 	"os"
 
 	bpa "github.com/bpa-infra/bpa-infra"
+	"github.com/bpa-infra/bpa-infra/internal/config"
 	"github.com/bpa-infra/bpa-infra/internal/harness"
 	"github.com/bpa-infra/bpa-infra/internal/plan"
+	"github.com/bpa-infra/bpa-infra/internal/policy"
 )
 
 func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// output is the --json document: `pulumi preview --json`'s shape, with the
+// policy report beside the steps.
+type output struct {
+	plan.Preview
+	Policy *policy.Report `json:"policy"`
 }
 
 func run(args []string, stdout, stderr io.Writer) int {
@@ -27,8 +39,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	flags.SetOutput(stderr)
 	stack := flags.String("stack", "", "stack to render (reads Pulumi.<stack>.yaml)")
 	dir := flags.String("dir", ".", "directory holding Pulumi.yaml")
-	asJSON := flags.Bool("json", false, "print the plan as `pulumi preview --json` does")
+	asJSON := flags.Bool("json", false, "print the plan as `pulumi preview --json` does, with the policy report")
 	summary := flags.Bool("summary", false, "print only the resource tree, without inputs")
+	policyOnly := flags.Bool("policy", false, "print only the policy report")
 	if err := flags.Parse(args); err != nil {
 		return 2
 	}
@@ -36,24 +49,57 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "plan: --stack is required (for example --stack dev)")
 		return 2
 	}
+	fail := func(err error) int {
+		fmt.Fprintf(stderr, "plan: stack %s: %v\n", *stack, err)
+		return 1
+	}
 	opts, err := harness.LoadStack(*dir, *stack)
 	if err != nil {
 		fmt.Fprintf(stderr, "plan: %v\n", err)
 		return 1
 	}
+	// Config and waivers are checked before anything is registered.
+	cfg, err := config.Parse(*stack, opts.Lookup, opts.IsSecret)
+	if err != nil {
+		return fail(err)
+	}
+	rules, err := policy.NewSettings(cfg)
+	if err != nil {
+		return fail(err)
+	}
 	rec, err := harness.Run(bpa.Program, opts)
 	if err != nil {
-		fmt.Fprintf(stderr, "plan: stack %s: %v\n", *stack, err)
-		return 1
+		return fail(err)
 	}
+	// The rules read computed documents (IAM policies built from ARNs), so
+	// they run over a second, resolved run of the same program.
+	resolvedOpts := opts
+	resolvedOpts.Resolve = true
+	resolved, err := harness.Run(bpa.Program, resolvedOpts)
+	if err != nil {
+		return fail(err)
+	}
+	report := policy.Evaluate(resolved, rules)
+
 	p := plan.Build(rec)
-	if *asJSON {
-		err = plan.WriteJSON(stdout, p)
-	} else {
-		err = plan.WriteText(stdout, rec, p, !*summary)
+	switch {
+	case *policyOnly:
+		err = report.WriteText(stdout)
+	case *asJSON:
+		err = plan.WriteJSON(stdout, output{Preview: p, Policy: report})
+	default:
+		if err = plan.WriteText(stdout, rec, p, !*summary); err == nil {
+			_, err = fmt.Fprintln(stdout, "\nPolicies:")
+		}
+		if err == nil {
+			err = report.WriteText(stdout)
+		}
 	}
 	if err != nil {
-		fmt.Fprintf(stderr, "plan: %v\n", err)
+		return fail(err)
+	}
+	if !report.Passed() {
+		fmt.Fprintf(stderr, "plan: stack %s: %d mandatory policy violations\n", *stack, report.Count(policy.Mandatory))
 		return 1
 	}
 	return 0

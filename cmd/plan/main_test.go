@@ -152,3 +152,79 @@ func TestUnknownStackOrNoStackFails(t *testing.T) {
 		t.Errorf("no stack: exit %d, %q", code, errOut)
 	}
 }
+
+func TestPolicyReportPassesForBothStacks(t *testing.T) {
+	t.Parallel()
+	for _, stack := range stacktest.Stacks {
+		code, out, errOut := runPlan(t, "--stack", stack, "--dir", stacktest.Root(t), "--policy")
+		if code != 0 {
+			t.Fatalf("%s: exit %d: %s", stack, code, errOut)
+		}
+		if !strings.Contains(out, "Policy passed: ") || !strings.Contains(out, " 0 mandatory") {
+			t.Errorf("%s: no passing summary line:\n%s", stack, out)
+		}
+	}
+}
+
+func TestJSONPlanCarriesThePolicyReport(t *testing.T) {
+	t.Parallel()
+	code, out, errOut := runPlan(t, "--stack", "dev", "--dir", stacktest.Root(t), "--json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	var doc struct {
+		Policy struct {
+			Rules    int
+			Findings []struct{ Rule, Severity, WaivedBecause string }
+		}
+	}
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatal(err)
+	}
+	waived := 0
+	for _, f := range doc.Policy.Findings {
+		if f.WaivedBecause != "" {
+			waived++
+		}
+	}
+	if doc.Policy.Rules == 0 || waived == 0 {
+		t.Errorf("policy in JSON: %d rules, %d waived findings", doc.Policy.Rules, waived)
+	}
+}
+
+// prodWith is the prod stack file with one line replaced.
+func prodWith(t *testing.T, old, new string) string {
+	t.Helper()
+	prod := stacktest.ReadFile(t, "Pulumi.prod.yaml")
+	if !strings.Contains(prod, old) {
+		t.Fatalf("Pulumi.prod.yaml has no %q", old)
+	}
+	return strings.Replace(prod, old, new, 1)
+}
+
+func TestMandatoryViolationFailsThePlan(t *testing.T) {
+	t.Parallel()
+	// Valid config, but a protected stack must keep a week of backups.
+	dir := writeStack(t, prodWith(t, "bpa:postgresBackupRetentionDays: 7", "bpa:postgresBackupRetentionDays: 3"))
+	for _, mode := range []string{"--policy", "--summary"} {
+		code, out, errOut := runPlan(t, "--stack", "bad", "--dir", dir, mode)
+		if code != 1 || !strings.Contains(errOut, "1 mandatory policy violations") {
+			t.Errorf("%s: exit %d, stderr %q", mode, code, errOut)
+		}
+		if !strings.Contains(out, "MANDATORY rds-backups-week") || !strings.Contains(out, "Policy FAILED") {
+			t.Errorf("%s: the violation is not listed:\n%s", mode, out)
+		}
+	}
+}
+
+func TestWaivingAMandatoryRuleIsRejectedBeforeRunning(t *testing.T) {
+	t.Parallel()
+	dir := writeStack(t, prodWith(t, "  bpa:protect: true\n", "  bpa:protect: true\n  bpa:policyWaivers:\n    rds-not-public: the database must be reachable from the office\n"))
+	code, out, errOut := runPlan(t, "--stack", "bad", "--dir", dir)
+	if code != 1 || !strings.Contains(errOut, `bpa:policyWaivers: "rds-not-public" is a mandatory rule`) {
+		t.Errorf("exit %d, stderr %q", code, errOut)
+	}
+	if out != "" {
+		t.Errorf("a plan was printed:\n%s", out)
+	}
+}

@@ -33,6 +33,7 @@ type Config struct {
 	Mongo    MongoConfig
 	Registry RegistryConfig
 	Workload WorkloadConfig
+	Policy   PolicyConfig
 }
 
 // Tags are the stack-wide tags every taggable AWS resource carries.
@@ -103,6 +104,7 @@ func decode(stack string, lookup Lookup, isSecret func(string) bool) (*Config, *
 	cfg.Mongo = readMongo(r, cfg)
 	cfg.Registry = readRegistry(r, cfg)
 	cfg.Workload = readWorkload(r, cfg, isSecret)
+	cfg.Policy = readPolicy(r)
 	return cfg, r
 }
 

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"maps"
 	"regexp"
 	"slices"
 	"strconv"
@@ -157,7 +158,7 @@ func validatePostgres(r *reader, p PostgresConfig) {
 		"postgresCamundaUser":     p.Camunda.Role,
 		"postgresCamundaDatabase": p.Camunda.Database,
 	}
-	for _, key := range postgresSortedKeys(names) {
+	for _, key := range slices.Sorted(maps.Keys(names)) {
 		v := names[key]
 		if !postgresIdentPattern.MatchString(v) || postgresReserved(v) || strings.HasPrefix(v, "pg_") {
 			r.fail(key, "%q must be 1-63 lower-case letters, digits, underscores or hyphens, start with a letter or underscore, and not be reserved by PostgreSQL or RDS", v)
@@ -266,14 +267,4 @@ func postgresWindowsOverlap(backup, maintenance string) bool {
 		}
 	}
 	return false
-}
-
-// postgresSortedKeys returns a map's keys in order, so errors come out stably.
-func postgresSortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }

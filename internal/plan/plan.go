@@ -63,12 +63,12 @@ func Build(rec *harness.Recording) Preview {
 	return Preview{Steps: steps, ChangeSummary: map[string]int{"create": len(steps)}}
 }
 
-// WriteJSON writes the preview as indented JSON.
-func WriteJSON(w io.Writer, p Preview) error {
+// WriteJSON writes a preview, or a document embedding one, as indented JSON.
+func WriteJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
-	return enc.Encode(p)
+	return enc.Encode(v)
 }
 
 // WriteText writes the preview as a tree of components and resources; with

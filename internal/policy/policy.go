@@ -1,0 +1,257 @@
+// Package policy holds the rules every resource the program registers must
+// pass before a change merges: encryption, public exposure, network ingress,
+// IMDSv2, logging, backups, deletion protection, IAM scope and tags.
+//
+// The rules read a recording of the program (internal/harness), so they run
+// wherever the program runs under the mock monitor: in the tests of both
+// stacks and in the offline plan, which a pull request must pass. A
+// mandatory violation fails both; an advisory one is listed, and a stack may
+// waive it by name with a reason (bpa:policyWaivers).
+package policy
+
+import (
+	"fmt"
+	"io"
+	"maps"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/bpa-infra/bpa-infra/internal/config"
+	"github.com/bpa-infra/bpa-infra/internal/harness"
+)
+
+// Severity says whether a violation blocks a change.
+type Severity string
+
+const (
+	// Mandatory violations fail the tests and the plan; they cannot be waived.
+	Mandatory Severity = "mandatory"
+	// Advisory violations are listed; a stack may waive them with a reason.
+	Advisory Severity = "advisory"
+)
+
+// Rule is one named check over the resources of some types.
+type Rule struct {
+	Name        string
+	Family      string
+	Severity    Severity
+	Description string
+	// Types are the resource type tokens the rule inspects.
+	Types []string
+	// Controls are the Checkov checks and AWS Security Hub controls the rule
+	// matches, so a reviewer can hold it against those catalogues.
+	Controls []string
+	// ProtectedOnly rules apply to stacks that protect their stateful
+	// resources (bpa:protect, production); throw-away stacks skip them.
+	ProtectedOnly bool
+	// check returns one message per problem found on the resource.
+	check func(p *Plan, r *Subject) []string
+}
+
+// Settings are the stack facts the rules judge against.
+type Settings struct {
+	Protected bool
+	// RequiredTags must be on every taggable resource, with these values.
+	RequiredTags map[string]string
+	// PublicPorts are the load balancer's configured listener ports, the only
+	// ones a security group may open to the whole internet.
+	PublicPorts []int
+	// Waivers are advisory rule names with the reason each is waived.
+	Waivers map[string]string
+}
+
+// NewSettings takes the settings from a stack's configuration and checks its
+// waivers: each must name an advisory rule.
+func NewSettings(cfg *config.Config) (Settings, error) {
+	s := Settings{
+		Protected: cfg.Protect,
+		RequiredTags: map[string]string{
+			"customer":    cfg.Tags.Customer,
+			"environment": cfg.Tags.Environment,
+			"owner":       cfg.Tags.Owner,
+		},
+		Waivers: cfg.Policy.Waivers,
+	}
+	for _, l := range cfg.Cluster.LoadBalancer.Listeners {
+		s.PublicPorts = append(s.PublicPorts, l.Port)
+	}
+	var errs []error
+	for _, name := range slices.Sorted(maps.Keys(s.Waivers)) {
+		rule := Find(name)
+		switch {
+		case rule == nil:
+			errs = append(errs, &config.KeyError{Key: "bpa:policyWaivers", Msg: fmt.Sprintf("%q is not a policy rule (see go run ./cmd/plan --stack %s --policy)", name, cfg.Stack)})
+		case rule.Severity == Mandatory:
+			errs = append(errs, &config.KeyError{Key: "bpa:policyWaivers", Msg: fmt.Sprintf("%q is a mandatory rule and cannot be waived", name)})
+		}
+	}
+	if len(errs) > 0 {
+		return s, &config.Error{Errs: errs}
+	}
+	return s, nil
+}
+
+// AppliesTo reports whether the rule inspects resources of a type; a type
+// pattern "aws:*" stands for every type of that provider.
+func (rule *Rule) AppliesTo(typ string) bool {
+	for _, t := range rule.Types {
+		if t == typ || (strings.HasSuffix(t, ":*") && strings.HasPrefix(typ, strings.TrimSuffix(t, "*"))) {
+			return true
+		}
+	}
+	return false
+}
+
+// Find returns the rule of that name, or nil.
+func Find(name string) *Rule {
+	for i := range Rules {
+		if Rules[i].Name == name {
+			return &Rules[i]
+		}
+	}
+	return nil
+}
+
+// Subject is one recorded resource as the rules see it: its inputs as plain
+// data (secrets masked, unknowns marked).
+type Subject struct {
+	*harness.Resource
+	In map[string]any
+}
+
+// Get returns the input at a dotted path, or nil.
+func (s *Subject) Get(path string) any { return harness.Dig(s.In, path) }
+
+// Plan is the whole recording with the settings, for rules that look past
+// one resource (a VPC's flow log, a security group's load balancer).
+type Plan struct {
+	Settings Settings
+	rec      *harness.Recording
+	subjects map[string]*Subject
+}
+
+// Subject returns the recorded resource with that URN, or nil.
+func (p *Plan) Subject(urn string) *Subject { return p.subjects[urn] }
+
+// OfType returns the resources of a type.
+func (p *Plan) OfType(typ string) []*Subject {
+	var out []*Subject
+	for _, r := range p.rec.OfType(typ) {
+		out = append(out, p.subjects[r.URN])
+	}
+	return out
+}
+
+// Finding is one rule violated by one resource.
+type Finding struct {
+	Rule     string   `json:"rule"`
+	Family   string   `json:"family"`
+	Severity Severity `json:"severity"`
+	URN      string   `json:"urn"`
+	Type     string   `json:"type"`
+	Name     string   `json:"name"`
+	Message  string   `json:"message"`
+	Controls []string `json:"controls,omitempty"`
+	// WaivedBecause is the stack's reason, for a waived advisory finding.
+	WaivedBecause string `json:"waivedBecause,omitempty"`
+}
+
+// Report is the outcome of every rule over one recording.
+type Report struct {
+	Rules     int       `json:"rules"`
+	Resources int       `json:"resources"`
+	Findings  []Finding `json:"findings"`
+}
+
+// Evaluate runs every rule over every recorded resource of its types.
+func Evaluate(rec *harness.Recording, s Settings) *Report {
+	p := &Plan{Settings: s, rec: rec, subjects: make(map[string]*Subject, len(rec.Resources))}
+	for _, r := range rec.Resources {
+		p.subjects[r.URN] = &Subject{Resource: r, In: r.Plain()}
+	}
+	report := &Report{Resources: len(rec.Resources), Findings: []Finding{}}
+	for i := range Rules {
+		rule := &Rules[i]
+		if rule.ProtectedOnly && !s.Protected {
+			continue
+		}
+		report.Rules++
+		for _, r := range rec.Resources {
+			if !rule.AppliesTo(r.Type) {
+				continue
+			}
+			for _, msg := range rule.check(p, p.subjects[r.URN]) {
+				report.Findings = append(report.Findings, Finding{
+					Rule: rule.Name, Family: rule.Family, Severity: rule.Severity,
+					URN: r.URN, Type: r.Type, Name: r.Name, Message: msg,
+					Controls: rule.Controls, WaivedBecause: s.Waivers[rule.Name],
+				})
+			}
+		}
+	}
+	sort.SliceStable(report.Findings, func(i, j int) bool {
+		a, b := report.Findings[i], report.Findings[j]
+		if a.Severity != b.Severity {
+			return a.Severity == Mandatory
+		}
+		if a.Rule != b.Rule {
+			return a.Rule < b.Rule
+		}
+		return a.URN < b.URN
+	})
+	return report
+}
+
+// Count returns the number of unwaived findings of a severity.
+func (r *Report) Count(sev Severity) int {
+	n := 0
+	for _, f := range r.Findings {
+		if f.Severity == sev && f.WaivedBecause == "" {
+			n++
+		}
+	}
+	return n
+}
+
+// Waived returns the number of waived findings.
+func (r *Report) Waived() int {
+	n := 0
+	for _, f := range r.Findings {
+		if f.WaivedBecause != "" {
+			n++
+		}
+	}
+	return n
+}
+
+// Passed reports whether no mandatory rule is violated.
+func (r *Report) Passed() bool { return r.Count(Mandatory) == 0 }
+
+// Summary is the one line a reviewer reads first.
+func (r *Report) Summary() string {
+	verdict := "passed"
+	if !r.Passed() {
+		verdict = "FAILED"
+	}
+	return fmt.Sprintf("Policy %s: %d rules over %d resources; %d mandatory, %d advisory, %d waived violations",
+		verdict, r.Rules, r.Resources, r.Count(Mandatory), r.Count(Advisory), r.Waived())
+}
+
+// WriteText lists the findings, then the summary line.
+func (r *Report) WriteText(w io.Writer) error {
+	var b strings.Builder
+	for _, f := range r.Findings {
+		label := strings.ToUpper(string(f.Severity))
+		if f.WaivedBecause != "" {
+			label = "waived"
+		}
+		fmt.Fprintf(&b, "  %-9s %-28s %s (%s): %s [%s]\n", label, f.Rule, f.Name, f.Type, f.Message, strings.Join(f.Controls, ", "))
+		if f.WaivedBecause != "" {
+			fmt.Fprintf(&b, "  %-9s %-28s because: %s\n", "", "", f.WaivedBecause)
+		}
+	}
+	b.WriteString(r.Summary() + "\n")
+	_, err := io.WriteString(w, b.String())
+	return err
+}

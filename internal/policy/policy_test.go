@@ -1,0 +1,322 @@
+package policy_test
+
+import (
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+
+	"github.com/bpa-infra/bpa-infra/internal/config"
+	"github.com/bpa-infra/bpa-infra/internal/harness"
+	"github.com/bpa-infra/bpa-infra/internal/policy"
+	"github.com/bpa-infra/bpa-infra/internal/stacktest"
+)
+
+func settings(t *testing.T, stack string) policy.Settings {
+	t.Helper()
+	s, err := policy.NewSettings(stacktest.Config(t, stack))
+	if err != nil {
+		t.Fatalf("stack %s: %v", stack, err)
+	}
+	return s
+}
+
+// The stacks pass every mandatory rule; the advisory findings are exactly
+// those a reviewer has seen, each either listed or waived by the stack.
+func TestStacksPassMandatoryRules(t *testing.T) {
+	wantAdvisory := map[string][]string{
+		"dev":  {"alb-access-logs cluster-alb", "eks-api-private cluster-eks"},
+		"prod": {"alb-access-logs cluster-alb", "eks-api-private cluster-eks"},
+	}
+	wantWaived := map[string][]string{
+		"dev": {
+			"ecr-immutable-tags registry-bpa-auth", "ecr-immutable-tags registry-bpa-core",
+			"ecr-immutable-tags registry-bpa-ui", "ecr-immutable-tags registry-bpa-workflow-engine",
+			// URN order: components sort by type (cluster, databases, network).
+			"log-group-retention-year cluster-control-plane-logs", "log-group-retention-year postgres-log-postgresql",
+			"log-group-retention-year postgres-log-upgrade", "log-group-retention-year network-flow-logs",
+		},
+		"prod": nil,
+	}
+	for _, stack := range stacktest.Stacks {
+		t.Run(stack, func(t *testing.T) {
+			report := policy.Evaluate(stacktest.Resolved(t, stack), settings(t, stack))
+			var advisory, waived []string
+			for _, f := range report.Findings {
+				key := f.Rule + " " + f.Name
+				switch {
+				case f.Severity == policy.Mandatory:
+					t.Errorf("mandatory %s on %s: %s", f.Rule, f.URN, f.Message)
+				case f.WaivedBecause != "":
+					waived = append(waived, key)
+				default:
+					advisory = append(advisory, key)
+				}
+			}
+			if !slices.Equal(advisory, wantAdvisory[stack]) {
+				t.Errorf("advisory findings = %q, want %q", advisory, wantAdvisory[stack])
+			}
+			if !slices.Equal(waived, wantWaived[stack]) {
+				t.Errorf("waived findings = %q, want %q", waived, wantWaived[stack])
+			}
+			if !report.Passed() || !strings.HasPrefix(report.Summary(), "Policy passed") {
+				t.Errorf("summary %q", report.Summary())
+			}
+		})
+	}
+}
+
+// Production runs the protected-only rules too.
+func TestProtectedOnlyRulesRunWhereStacksProtect(t *testing.T) {
+	protectedOnly := 0
+	for _, r := range policy.Rules {
+		if r.ProtectedOnly {
+			protectedOnly++
+		}
+	}
+	dev := policy.Evaluate(stacktest.Resolved(t, "dev"), settings(t, "dev"))
+	prod := policy.Evaluate(stacktest.Resolved(t, "prod"), settings(t, "prod"))
+	if prod.Rules != len(policy.Rules) || dev.Rules != len(policy.Rules)-protectedOnly || protectedOnly == 0 {
+		t.Errorf("rules run: dev %d, prod %d, of %d (%d protected-only)", dev.Rules, prod.Rules, len(policy.Rules), protectedOnly)
+	}
+}
+
+// injection changes one recorded resource (or adds one) and names the rule
+// that must then fire on it.
+type injection struct {
+	family, rule string
+	stack        string // default prod
+	typ, name    string
+	change       func(r *harness.Resource, in map[string]any)
+}
+
+func TestEachRuleFamilyCatchesAViolation(t *testing.T) {
+	set := func(path string, v any) func(*harness.Resource, map[string]any) {
+		return func(_ *harness.Resource, in map[string]any) { setPath(in, path, v) }
+	}
+	cases := []injection{
+		{family: "encryption", rule: "rds-storage-encrypted", typ: "aws:rds/instance:Instance", name: "postgres", change: set("storageEncrypted", false)},
+		{family: "encryption", rule: "rds-storage-encrypted", typ: "aws:rds/instance:Instance", name: "postgres", change: set("kmsKeyId", nil)},
+		{family: "encryption", rule: "ebs-encrypted", typ: "aws:ec2/launchTemplate:LaunchTemplate", name: "cluster-bpa-node-1", change: set("blockDeviceMappings.1.ebs.encrypted", "false")},
+		{family: "encryption", rule: "ebs-encrypted", typ: "aws:ec2/instance:Instance", name: "network-bastion", change: set("rootBlockDevice.encrypted", false)},
+		{family: "encryption", rule: "ecr-kms-encrypted", typ: "aws:ecr/repository:Repository", name: "registry-bpa-core", change: set("encryptionConfigurations.0.encryptionType", "AES256")},
+		{family: "encryption", rule: "log-group-kms-encrypted", typ: "aws:cloudwatch/logGroup:LogGroup", name: "network-flow-logs", change: set("kmsKeyId", nil)},
+		{family: "encryption", rule: "eks-secrets-encrypted", typ: "eks:index:Cluster", name: "cluster-eks", change: set("encryptionConfigKeyArn", nil)},
+		{family: "encryption", rule: "secret-customer-key", typ: "aws:secretsmanager/secret:Secret", name: "postgres-kong", change: set("kmsKeyId", "")},
+		{family: "encryption", rule: "kms-key-rotation", typ: "aws:kms/key:Key", name: "postgres-key", change: set("enableKeyRotation", false)},
+		{family: "encryption", rule: "atlas-tls-1-2", typ: "mongodbatlas:index/advancedCluster:AdvancedCluster", name: "mongo-cluster", change: set("advancedConfiguration.minimumEnabledTlsProtocol", "TLS1_0")},
+
+		{family: "public-access", rule: "rds-not-public", typ: "aws:rds/instance:Instance", name: "postgres", change: set("publiclyAccessible", true)},
+		{family: "public-access", rule: "instance-no-public-ip", typ: "aws:ec2/instance:Instance", name: "network-bastion", change: set("associatePublicIpAddress", true)},
+		{family: "public-access", rule: "instance-no-public-ip", typ: "aws:ec2/launchTemplate:LaunchTemplate", name: "cluster-general", change: set("networkInterfaces", []any{map[string]any{"associatePublicIpAddress": "true"}})},
+		{family: "public-access", rule: "eks-api-restricted", typ: "eks:index:Cluster", name: "cluster-eks", change: set("publicAccessCidrs", []any{"0.0.0.0/0"})},
+		{family: "public-access", rule: "subnet-no-auto-public-ip", typ: "aws:ec2/subnet:Subnet", name: "network-public-us-west-2a", change: set("mapPublicIpOnLaunch", true)},
+		{family: "public-access", rule: "atlas-private-only", typ: "mongodbatlas:index/projectIpAccessList:ProjectIpAccessList", name: "mongo-anywhere",
+			change: set("cidrBlock", "0.0.0.0/0")},
+
+		{family: "ingress", rule: "no-world-ingress", typ: "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", name: "cluster-nodes-bpa-443-from-alb", change: set("cidrIpv4", "0.0.0.0/0")},
+		{family: "ingress", rule: "no-world-ingress", typ: "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", name: "cluster-alb-443-from-198-51-100-0-24",
+			change: func(_ *harness.Resource, in map[string]any) {
+				in["cidrIpv4"], in["fromPort"], in["toPort"] = "0.0.0.0/0", 22.0, 22.0
+			}},
+		{family: "ingress", rule: "no-world-ingress", typ: "aws:ec2/securityGroup:SecurityGroup", name: "postgres", change: set("ingress", []any{map[string]any{"fromPort": 5432.0, "toPort": 5432.0, "cidrBlocks": []any{"0.0.0.0/0"}}})},
+		{family: "ingress", rule: "default-sg-closed", typ: "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup", name: "network-default-sg", change: set("ingress", []any{map[string]any{"self": true}})},
+
+		{family: "imdsv2", rule: "imdsv2-required", typ: "aws:ec2/launchTemplate:LaunchTemplate", name: "cluster-bpa-node-2", change: set("metadataOptions.httpTokens", "optional")},
+		{family: "imdsv2", rule: "imdsv2-required", typ: "aws:ec2/instance:Instance", name: "network-bastion", change: set("metadataOptions", nil)},
+
+		{family: "logging", rule: "vpc-flow-logs", typ: "aws:ec2/flowLog:FlowLog", name: "network-flow-log", change: set("trafficType", "REJECT")},
+		{family: "logging", rule: "eks-control-plane-logs", typ: "eks:index:Cluster", name: "cluster-eks", change: set("enabledClusterLogTypes", []any{"api"})},
+		{family: "logging", rule: "rds-log-exports", typ: "aws:rds/instance:Instance", name: "postgres", change: set("enabledCloudwatchLogsExports", []any{"upgrade"})},
+		{family: "logging", rule: "alb-drop-invalid-headers", typ: "aws:lb/loadBalancer:LoadBalancer", name: "cluster-alb", change: set("dropInvalidHeaderFields", false)},
+		{family: "logging", rule: "log-group-retention", typ: "aws:cloudwatch/logGroup:LogGroup", name: "postgres-log-postgresql", change: set("retentionInDays", nil)},
+
+		{family: "backups", rule: "rds-backups", stack: "dev", typ: "aws:rds/instance:Instance", name: "postgres", change: set("backupRetentionPeriod", 0.0)},
+		{family: "backups", rule: "rds-backups-week", typ: "aws:rds/instance:Instance", name: "postgres", change: set("backupRetentionPeriod", 3.0)},
+		{family: "backups", rule: "atlas-cloud-backup", typ: "mongodbatlas:index/advancedCluster:AdvancedCluster", name: "mongo-cluster", change: set("pitEnabled", false)},
+
+		{family: "deletion-protection", rule: "stateful-protected", typ: "aws:kms/key:Key", name: "network-logs-key", change: func(r *harness.Resource, _ map[string]any) { r.Protect = false }},
+		{family: "deletion-protection", rule: "stateful-protected", typ: "eks:index:Cluster", name: "cluster-eks", change: func(r *harness.Resource, _ map[string]any) { r.Protect = false }},
+		{family: "deletion-protection", rule: "rds-deletion-protection", typ: "aws:rds/instance:Instance", name: "postgres", change: set("skipFinalSnapshot", true)},
+		{family: "deletion-protection", rule: "atlas-termination-protection", typ: "mongodbatlas:index/advancedCluster:AdvancedCluster", name: "mongo-cluster", change: set("terminationProtectionEnabled", false)},
+		{family: "deletion-protection", rule: "ecr-no-force-delete", typ: "aws:ecr/repository:Repository", name: "registry-bpa-ui", change: set("forceDelete", true)},
+
+		{family: "registry", rule: "ecr-scan-on-push", typ: "aws:ecr/repository:Repository", name: "registry-bpa-ui", change: set("imageScanningConfiguration.scanOnPush", false)},
+
+		{family: "iam", rule: "iam-no-wildcard-action", typ: "aws:iam/rolePolicy:RolePolicy", name: "cluster-nodes-eks-images",
+			change: set("policy", `{"Statement":[{"Effect":"Allow","Action":"ecr:*","Resource":"arn:aws:ecr:us-west-2:123456789012:repository/x"}]}`)},
+		{family: "iam", rule: "iam-no-wildcard-action", typ: "aws:kms/key:Key", name: "registry-key",
+			change: set("policy", `{"Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:role/ci"},"Action":["kms:*"],"Resource":"*"}]}`)},
+		{family: "iam", rule: "iam-no-wildcard-action", typ: "aws:iam/rolePolicyAttachment:RolePolicyAttachment", name: "cluster-nodes-AmazonEKSWorkerNodePolicy",
+			change: set("policyArn", "arn:aws:iam::aws:policy/AdministratorAccess")},
+		{family: "iam", rule: "iam-no-wildcard-resource", typ: "aws:iam/rolePolicy:RolePolicy", name: "cluster-nodes-eks-images",
+			change: set("policy", `{"Statement":[{"Effect":"Allow","Action":["ecr:BatchGetImage"],"Resource":["*"]}]}`)},
+
+		{family: "tags", rule: "required-tags", typ: "pulumi:providers:aws", name: "aws", change: set("defaultTags.tags.owner", nil)},
+		{family: "tags", rule: "required-tags", typ: "aws:rds/instance:Instance", name: "postgres", change: set("tags.environment", "staging")},
+		{family: "tags", rule: "required-tags", typ: "eks:index:Cluster", name: "cluster-eks", change: func(r *harness.Resource, _ map[string]any) { r.Providers = nil }},
+		{family: "tags", rule: "launch-template-tags", typ: "aws:ec2/launchTemplate:LaunchTemplate", name: "cluster-bpa-node-3", change: set("tagSpecifications.1.tags", map[string]any{"Name": "x"})},
+		{family: "tags", rule: "atlas-tags", typ: "mongodbatlas:index/project:Project", name: "mongo-project", change: set("tags", nil)},
+	}
+
+	covered := map[string]bool{}
+	for _, c := range cases {
+		covered[c.family] = true
+		stack := c.stack
+		if stack == "" {
+			stack = "prod"
+		}
+		t.Run(c.rule+"/"+c.name, func(t *testing.T) {
+			rec := inject(t, stacktest.Resolved(t, stack), c)
+			report := policy.Evaluate(rec, settings(t, stack))
+			if report.Passed() {
+				t.Fatalf("%s: the violation was not caught (%s)", c.rule, report.Summary())
+			}
+			for _, f := range report.Findings {
+				if f.Rule == c.rule && f.Severity == policy.Mandatory {
+					return
+				}
+			}
+			t.Errorf("%s did not fire; findings: %+v", c.rule, report.Findings)
+		})
+	}
+	for _, r := range policy.Rules {
+		if r.Severity == policy.Mandatory && !covered[r.Family] {
+			t.Errorf("family %s has no injected violation", r.Family)
+		}
+	}
+}
+
+// The load balancer's configured listener ports may be opened to the world;
+// nothing else may.
+func TestWorldIngressAllowedOnlyOnLoadBalancerListeners(t *testing.T) {
+	c := injection{rule: "no-world-ingress", typ: "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", name: "cluster-alb-443-from-198-51-100-0-24",
+		change: func(_ *harness.Resource, in map[string]any) { in["cidrIpv4"] = "0.0.0.0/0" }}
+	rec := inject(t, stacktest.Resolved(t, "prod"), c)
+	if report := policy.Evaluate(rec, settings(t, "prod")); !report.Passed() {
+		t.Errorf("443 open to the world on the load balancer should pass: %+v", report.Findings)
+	}
+}
+
+func TestWaivers(t *testing.T) {
+	cfg := stacktest.Config(t, "prod")
+	cfg.Policy.Waivers = map[string]string{
+		"eks-api-private": "operators run pulumi up from the office range only",
+		"rds-not-public":  "a mandatory rule, which no stack may waive",
+		"no-such-rule":    "a rule name misspelt in the stack file",
+	}
+	_, err := policy.NewSettings(cfg)
+	var cerr *config.Error
+	if !errors.As(err, &cerr) || len(cerr.Errs) != 2 {
+		t.Fatalf("want two problems with bpa:policyWaivers, got %v", err)
+	}
+	msg := err.Error()
+	for _, want := range []string{`bpa:policyWaivers: "no-such-rule" is not a policy rule`, `bpa:policyWaivers: "rds-not-public" is a mandatory rule and cannot be waived`} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("error %q lacks %q", msg, want)
+		}
+	}
+
+	delete(cfg.Policy.Waivers, "rds-not-public")
+	delete(cfg.Policy.Waivers, "no-such-rule")
+	s, err := policy.NewSettings(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	report := policy.Evaluate(stacktest.Resolved(t, "prod"), s)
+	if report.Waived() != 1 || report.Count(policy.Advisory) != 1 {
+		t.Errorf("waived %d, advisory %d; want the EKS finding waived and the access-log one listed", report.Waived(), report.Count(policy.Advisory))
+	}
+}
+
+// A document the plan cannot see is reported, never passed unseen.
+func TestUnknownPolicyDocumentIsAFinding(t *testing.T) {
+	report := policy.Evaluate(stacktest.Preview(t, "prod"), settings(t, "prod"))
+	found := false
+	for _, f := range report.Findings {
+		found = found || strings.Contains(f.Message, "is not known to the plan")
+	}
+	if !found {
+		t.Error("a preview recording (policy documents unknown) should not pass the IAM rules silently")
+	}
+}
+
+func TestRulesAreDocumented(t *testing.T) {
+	seen := map[string]bool{}
+	for _, r := range policy.Rules {
+		if seen[r.Name] {
+			t.Errorf("rule %s is defined twice", r.Name)
+		}
+		seen[r.Name] = true
+		if r.Description == "" || r.Family == "" || len(r.Types) == 0 || len(r.Controls) == 0 {
+			t.Errorf("rule %s lacks a description, family, types or controls", r.Name)
+		}
+	}
+	readme := stacktest.ReadFile(t, "README.md")
+	for _, r := range policy.Rules {
+		row := "| `" + r.Name + "` | " + string(r.Severity)
+		if !strings.Contains(readme, row) {
+			t.Errorf("README's policy table has no row starting %q", row)
+		}
+	}
+}
+
+// inject returns a copy of rec with one resource changed, or added when the
+// recording has none of that type and name.
+func inject(t *testing.T, rec *harness.Recording, c injection) *harness.Recording {
+	t.Helper()
+	out := *rec
+	out.Resources = slices.Clone(rec.Resources)
+	target := rec.Find(c.typ, c.name)
+	if target == nil {
+		target = &harness.Resource{URN: "urn:pulumi:test::bpa::" + c.typ + "::" + c.name, Type: c.typ, Name: c.name, Custom: true}
+		out.Resources = append(out.Resources, target)
+	}
+	changed := *target
+	in := target.Plain()
+	c.change(&changed, in)
+	changed.Inputs = resource.NewPropertyMapFromMap(in)
+	for i, r := range out.Resources {
+		if r == target {
+			out.Resources[i] = &changed
+		}
+	}
+	return &out
+}
+
+// setPath sets a dotted path in plain data, creating maps on the way; nil
+// deletes the key.
+func setPath(in map[string]any, path string, v any) {
+	parts := strings.Split(path, ".")
+	var cur any = in
+	for i, p := range parts {
+		last := i == len(parts)-1
+		switch node := cur.(type) {
+		case map[string]any:
+			if last {
+				if v == nil {
+					delete(node, p)
+				} else {
+					node[p] = v
+				}
+				return
+			}
+			if node[p] == nil {
+				node[p] = map[string]any{}
+			}
+			cur = node[p]
+		case []any:
+			idx := 0
+			for _, ch := range p {
+				idx = idx*10 + int(ch-'0')
+			}
+			if last {
+				node[idx] = v
+				return
+			}
+			cur = node[idx]
+		}
+	}
+}
