@@ -78,6 +78,7 @@ func Program(ctx *pulumi.Context) error {
 		PodSubnetIds:           net.PodSubnetIds,
 		BastionSecurityGroupId: net.BastionSecurityGroupId.ToStringOutput(),
 		LogsKeyArn:             net.LogsKeyArn,
+		NodeEgress:             net.PrivateEgress,
 		Protect:                cfg.Protect,
 		Tags:                   cfg.Tags.Map(),
 		AWSProvider:            awsProvider,

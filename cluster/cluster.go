@@ -35,6 +35,9 @@ type Args struct {
 	BastionSecurityGroupId pulumi.StringInput
 	// LogsKeyArn encrypts the control-plane log group.
 	LogsKeyArn pulumi.StringInput
+	// NodeEgress are the network resources nodes need to join: their routes
+	// out and the interface endpoints (network.PrivateEgress).
+	NodeEgress []pulumi.Resource
 	// Protect guards the control plane and its secrets key, and turns on the
 	// load balancer's deletion protection.
 	Protect bool

@@ -205,7 +205,7 @@ func TestFourBpaNodesAreLabelledAndSpreadOverThreeZones(t *testing.T) {
 	})
 }
 
-func TestNodeGroupsWaitForPodNetworkingAndTheirRole(t *testing.T) {
+func TestNodeGroupsWaitForPodNetworkingTheirRoleAndRoutesOut(t *testing.T) {
 	t.Parallel()
 	forEachStack(t, func(t *testing.T, stack string, rec *harness.Recording) {
 		groups := rec.OfType(nodeGroupType)
@@ -218,6 +218,24 @@ func TestNodeGroupsWaitForPodNetworkingAndTheirRole(t *testing.T) {
 		}
 		for _, p := range cluster.NodeManagedPolicies {
 			before = append(before, must(t, rec, attachType, "cluster-nodes-"+p))
+		}
+		// Nodes join only once their subnets route out (NAT) and, where they
+		// exist, the interface endpoints answer.
+		for _, az := range zones {
+			before = append(before,
+				must(t, rec, "aws:ec2/route:Route", "network-private-default-"+az),
+				must(t, rec, "aws:ec2/routeTableAssociation:RouteTableAssociation", "network-rta-private-"+az),
+				must(t, rec, "aws:ec2/routeTableAssociation:RouteTableAssociation", "network-rta-pod-"+az))
+		}
+		endpoints := 0
+		for _, ep := range rec.OfType("aws:ec2/vpcEndpoint:VpcEndpoint") {
+			if stacktest.Input(ep, "vpcEndpointType") == "Interface" && ep.Parent == must(t, rec, "bpa:network:Network", "network").URN {
+				before = append(before, ep)
+				endpoints++
+			}
+		}
+		if want := map[string]int{"dev": 0, "prod": 8}[stack]; endpoints != want {
+			t.Errorf("%d interface endpoints, want %d", endpoints, want)
 		}
 		for _, ng := range groups {
 			for _, b := range before {

@@ -2,6 +2,7 @@ package cluster
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
 	awseks "github.com/pulumi/pulumi-aws/sdk/v6/go/aws/eks"
@@ -61,7 +62,7 @@ func (b *builder) launchTemplate(suffix, instanceType, userData string, rootGiB 
 // nodeGroup creates a managed node group of a fixed size; no autoscaler
 // runs, so the desired size is the configured one.
 func (b *builder) nodeGroup(suffix string, lt *ec2.LaunchTemplate, subnets pulumi.StringArrayInput, size int, labels map[string]string) (*awseks.NodeGroup, error) {
-	ready := append(append([]pulumi.Resource{}, b.podNetworkDone...), b.nodeRoleReady...)
+	ready := slices.Concat(b.podNetworkDone, b.nodeRoleReady, b.args.NodeEgress)
 	ng, err := awseks.NewNodeGroup(b.ctx, b.name+"-"+suffix, &awseks.NodeGroupArgs{
 		ClusterName:   b.clusterName,
 		NodeGroupName: pulumi.String(b.args.NamePrefix + "-" + suffix),
@@ -84,7 +85,8 @@ func (b *builder) nodeGroup(suffix string, lt *ec2.LaunchTemplate, subnets pulum
 	}, b.parent,
 		// Nodes that join before custom networking is configured hand out
 		// primary-range pod addresses, and nodes whose role lacks its
-		// policies never register: a real ordering need beyond data flow.
+		// policies or whose subnets lack their routes out never register:
+		// a real ordering need beyond data flow.
 		pulumi.DependsOn(ready))
 	if err != nil {
 		return nil, fmt.Errorf("create %s node group: %w", suffix, err)

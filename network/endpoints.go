@@ -61,7 +61,7 @@ func (b *builder) endpoints() error {
 	}
 	for _, svc := range InterfaceEndpointServices {
 		label := strings.ReplaceAll(svc, ".", "-")
-		if _, err := ec2.NewVpcEndpoint(b.ctx, b.name+"-endpoint-"+label, &ec2.VpcEndpointArgs{
+		endpoint, err := ec2.NewVpcEndpoint(b.ctx, b.name+"-endpoint-"+label, &ec2.VpcEndpointArgs{
 			VpcId:             b.vpcRes.ID(),
 			ServiceName:       pulumi.String(b.serviceName(svc)),
 			VpcEndpointType:   pulumi.String("Interface"),
@@ -69,9 +69,11 @@ func (b *builder) endpoints() error {
 			SubnetIds:         subnets,
 			SecurityGroupIds:  pulumi.StringArray{sg.ID()},
 			Tags:              b.tags("endpoint-" + label),
-		}, b.parent); err != nil {
+		}, b.parent)
+		if err != nil {
 			return fmt.Errorf("create %s endpoint: %w", svc, err)
 		}
+		b.privateEgress = append(b.privateEgress, endpoint)
 	}
 	return nil
 }

@@ -58,6 +58,10 @@ type Network struct {
 	BastionInstanceId      pulumi.IDOutput
 	// LogsKeyArn encrypts the stack's CloudWatch log groups.
 	LogsKeyArn pulumi.StringOutput
+	// PrivateEgress are the private subnets' default routes, route-table
+	// associations and interface endpoints: instances started in those
+	// subnets before these exist cannot reach ECR or the EKS API.
+	PrivateEgress []pulumi.Resource
 }
 
 func (a *Args) validate() error {
@@ -132,6 +136,7 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 	n.BastionSecurityGroupId = b.bastionSG.ID()
 	n.BastionInstanceId = b.bastionInstance.ID()
 	n.LogsKeyArn = b.logsKeyArn
+	n.PrivateEgress = b.privateEgress
 
 	return n, ctx.RegisterResourceOutputs(n, pulumi.Map{
 		"vpcId":            n.VpcId,
@@ -159,6 +164,7 @@ type builder struct {
 	data            []*ec2.Subnet
 	subnetLabel     map[*ec2.Subnet]string
 	privateTables   []*ec2.RouteTable
+	privateEgress   []pulumi.Resource
 	dataTable       *ec2.RouteTable
 	logsKeyArn      pulumi.StringOutput
 	bastionSG       *ec2.SecurityGroup

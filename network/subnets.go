@@ -2,6 +2,7 @@ package network
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -131,17 +132,19 @@ func (b *builder) routing() error {
 			return err
 		}
 		nat := nats[min(i, len(nats)-1)]
-		if _, err := ec2.NewRoute(b.ctx, b.name+"-private-default-"+az, &ec2.RouteArgs{
+		route, err := ec2.NewRoute(b.ctx, b.name+"-private-default-"+az, &ec2.RouteArgs{
 			RouteTableId:         table.ID(),
 			DestinationCidrBlock: pulumi.String("0.0.0.0/0"),
 			NatGatewayId:         nat.ID(),
-		}, b.parent); err != nil {
+		}, b.parent)
+		if err != nil {
 			return fmt.Errorf("create private default route in %s: %w", az, err)
 		}
+		b.privateEgress = append(b.privateEgress, route)
+		b.privateTables = append(b.privateTables, table)
 		if err := b.associate(table, []*ec2.Subnet{b.private[i], b.pod[i]}); err != nil {
 			return err
 		}
-		b.privateTables = append(b.privateTables, table)
 	}
 
 	b.dataTable, err = b.routeTable("data", "data")
@@ -165,11 +168,15 @@ func (b *builder) routeTable(suffix, tier string) (*ec2.RouteTable, error) {
 func (b *builder) associate(table *ec2.RouteTable, subnets []*ec2.Subnet) error {
 	for _, s := range subnets {
 		label := b.subnetLabel[s]
-		if _, err := ec2.NewRouteTableAssociation(b.ctx, b.name+"-rta-"+label, &ec2.RouteTableAssociationArgs{
+		assoc, err := ec2.NewRouteTableAssociation(b.ctx, b.name+"-rta-"+label, &ec2.RouteTableAssociationArgs{
 			RouteTableId: table.ID(),
 			SubnetId:     s.ID(),
-		}, b.parent); err != nil {
+		}, b.parent)
+		if err != nil {
 			return fmt.Errorf("associate route table with subnet %s: %w", label, err)
+		}
+		if slices.Contains(b.privateTables, table) {
+			b.privateEgress = append(b.privateEgress, assoc)
 		}
 	}
 	return nil
