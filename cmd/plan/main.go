@@ -1,7 +1,9 @@
 // Command plan renders a stack's whole plan offline: it runs the program
 // under the Pulumi SDK's mock monitor with the stack's real Pulumi.yaml and
-// Pulumi.<stack>.yaml, as a preview would, prints what would be created and
-// checks it against the policy rules (internal/policy).
+// Pulumi.<stack>.yaml, as a preview would, prints what would be created,
+// checks it against the policy rules (internal/policy), and estimates how
+// long its creation takes (internal/deploytime) and what it costs a month
+// (internal/cost).
 //
 //	go run ./cmd/plan --stack dev [--json | --summary | --policy]
 //
@@ -18,6 +20,8 @@ import (
 
 	bpa "github.com/bpa-infra/bpa-infra"
 	"github.com/bpa-infra/bpa-infra/internal/config"
+	"github.com/bpa-infra/bpa-infra/internal/cost"
+	"github.com/bpa-infra/bpa-infra/internal/deploytime"
 	"github.com/bpa-infra/bpa-infra/internal/harness"
 	"github.com/bpa-infra/bpa-infra/internal/plan"
 	"github.com/bpa-infra/bpa-infra/internal/policy"
@@ -28,10 +32,16 @@ func main() {
 }
 
 // output is the --json document: `pulumi preview --json`'s shape, with the
-// policy report beside the steps.
+// policy report, the deployment's critical path and the monthly cost beside
+// the steps.
 type output struct {
 	plan.Preview
-	Policy *policy.Report `json:"policy"`
+	Policy       *policy.Report    `json:"policy"`
+	CriticalPath deploytime.Result `json:"criticalPath"`
+	Cost         *cost.Report      `json:"cost"`
+	// CostError says why there is no cost (a region or type the price table
+	// lacks); it does not fail the plan.
+	CostError string `json:"costError,omitempty"`
 }
 
 func run(args []string, stdout, stderr io.Writer) int {
@@ -81,19 +91,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	report := policy.Evaluate(resolved, rules)
 
-	p := plan.Build(rec)
-	switch {
-	case *policyOnly:
+	if *policyOnly {
 		err = report.WriteText(stdout)
-	case *asJSON:
-		err = plan.WriteJSON(stdout, output{Preview: p, Policy: report})
-	default:
-		if err = plan.WriteText(stdout, rec, p, !*summary); err == nil {
-			_, err = fmt.Fprintln(stdout, "\nPolicies:")
-		}
-		if err == nil {
-			err = report.WriteText(stdout)
-		}
+	} else {
+		err = writePlan(stdout, stderr, rec, report, *asJSON, !*summary)
 	}
 	if err != nil {
 		return fail(err)
@@ -103,4 +104,44 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	return 0
+}
+
+// writePlan writes the whole plan: the resources, then the policy report,
+// the critical path and the monthly cost.
+func writePlan(stdout, stderr io.Writer, rec *harness.Recording, report *policy.Report, asJSON, details bool) error {
+	out := output{Preview: plan.Build(rec), Policy: report, CriticalPath: deploytime.Analyze(rec)}
+	var err error
+	if out.Cost, err = cost.Estimate(rec); err != nil {
+		out.CostError = err.Error()
+		fmt.Fprintf(stderr, "plan: no cost estimate: %v\n", err)
+	}
+	if asJSON {
+		return plan.WriteJSON(stdout, out)
+	}
+	sections := []struct {
+		title string
+		write func(io.Writer) error
+	}{
+		{"", func(w io.Writer) error { return plan.WriteText(w, rec, out.Preview, details) }},
+		{"Policies:", report.WriteText},
+		{"Deployment time (typical create durations, internal/deploytime):", out.CriticalPath.WriteText},
+		{"Monthly cost:", func(w io.Writer) error {
+			if out.Cost == nil {
+				_, err := fmt.Fprintf(w, "not estimated: %s\n", out.CostError)
+				return err
+			}
+			return out.Cost.WriteText(w)
+		}},
+	}
+	for _, sec := range sections {
+		if sec.title != "" {
+			if _, err := fmt.Fprintf(stdout, "\n%s\n", sec.title); err != nil {
+				return err
+			}
+		}
+		if err := sec.write(stdout); err != nil {
+			return err
+		}
+	}
+	return nil
 }

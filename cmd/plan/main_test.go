@@ -228,3 +228,58 @@ func TestWaivingAMandatoryRuleIsRejectedBeforeRunning(t *testing.T) {
 		t.Errorf("a plan was printed:\n%s", out)
 	}
 }
+
+// The plan of each stack carries the critical path and the monthly cost,
+// as text and in JSON; their figures are asserted in internal/deploytime
+// and internal/cost.
+func TestPlanShowsCriticalPathAndCost(t *testing.T) {
+	t.Parallel()
+	for _, stack := range stacktest.Stacks {
+		code, out, errOut := runPlan(t, "--stack", stack, "--dir", stacktest.Root(t), "--json")
+		if code != 0 || errOut != "" {
+			t.Fatalf("%s: exit %d: %s", stack, code, errOut)
+		}
+		var doc struct {
+			CriticalPath struct {
+				SerialSeconds, CriticalPathSeconds int
+				Chain                              []struct{ URN string }
+			}
+			Cost *struct {
+				Total      float64
+				PricesDate string
+			}
+		}
+		if err := json.Unmarshal([]byte(out), &doc); err != nil {
+			t.Fatal(err)
+		}
+		cp := doc.CriticalPath
+		if cp.CriticalPathSeconds <= 0 || cp.SerialSeconds <= cp.CriticalPathSeconds || len(cp.Chain) == 0 {
+			t.Errorf("%s: criticalPath %+v", stack, cp)
+		}
+		if doc.Cost == nil || doc.Cost.Total <= 0 || doc.Cost.PricesDate == "" {
+			t.Errorf("%s: cost %+v", stack, doc.Cost)
+		}
+
+		code, out, _ = runPlan(t, "--stack", stack, "--dir", stacktest.Root(t), "--summary")
+		for _, want := range []string{"Policies:", "Serial sum: ", "Critical path: ", "TOTAL per month", "data transfer"} {
+			if code != 0 || !strings.Contains(out, want) {
+				t.Errorf("%s: text plan (exit %d) lacks %q", stack, code, want)
+			}
+		}
+	}
+}
+
+// A region without a price table leaves the cost out and says so; the plan
+// itself still succeeds.
+func TestPlanWithoutPricesStillRenders(t *testing.T) {
+	t.Parallel()
+	stack := prodWith(t, "bpa:region: us-west-2", "bpa:region: eu-central-1")
+	stack = strings.ReplaceAll(stack, "us-west-2", "eu-central-1")
+	code, out, errOut := runPlan(t, "--stack", "bad", "--dir", writeStack(t, stack), "--summary")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	if !strings.Contains(errOut, "no cost estimate") || !strings.Contains(out, "Monthly cost:\nnot estimated: ") || !strings.Contains(out, "eu-central-1") {
+		t.Errorf("missing price table not reported:\nstderr %s\n%s", errOut, out[max(0, len(out)-500):])
+	}
+}
