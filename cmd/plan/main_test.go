@@ -3,10 +3,12 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/bpa-infra/bpa-infra/internal/harness"
 	"github.com/bpa-infra/bpa-infra/internal/plan"
@@ -282,4 +284,42 @@ func TestPlanWithoutPricesStillRenders(t *testing.T) {
 	if !strings.Contains(errOut, "no cost estimate") || !strings.Contains(out, "Monthly cost:\nnot estimated: ") || !strings.Contains(out, "eu-central-1") {
 		t.Errorf("missing price table not reported:\nstderr %s\n%s", errOut, out[max(0, len(out)-500):])
 	}
+}
+
+// The README's figures are the plan's: a change to the graph, the duration
+// table, the prices or a stack file updates both.
+func TestReadmeFiguresMatchThePlan(t *testing.T) {
+	t.Parallel()
+	readme := stacktest.ReadFile(t, "README.md")
+	for _, stack := range stacktest.Stacks {
+		code, out, errOut := runPlan(t, "--stack", stack, "--dir", stacktest.Root(t), "--json")
+		if code != 0 {
+			t.Fatalf("%s: exit %d: %s", stack, code, errOut)
+		}
+		var doc struct {
+			CriticalPath struct{ SerialSeconds, CriticalPathSeconds int }
+			Cost         struct{ Total float64 }
+		}
+		if err := json.Unmarshal([]byte(out), &doc); err != nil {
+			t.Fatal(err)
+		}
+		seconds := func(s int) string { return (time.Duration(s) * time.Second).String() }
+		for _, want := range []string{
+			fmt.Sprintf("| %s | %s | %s |", stack, seconds(doc.CriticalPath.SerialSeconds), seconds(doc.CriticalPath.CriticalPathSeconds)),
+			fmt.Sprintf("**%s**", dollars(doc.Cost.Total)),
+		} {
+			if !strings.Contains(readme, want) {
+				t.Errorf("README lacks %s's %q", stack, want)
+			}
+		}
+	}
+}
+
+// dollars formats 5085.31 as 5,085.31.
+func dollars(v float64) string {
+	s := fmt.Sprintf("%.2f", v)
+	for i := len(s) - 6; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
 }
