@@ -1,6 +1,8 @@
 package bpa_test
 
 import (
+	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -47,6 +49,30 @@ func TestEveryAWSResourceUsesTheTaggedProvider(t *testing.T) {
 				t.Fatal("no AWS resources recorded")
 			}
 		})
+	}
+}
+
+// A default provider would act with whatever the environment of `pulumi up`
+// points at (a kubeconfig's current context, ambient credentials): every
+// package but pulumi-random has its default disabled, and every resource of
+// those packages names an explicit provider.
+func TestDefaultProvidersAreDisabledAndNeverUsed(t *testing.T) {
+	t.Parallel()
+	for _, stack := range stacktest.Stacks {
+		var disabled []string
+		if err := json.Unmarshal([]byte(stacktest.Options(t, stack).Config["pulumi:disable-default-providers"]), &disabled); err != nil {
+			t.Fatalf("pulumi:disable-default-providers: %v", err)
+		}
+		slices.Sort(disabled)
+		if want := []string{"aws", "kubernetes", "mongodbatlas", "postgresql"}; !slices.Equal(disabled, want) {
+			t.Errorf("default providers disabled: %v, want %v", disabled, want)
+		}
+		for _, r := range stacktest.Preview(t, stack).Resources {
+			pkg, _, _ := strings.Cut(r.Type, ":")
+			if r.Custom && !strings.HasPrefix(r.Type, "pulumi:providers:") && pkg != "random" && r.Provider == "" {
+				t.Errorf("%s: %s %s would use the default %s provider", stack, r.Type, r.Name, pkg)
+			}
+		}
 	}
 }
 
