@@ -92,49 +92,66 @@ func checkWildcardActions(_ *Plan, r *Subject) []string {
 		}
 		return nil
 	}
-	docs, err := documents(r)
+	allows, err := allowStatements(r)
 	if err != nil {
 		return []string{err.Error()}
 	}
 	var out []string
-	for _, where := range slices.Sorted(maps.Keys(docs)) {
-		for i, st := range docs[where] {
-			if st.Effect != "Allow" {
+	for _, st := range allows {
+		if len(st.NotAction) > 0 {
+			out = append(out, fmt.Sprintf("%s allows everything but %v (NotAction)", st.where, st.NotAction))
+		}
+		for _, a := range st.Action {
+			if !isWildcardAction(a) || (r.Type == typeKMSKey && a == "kms:*" && onlyAccountRoot(st.Principal)) {
 				continue
 			}
-			if len(st.NotAction) > 0 {
-				out = append(out, fmt.Sprintf("%s statement %d allows everything but %v (NotAction)", where, i, st.NotAction))
-			}
-			for _, a := range st.Action {
-				if !isWildcardAction(a) || (r.Type == typeKMSKey && a == "kms:*" && onlyAccountRoot(st.Principal)) {
-					continue
-				}
-				out = append(out, fmt.Sprintf("%s statement %d allows %q", where, i, a))
-			}
+			out = append(out, fmt.Sprintf("%s allows %q", st.where, a))
 		}
 	}
 	return out
 }
 
 func checkWildcardResources(_ *Plan, r *Subject) []string {
-	docs, err := documents(r)
+	allows, err := allowStatements(r)
 	if err != nil {
 		return []string{err.Error()}
 	}
 	var out []string
-	for _, where := range slices.Sorted(maps.Keys(docs)) {
-		for i, st := range docs[where] {
-			if st.Effect != "Allow" || !slices.Contains(st.Resource, "*") {
-				continue
-			}
-			for _, a := range st.Action {
-				if !slices.Contains(unscopedActions, a) {
-					out = append(out, fmt.Sprintf("%s statement %d allows %q on every resource", where, i, a))
-				}
+	for _, st := range allows {
+		if !slices.Contains(st.Resource, "*") {
+			continue
+		}
+		for _, a := range st.Action {
+			if !slices.Contains(unscopedActions, a) {
+				out = append(out, fmt.Sprintf("%s allows %q on every resource", st.where, a))
 			}
 		}
 	}
 	return out
+}
+
+// located is a statement with where it sits ("policy statement 0").
+type located struct {
+	statement
+	where string
+}
+
+// allowStatements returns the Allow statements of a resource's documents,
+// in a stable order.
+func allowStatements(r *Subject) ([]located, error) {
+	docs, err := documents(r)
+	if err != nil {
+		return nil, err
+	}
+	var out []located
+	for _, where := range slices.Sorted(maps.Keys(docs)) {
+		for i, st := range docs[where] {
+			if st.Effect == "Allow" {
+				out = append(out, located{st, fmt.Sprintf("%s statement %d", where, i)})
+			}
+		}
+	}
+	return out, nil
 }
 
 func isWildcardAction(a string) bool { return a == "*" || strings.HasSuffix(a, ":*") }
