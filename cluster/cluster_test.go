@@ -28,24 +28,6 @@ const (
 
 var zones = []string{"us-west-2a", "us-west-2b", "us-west-2c"}
 
-func forEachStack(t *testing.T, check func(t *testing.T, stack string, rec *harness.Recording)) {
-	for _, stack := range stacktest.Stacks {
-		t.Run(stack, func(t *testing.T) {
-			t.Parallel()
-			check(t, stack, stacktest.Preview(t, stack))
-		})
-	}
-}
-
-func forEachResolvedStack(t *testing.T, check func(t *testing.T, stack string, rec *harness.Recording)) {
-	for _, stack := range stacktest.Stacks {
-		t.Run(stack, func(t *testing.T) {
-			t.Parallel()
-			check(t, stack, stacktest.Resolved(t, stack))
-		})
-	}
-}
-
 func must(t *testing.T, rec *harness.Recording, typ, name string) *harness.Resource {
 	t.Helper()
 	r := rec.Find(typ, name)
@@ -62,7 +44,7 @@ func dependsOnInput(r *harness.Resource, key string, on *harness.Resource) bool 
 
 func TestEveryClusterResourceIsParentedToTheComponent(t *testing.T) {
 	t.Parallel()
-	forEachStack(t, func(t *testing.T, _ string, rec *harness.Recording) {
+	stacktest.ForEachStack(t, func(t *testing.T, _ string, rec *harness.Recording) {
 		c := rec.OfType(cluster.TypeToken)
 		if len(c) != 1 {
 			t.Fatalf("want one %s, got %d", cluster.TypeToken, len(c))
@@ -81,7 +63,7 @@ func TestEveryClusterResourceIsParentedToTheComponent(t *testing.T) {
 func TestControlPlaneIsPrivateEncryptedLoggedAndAuthenticatesThroughTheApi(t *testing.T) {
 	t.Parallel()
 	cidrs := map[string]string{"dev": "203.0.113.0/24", "prod": "198.51.100.0/24"}
-	forEachStack(t, func(t *testing.T, stack string, rec *harness.Recording) {
+	stacktest.ForEachStack(t, func(t *testing.T, stack string, rec *harness.Recording) {
 		cp := must(t, rec, eksType, "cluster-eks")
 		if !cp.Remote {
 			t.Error("eks.Cluster is not registered as a remote component")
@@ -139,7 +121,7 @@ func TestControlPlaneIsPrivateEncryptedLoggedAndAuthenticatesThroughTheApi(t *te
 
 func TestControlPlaneAndSecretsKeyAreProtectedInProd(t *testing.T) {
 	t.Parallel()
-	forEachStack(t, func(t *testing.T, stack string, rec *harness.Recording) {
+	stacktest.ForEachStack(t, func(t *testing.T, stack string, rec *harness.Recording) {
 		want := stack == "prod"
 		for _, r := range []*harness.Resource{must(t, rec, eksType, "cluster-eks"), must(t, rec, "aws:kms/key:Key", "cluster-secrets-key")} {
 			if r.Protect != want {
@@ -162,16 +144,16 @@ func TestAdminRolesGetClusterAdminAccessEntries(t *testing.T) {
 	}
 	cp := must(t, rec, eksType, "cluster-eks")
 	entry := stacktest.Input(cp, "accessEntries.admin-0")
-	if stacktest.Dig(entry, "principalArn") != role ||
-		stacktest.Dig(entry, "accessPolicies.cluster-admin.policyArn") != cluster.ClusterAdminPolicy ||
-		stacktest.Dig(entry, "accessPolicies.cluster-admin.accessScope.type") != "cluster" {
+	if harness.Dig(entry, "principalArn") != role ||
+		harness.Dig(entry, "accessPolicies.cluster-admin.policyArn") != cluster.ClusterAdminPolicy ||
+		harness.Dig(entry, "accessPolicies.cluster-admin.accessScope.type") != "cluster" {
 		t.Errorf("admin role has no cluster-wide admin access entry: %v", entry)
 	}
 }
 
 func TestFourBpaNodesAreLabelledAndSpreadOverThreeZones(t *testing.T) {
 	t.Parallel()
-	forEachResolvedStack(t, func(t *testing.T, _ string, rec *harness.Recording) {
+	stacktest.ForEachResolvedStack(t, func(t *testing.T, _ string, rec *harness.Recording) {
 		used := map[string]bool{}
 		for _, n := range cluster.Nodes {
 			ng := must(t, rec, nodeGroupType, "cluster-bpa-"+n.Name)
@@ -207,7 +189,7 @@ func TestFourBpaNodesAreLabelledAndSpreadOverThreeZones(t *testing.T) {
 
 func TestNodeGroupsWaitForPodNetworkingTheirRoleAndRoutesOut(t *testing.T) {
 	t.Parallel()
-	forEachStack(t, func(t *testing.T, stack string, rec *harness.Recording) {
+	stacktest.ForEachStack(t, func(t *testing.T, stack string, rec *harness.Recording) {
 		groups := rec.OfType(nodeGroupType)
 		if want := map[string]int{"dev": 4, "prod": 5}[stack]; len(groups) != want {
 			t.Fatalf("%d node groups, want %d", len(groups), want)
@@ -256,7 +238,7 @@ func TestNodeGroupsWaitForPodNetworkingTheirRoleAndRoutesOut(t *testing.T) {
 
 func TestGeneralNodeGroupSpansTheZonesWhenConfigured(t *testing.T) {
 	t.Parallel()
-	forEachStack(t, func(t *testing.T, stack string, rec *harness.Recording) {
+	stacktest.ForEachStack(t, func(t *testing.T, stack string, rec *harness.Recording) {
 		ng := rec.Find(nodeGroupType, "cluster-general")
 		if stack == "dev" {
 			if ng != nil || rec.Find(ltType, "cluster-general") != nil {
@@ -281,7 +263,7 @@ func TestGeneralNodeGroupSpansTheZonesWhenConfigured(t *testing.T) {
 func TestLaunchTemplatesRequireIMDSv2EncryptDisksAndJoinBothSecurityGroups(t *testing.T) {
 	t.Parallel()
 	dataGiB := map[string]float64{"dev": 100, "prod": 2048}
-	forEachStack(t, func(t *testing.T, stack string, rec *harness.Recording) {
+	stacktest.ForEachStack(t, func(t *testing.T, stack string, rec *harness.Recording) {
 		nodeSG := must(t, rec, sgType, "cluster-nodes")
 		eksCluster := must(t, rec, eksType, "cluster-eks")
 		for _, lt := range rec.OfType(ltType) {
@@ -315,7 +297,7 @@ func TestLaunchTemplatesRequireIMDSv2EncryptDisksAndJoinBothSecurityGroups(t *te
 
 func TestEachZoneHasAnENIConfigForItsPodSubnetAndThePodSecurityGroup(t *testing.T) {
 	t.Parallel()
-	forEachResolvedStack(t, func(t *testing.T, _ string, rec *harness.Recording) {
+	stacktest.ForEachResolvedStack(t, func(t *testing.T, _ string, rec *harness.Recording) {
 		podSG := must(t, rec, sgType, "cluster-pods")
 		provider := must(t, rec, "pulumi:providers:kubernetes", "cluster-k8s")
 		enis := rec.OfType(cluster.ENIConfigType)
@@ -342,7 +324,7 @@ func TestEachZoneHasAnENIConfigForItsPodSubnetAndThePodSecurityGroup(t *testing.
 
 func TestVpcCniUsesCustomNetworkingSelectedByZone(t *testing.T) {
 	t.Parallel()
-	forEachStack(t, func(t *testing.T, _ string, rec *harness.Recording) {
+	stacktest.ForEachStack(t, func(t *testing.T, _ string, rec *harness.Recording) {
 		cni := must(t, rec, addonType, "cluster-addon-vpc-cni")
 		var values struct {
 			Env map[string]string `json:"env"`
@@ -361,7 +343,7 @@ func TestVpcCniUsesCustomNetworkingSelectedByZone(t *testing.T) {
 
 func TestAddonsIncludeEbsCsiWithItsOwnRole(t *testing.T) {
 	t.Parallel()
-	forEachStack(t, func(t *testing.T, _ string, rec *harness.Recording) {
+	stacktest.ForEachStack(t, func(t *testing.T, _ string, rec *harness.Recording) {
 		var names []string
 		for _, a := range rec.OfType(addonType) {
 			names = append(names, stacktest.Input(a, "addonName").(string))
@@ -386,7 +368,7 @@ func TestAddonsIncludeEbsCsiWithItsOwnRole(t *testing.T) {
 
 func TestNodeRoleCanJoinUseTheCniAndSessionManagerAndPullOnlyEksImages(t *testing.T) {
 	t.Parallel()
-	forEachResolvedStack(t, func(t *testing.T, _ string, rec *harness.Recording) {
+	stacktest.ForEachResolvedStack(t, func(t *testing.T, _ string, rec *harness.Recording) {
 		for _, p := range []string{"AmazonEKSWorkerNodePolicy", "AmazonEKS_CNI_Policy", "AmazonSSMManagedInstanceCore"} {
 			a := must(t, rec, attachType, "cluster-nodes-"+p)
 			if stacktest.Input(a, "policyArn") != "arn:aws:iam::aws:policy/"+p {
@@ -406,7 +388,7 @@ func TestNodeRoleCanJoinUseTheCniAndSessionManagerAndPullOnlyEksImages(t *testin
 
 func TestSecurityGroupsDoNotWaitForTheControlPlane(t *testing.T) {
 	t.Parallel()
-	forEachStack(t, func(t *testing.T, _ string, rec *harness.Recording) {
+	stacktest.ForEachStack(t, func(t *testing.T, _ string, rec *harness.Recording) {
 		cp := must(t, rec, eksType, "cluster-eks")
 		for _, name := range []string{"cluster-nodes", "cluster-pods"} {
 			if rec.DependsOn(must(t, rec, sgType, name), cp) {
@@ -418,7 +400,7 @@ func TestSecurityGroupsDoNotWaitForTheControlPlane(t *testing.T) {
 
 func TestOnlyTheListenersAdmitConfiguredRangesAndNodePortsOnlyTheLoadBalancer(t *testing.T) {
 	t.Parallel()
-	forEachStack(t, func(t *testing.T, stack string, rec *harness.Recording) {
+	stacktest.ForEachStack(t, func(t *testing.T, stack string, rec *harness.Recording) {
 		albSG, nodeSG := must(t, rec, sgType, "cluster-alb"), must(t, rec, sgType, "cluster-nodes")
 		cpSG, bastion := must(t, rec, sgType, "cluster-control-plane"), must(t, rec, sgType, "network-bastion")
 		cidr := map[string]string{"dev": "203.0.113.0/24", "prod": "198.51.100.0/24"}[stack]
@@ -490,7 +472,7 @@ func TestListenersMayAdmitTheInternetButNothingElseDoes(t *testing.T) {
 
 func TestLoadBalancerForwardsEachListenerToTheBpaNodes(t *testing.T) {
 	t.Parallel()
-	forEachStack(t, func(t *testing.T, _ string, rec *harness.Recording) {
+	stacktest.ForEachStack(t, func(t *testing.T, _ string, rec *harness.Recording) {
 		alb := must(t, rec, lbType, "cluster-alb")
 		for path, want := range map[string]any{"loadBalancerType": "application", "internal": false, "dropInvalidHeaderFields": true} {
 			if got := stacktest.Input(alb, path); got != want {

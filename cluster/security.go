@@ -30,6 +30,25 @@ func (r rule) fromGroup(sg *ec2.SecurityGroup) rule { r.peer = sg.ID().ToStringO
 func (r rule) fromID(id pulumi.StringInput) rule    { r.peer = id; return r }
 func (r rule) fromCidr(c string) rule               { r.cidr = c; return r }
 
+// args are the inputs of r as a rule of sg. Ingress and egress rules take the
+// same fields, so the egress side converts the result.
+func (r rule) args(sg *ec2.SecurityGroup) vpc.SecurityGroupIngressRuleArgs {
+	args := vpc.SecurityGroupIngressRuleArgs{
+		SecurityGroupId: sg.ID(),
+		Description:     pulumi.String(r.why),
+		IpProtocol:      pulumi.String(r.protocol),
+	}
+	if r.protocol != "-1" {
+		args.FromPort, args.ToPort = pulumi.Int(r.from), pulumi.Int(r.to)
+	}
+	if r.cidr != "" {
+		args.CidrIpv4 = pulumi.String(r.cidr)
+	} else {
+		args.ReferencedSecurityGroupId = r.peer
+	}
+	return args
+}
+
 // securityGroups creates the groups of the cluster's tiers and their rules.
 // They are plain EC2 resources so that whoever admits the nodes or pods (the
 // databases) does not wait for the control plane.
@@ -113,38 +132,14 @@ func (b *builder) securityGroups() error {
 	labels := map[*ec2.SecurityGroup]string{b.controlPlaneSG: "control-plane", b.nodeSG: "nodes", b.podSG: "pods", b.albSG: "alb"}
 	for _, sg := range []*ec2.SecurityGroup{b.controlPlaneSG, b.nodeSG, b.podSG, b.albSG} {
 		for _, r := range ingress[sg] {
-			args := &vpc.SecurityGroupIngressRuleArgs{
-				SecurityGroupId: sg.ID(),
-				Description:     pulumi.String(r.why),
-				IpProtocol:      pulumi.String(r.protocol),
-			}
-			if r.protocol != "-1" {
-				args.FromPort, args.ToPort = pulumi.Int(r.from), pulumi.Int(r.to)
-			}
-			if r.cidr != "" {
-				args.CidrIpv4 = pulumi.String(r.cidr)
-			} else {
-				args.ReferencedSecurityGroupId = r.peer
-			}
-			if _, err := vpc.NewSecurityGroupIngressRule(b.ctx, b.name+"-"+labels[sg]+"-"+r.label, args, b.parent); err != nil {
+			args := r.args(sg)
+			if _, err := vpc.NewSecurityGroupIngressRule(b.ctx, b.name+"-"+labels[sg]+"-"+r.label, &args, b.parent); err != nil {
 				return fmt.Errorf("%s ingress %s: %w", labels[sg], r.label, err)
 			}
 		}
 		for _, r := range egress[sg] {
-			args := &vpc.SecurityGroupEgressRuleArgs{
-				SecurityGroupId: sg.ID(),
-				Description:     pulumi.String(r.why),
-				IpProtocol:      pulumi.String(r.protocol),
-			}
-			if r.protocol != "-1" {
-				args.FromPort, args.ToPort = pulumi.Int(r.from), pulumi.Int(r.to)
-			}
-			if r.cidr != "" {
-				args.CidrIpv4 = pulumi.String(r.cidr)
-			} else {
-				args.ReferencedSecurityGroupId = r.peer
-			}
-			if _, err := vpc.NewSecurityGroupEgressRule(b.ctx, b.name+"-"+labels[sg]+"-to-"+r.label, args, b.parent); err != nil {
+			args := vpc.SecurityGroupEgressRuleArgs(r.args(sg))
+			if _, err := vpc.NewSecurityGroupEgressRule(b.ctx, b.name+"-"+labels[sg]+"-to-"+r.label, &args, b.parent); err != nil {
 				return fmt.Errorf("%s egress %s: %w", labels[sg], r.label, err)
 			}
 		}

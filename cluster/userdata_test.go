@@ -52,7 +52,7 @@ func userDataParts(t *testing.T, lt *harness.Resource) map[string]string {
 func TestEachBpaNodePreparesItsDiskKernelAndOnlyItsOwnDirectories(t *testing.T) {
 	t.Parallel()
 	maxPods := map[string]string{"dev": "maxPods: 44", "prod": "maxPods: 44"}
-	forEachStack(t, func(t *testing.T, stack string, rec *harness.Recording) {
+	stacktest.ForEachStack(t, func(t *testing.T, stack string, rec *harness.Recording) {
 		for _, n := range cluster.Nodes {
 			parts := userDataParts(t, must(t, rec, ltType, "cluster-bpa-"+n.Name))
 			nodeConfig := parts["application/node.eks.aws"]

@@ -33,19 +33,11 @@ const (
 	mongoAssumeRoleArn = "arn:aws:iam::210987654321:role/atlas-endpoints"
 )
 
-// The stack checks run resolved: under the SDK's mock monitor a secret
-// input whose value is unknown (the generated password, the secret JSON in a
-// preview) fails registration ("malformed RPC secret"), so previews of
-// components with generated secrets cannot be recorded yet. Inputs,
-// dependencies and options are the same either way.
-func mongoForEachStack(t *testing.T, check func(t *testing.T, stack string, rec *harness.Recording)) {
-	for _, stack := range stacktest.Stacks {
-		t.Run(stack, func(t *testing.T) {
-			t.Parallel()
-			check(t, stack, stacktest.Resolved(t, stack))
-		})
-	}
-}
+// The stack checks run resolved (stacktest.ForEachResolvedStack): under the
+// SDK's mock monitor a secret input whose value is unknown (the generated
+// password, the secret JSON in a preview) fails registration ("malformed RPC
+// secret"), so previews of components with generated secrets cannot be
+// recorded yet. Inputs, dependencies and options are the same either way.
 
 // mongoMust finds a resource or stops the test.
 func mongoMust(t *testing.T, rec *harness.Recording, typ, name string) *harness.Resource {
@@ -84,7 +76,7 @@ func mongoIsSecret(v resource.PropertyValue) bool {
 
 func TestMongoEveryResourceIsParentedToTheComponent(t *testing.T) {
 	t.Parallel()
-	mongoForEachStack(t, func(t *testing.T, _ string, rec *harness.Recording) {
+	stacktest.ForEachResolvedStack(t, func(t *testing.T, _ string, rec *harness.Recording) {
 		c := rec.OfType(databases.MongoTypeToken)
 		if len(c) != 1 || c[0].Name != "mongo" {
 			t.Fatalf("want one %s named mongo, got %d", databases.MongoTypeToken, len(c))
@@ -103,7 +95,7 @@ func TestMongoEveryResourceIsParentedToTheComponent(t *testing.T) {
 func TestMongoClusterIsADedicatedThreeNodeReplicaSetOnAwsInTheStacksRegion(t *testing.T) {
 	t.Parallel()
 	tier := map[string]string{"dev": "M10", "prod": "M30"}
-	mongoForEachStack(t, func(t *testing.T, stack string, rec *harness.Recording) {
+	stacktest.ForEachResolvedStack(t, func(t *testing.T, stack string, rec *harness.Recording) {
 		cl := mongoMust(t, rec, mongoClusterType, "mongo-cluster")
 		region := "replicationSpecs.0.regionConfigs.0."
 		for path, want := range map[string]any{
@@ -124,7 +116,7 @@ func TestMongoClusterIsADedicatedThreeNodeReplicaSetOnAwsInTheStacksRegion(t *te
 			}
 		}
 		if specs := stacktest.Input(cl, "replicationSpecs").([]any); len(specs) != 1 ||
-			len(stacktest.Dig(specs[0], "regionConfigs").([]any)) != 1 {
+			len(harness.Dig(specs[0], "regionConfigs").([]any)) != 1 {
 			t.Errorf("cluster spans more than one region: %v", specs)
 		}
 		if stacktest.Input(cl, region+"electableSpecs.diskSizeGb") != nil {
@@ -135,7 +127,7 @@ func TestMongoClusterIsADedicatedThreeNodeReplicaSetOnAwsInTheStacksRegion(t *te
 
 func TestMongoBackupAndProtectionFollowTheStack(t *testing.T) {
 	t.Parallel()
-	mongoForEachStack(t, func(t *testing.T, stack string, rec *harness.Recording) {
+	stacktest.ForEachResolvedStack(t, func(t *testing.T, stack string, rec *harness.Recording) {
 		prod := stack == "prod"
 		cl := mongoMust(t, rec, mongoClusterType, "mongo-cluster")
 		for path, want := range map[string]any{
@@ -159,7 +151,7 @@ func TestMongoBackupAndProtectionFollowTheStack(t *testing.T) {
 
 func TestMongoProjectIsCreatedInTheConfiguredOrganization(t *testing.T) {
 	t.Parallel()
-	mongoForEachStack(t, func(t *testing.T, stack string, rec *harness.Recording) {
+	stacktest.ForEachResolvedStack(t, func(t *testing.T, stack string, rec *harness.Recording) {
 		p := mongoMust(t, rec, mongoProjectType, "mongo-project")
 		if stacktest.Input(p, "orgId") != "0123456789abcdef01234567" || stacktest.Input(p, "name") != "acme-"+stack+"-bpa" {
 			t.Errorf("project %v", p.Plain())
@@ -197,7 +189,7 @@ func TestMongoExistingProjectIsUsedWithoutCreatingOne(t *testing.T) {
 
 func TestMongoAtlasResourcesUseTheComponentsAtlasProvider(t *testing.T) {
 	t.Parallel()
-	mongoForEachStack(t, func(t *testing.T, _ string, rec *harness.Recording) {
+	stacktest.ForEachResolvedStack(t, func(t *testing.T, _ string, rec *harness.Recording) {
 		p := mongoMust(t, rec, mongoAtlasProvider, "mongo-atlas")
 		n := 0
 		for _, r := range rec.Resources {
@@ -218,7 +210,7 @@ func TestMongoAtlasResourcesUseTheComponentsAtlasProvider(t *testing.T) {
 // reads itself: nothing is set on it.
 func TestMongoAtlasKeysComeFromTheEnvironmentByDefault(t *testing.T) {
 	t.Parallel()
-	mongoForEachStack(t, func(t *testing.T, _ string, rec *harness.Recording) {
+	stacktest.ForEachResolvedStack(t, func(t *testing.T, _ string, rec *harness.Recording) {
 		p := mongoMust(t, rec, mongoAtlasProvider, "mongo-atlas")
 		for _, k := range []string{"publicKey", "privateKey"} {
 			if v := stacktest.Input(p, k); v != nil {
@@ -260,7 +252,7 @@ func TestMongoAtlasKeysFromConfigReachTheProviderOnlyAsSecrets(t *testing.T) {
 
 func TestMongoPrivateLinkIdsFlowFromAtlasToAwsAndBack(t *testing.T) {
 	t.Parallel()
-	mongoForEachStack(t, func(t *testing.T, _ string, rec *harness.Recording) {
+	stacktest.ForEachResolvedStack(t, func(t *testing.T, _ string, rec *harness.Recording) {
 		pl := mongoMust(t, rec, mongoPrivateLink, "mongo-privatelink")
 		vpce := mongoMust(t, rec, mongoVpcEndpoint, "mongo-endpoint")
 		link := mongoMust(t, rec, mongoEndpointLink, "mongo-endpoint-service")
@@ -323,7 +315,7 @@ func TestMongoPrivateLinkValuesResolveToWhatEachSideExpects(t *testing.T) {
 
 func TestMongoEndpointSecurityGroupAdmitsOnlyPodsAndNodesOnAtlasPorts(t *testing.T) {
 	t.Parallel()
-	mongoForEachStack(t, func(t *testing.T, _ string, rec *harness.Recording) {
+	stacktest.ForEachResolvedStack(t, func(t *testing.T, _ string, rec *harness.Recording) {
 		sg := mongoMust(t, rec, mongoSGType, "mongo-endpoint")
 		if stacktest.Input(sg, "ingress") != nil || stacktest.Input(sg, "egress") != nil {
 			t.Errorf("endpoint security group has inline rules: %v", sg.Plain())
@@ -393,7 +385,7 @@ func TestMongoEndpointAdmitsTheNodeSecurityGroupWhenGiven(t *testing.T) {
 
 func TestMongoHasNoIpAccessListEntry(t *testing.T) {
 	t.Parallel()
-	mongoForEachStack(t, func(t *testing.T, _ string, rec *harness.Recording) {
+	stacktest.ForEachResolvedStack(t, func(t *testing.T, _ string, rec *harness.Recording) {
 		for _, r := range rec.Resources {
 			if strings.HasPrefix(r.Type, "mongodbatlas:") && strings.Contains(strings.ToLower(r.Type), "accesslist") {
 				t.Errorf("%s %s opens the cluster to addresses outside PrivateLink", r.Type, r.Name)
@@ -404,7 +396,7 @@ func TestMongoHasNoIpAccessListEntry(t *testing.T) {
 
 func TestMongoUserIsScramWithReadWriteOnTheConfiguredDatabasesOfThisClusterOnly(t *testing.T) {
 	t.Parallel()
-	mongoForEachStack(t, func(t *testing.T, stack string, rec *harness.Recording) {
+	stacktest.ForEachResolvedStack(t, func(t *testing.T, stack string, rec *harness.Recording) {
 		u := mongoMust(t, rec, mongoUserType, "mongo-user")
 		if stacktest.Input(u, "authDatabaseName") != "admin" || stacktest.Input(u, "username") != "acme-"+stack+"-bpa" {
 			t.Errorf("user %v", u.Plain())
@@ -442,10 +434,10 @@ func TestMongoUserRolesFollowTheConfiguredDatabases(t *testing.T) {
 	}
 	var dbs []string
 	for _, r := range stacktest.Input(mongoMust(t, rec, mongoUserType, "mongo-user"), "roles").([]any) {
-		if stacktest.Dig(r, "roleName") != "readWrite" {
+		if harness.Dig(r, "roleName") != "readWrite" {
 			t.Errorf("role %v", r)
 		}
-		dbs = append(dbs, stacktest.Dig(r, "databaseName").(string))
+		dbs = append(dbs, harness.Dig(r, "databaseName").(string))
 	}
 	if !slices.Equal(dbs, []string{"bpa", "bpa-audit"}) {
 		t.Errorf("roles on %v", dbs)
@@ -456,7 +448,7 @@ func TestMongoUserRolesFollowTheConfiguredDatabases(t *testing.T) {
 // is linked; its reader must wait for the endpoint service.
 func TestMongoConnectionStringIsReadAfterTheEndpointIsLinked(t *testing.T) {
 	t.Parallel()
-	mongoForEachStack(t, func(t *testing.T, _ string, rec *harness.Recording) {
+	stacktest.ForEachResolvedStack(t, func(t *testing.T, _ string, rec *harness.Recording) {
 		v := mongoMust(t, rec, mongoSecretVersion, "mongo-user")
 		link := mongoMust(t, rec, mongoEndpointLink, "mongo-endpoint-service")
 		if !mongoDependsOnProperty(v, "secretString", link) || !rec.DependsOn(v, link) {
@@ -493,7 +485,7 @@ func TestMongoSecretHoldsThePrivateSrvStringOfThisEndpoint(t *testing.T) {
 
 func TestMongoUserSecretIsEncryptedWithItsOwnRotatingKey(t *testing.T) {
 	t.Parallel()
-	mongoForEachStack(t, func(t *testing.T, stack string, rec *harness.Recording) {
+	stacktest.ForEachResolvedStack(t, func(t *testing.T, stack string, rec *harness.Recording) {
 		s := mongoMust(t, rec, "aws:secretsmanager/secret:Secret", "mongo-user")
 		key := mongoMust(t, rec, "aws:kms/key:Key", "mongo-secrets-key")
 		if !mongoDependsOnProperty(s, "kmsKeyId", key) || stacktest.Input(key, "enableKeyRotation") != true {
@@ -594,7 +586,7 @@ func TestMongoEndpointIsCreatedThroughTheAssumedRoleWhenConfigured(t *testing.T)
 // Atlas must not wait for RDS (nor RDS for Atlas): they are built side by side.
 func TestMongoDoesNotWaitForPostgres(t *testing.T) {
 	t.Parallel()
-	mongoForEachStack(t, func(t *testing.T, _ string, rec *harness.Recording) {
+	stacktest.ForEachResolvedStack(t, func(t *testing.T, _ string, rec *harness.Recording) {
 		for _, r := range rec.Resources {
 			for _, o := range rec.Resources {
 				mongo, pg := strings.HasPrefix(r.Name, "mongo"), strings.HasPrefix(o.Name, "postgres")
@@ -671,8 +663,8 @@ func mongoRunUnit(args *databases.MongoArgs) (*harness.Recording, error) {
 	}, harness.Options{Stack: "unit", Config: map[string]string{}, Resolve: true})
 }
 
-// mongoRun runs a stack, resolved (see mongoForEachStack), after changing
-// its configuration.
+// mongoRun runs a stack, resolved (see the stack checks above), after
+// changing its configuration.
 func mongoRun(t *testing.T, stack string, change func(cfg map[string]string)) (*harness.Recording, error) {
 	t.Helper()
 	opts := stacktest.Options(t, stack)

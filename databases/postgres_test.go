@@ -43,15 +43,6 @@ const (
 	mockGeneratedPassword = "mock-generated-password-"
 )
 
-func forEachPostgresStack(t *testing.T, check func(t *testing.T, stack string, rec *harness.Recording)) {
-	for _, stack := range stacktest.Stacks {
-		t.Run(stack, func(t *testing.T) {
-			t.Parallel()
-			check(t, stack, stacktest.Preview(t, stack))
-		})
-	}
-}
-
 func mustFind(t *testing.T, rec *harness.Recording, typ, name string) *harness.Resource {
 	t.Helper()
 	r := rec.Find(typ, name)
@@ -72,7 +63,7 @@ func postgresComponent(t *testing.T, rec *harness.Recording) *harness.Resource {
 
 func TestEveryPostgresResourceIsParentedToTheComponent(t *testing.T) {
 	t.Parallel()
-	forEachPostgresStack(t, func(t *testing.T, _ string, rec *harness.Recording) {
+	stacktest.ForEachStack(t, func(t *testing.T, _ string, rec *harness.Recording) {
 		c := postgresComponent(t, rec)
 		if len(rec.Children(c.URN)) < 20 {
 			t.Fatalf("only %d children under the postgres component", len(rec.Children(c.URN)))
@@ -109,7 +100,7 @@ func TestInstanceSettingsPerStack(t *testing.T) {
 			"finalSnapshotIdentifier": nil, "deleteAutomatedBackups": true,
 		},
 	}
-	forEachPostgresStack(t, func(t *testing.T, stack string, rec *harness.Recording) {
+	stacktest.ForEachStack(t, func(t *testing.T, stack string, rec *harness.Recording) {
 		db := mustFind(t, rec, pgInstance, "postgres")
 		want := map[string]any{}
 		for k, v := range common {
@@ -155,7 +146,7 @@ func TestInstanceSettingsPerStack(t *testing.T) {
 
 func TestEnhancedMonitoringHasAScopedRoleWithItsPolicyAttached(t *testing.T) {
 	t.Parallel()
-	forEachPostgresStack(t, func(t *testing.T, _ string, rec *harness.Recording) {
+	stacktest.ForEachStack(t, func(t *testing.T, _ string, rec *harness.Recording) {
 		db := mustFind(t, rec, pgInstance, "postgres")
 		role := mustFind(t, rec, "aws:iam/role:Role", "postgres-monitoring")
 		attach := mustFind(t, rec, "aws:iam/rolePolicyAttachment:RolePolicyAttachment", "postgres-monitoring")
@@ -178,7 +169,7 @@ func TestEnhancedMonitoringHasAScopedRoleWithItsPolicyAttached(t *testing.T) {
 func TestExportedLogsGoToEncryptedGroupsCreatedFirst(t *testing.T) {
 	t.Parallel()
 	retention := map[string]float64{"dev": 30, "prod": 365}
-	forEachPostgresStack(t, func(t *testing.T, stack string, rec *harness.Recording) {
+	stacktest.ForEachStack(t, func(t *testing.T, stack string, rec *harness.Recording) {
 		db := mustFind(t, rec, pgInstance, "postgres")
 		logsKey := mustFind(t, rec, pgKey, "network-logs-key")
 		for _, log := range []string{"postgresql", "upgrade"} {
@@ -201,7 +192,7 @@ func TestExportedLogsGoToEncryptedGroupsCreatedFirst(t *testing.T) {
 
 func TestParameterGroupIsMd5OfTheEngineFamilyAppliedImmediately(t *testing.T) {
 	t.Parallel()
-	forEachPostgresStack(t, func(t *testing.T, stack string, rec *harness.Recording) {
+	stacktest.ForEachStack(t, func(t *testing.T, stack string, rec *harness.Recording) {
 		pg := mustFind(t, rec, pgParams, "postgres")
 		if stacktest.Input(pg, "family") != "postgres16" || stacktest.Input(pg, "name") != "acme-"+stack+"-postgres16" {
 			t.Errorf("parameter group family %v name %v", stacktest.Input(pg, "family"), stacktest.Input(pg, "name"))
@@ -230,7 +221,7 @@ func TestParameterGroupIsMd5OfTheEngineFamilyAppliedImmediately(t *testing.T) {
 
 func TestSubnetGroupSpansTheThreeDataSubnets(t *testing.T) {
 	t.Parallel()
-	forEachPostgresStack(t, func(t *testing.T, stack string, rec *harness.Recording) {
+	stacktest.ForEachStack(t, func(t *testing.T, stack string, rec *harness.Recording) {
 		sg := mustFind(t, rec, pgSubnetGroup, "postgres")
 		var data []string
 		for _, az := range []string{"us-west-2a", "us-west-2b", "us-west-2c"} {
@@ -262,7 +253,7 @@ func rulesOf(rec *harness.Recording, sg *harness.Resource) (in, out []*harness.R
 
 func TestSecurityGroupAdmitsPostgresOnlyFromPodsNodesAndBastion(t *testing.T) {
 	t.Parallel()
-	forEachPostgresStack(t, func(t *testing.T, _ string, rec *harness.Recording) {
+	stacktest.ForEachStack(t, func(t *testing.T, _ string, rec *harness.Recording) {
 		sg := mustFind(t, rec, pgSG, "postgres")
 		if stacktest.Input(sg, "ingress") != nil || stacktest.Input(sg, "egress") != nil {
 			t.Errorf("security group has inline rules: %v", sg.Plain())
@@ -296,7 +287,7 @@ func TestSecurityGroupAdmitsPostgresOnlyFromPodsNodesAndBastion(t *testing.T) {
 
 func TestProviderWorksAgainstRdsAsItIs(t *testing.T) {
 	t.Parallel()
-	forEachPostgresStack(t, func(t *testing.T, _ string, rec *harness.Recording) {
+	stacktest.ForEachStack(t, func(t *testing.T, _ string, rec *harness.Recording) {
 		providers := rec.OfType(pgProvider)
 		if len(providers) != 1 {
 			t.Fatalf("want one explicit postgresql provider, got %d", len(providers))
@@ -362,7 +353,7 @@ func TestProviderHostAndPortCanPointAtAPortForward(t *testing.T) {
 func TestRolesAndDatabasesWithTheirOwners(t *testing.T) {
 	t.Parallel()
 	want := map[string][2]string{"kong": {"kong", "kong"}, "camunda": {"camunda", "process-engine"}}
-	forEachPostgresStack(t, func(t *testing.T, stack string, rec *harness.Recording) {
+	stacktest.ForEachStack(t, func(t *testing.T, stack string, rec *harness.Recording) {
 		if n := len(rec.OfType(pgRole)); n != 2 {
 			t.Errorf("%d roles, want kong and camunda", n)
 		}
@@ -406,7 +397,7 @@ func TestRolesAndDatabasesWithTheirOwners(t *testing.T) {
 
 func TestRolesWaitForTheMd5ParameterGroupAndTheInstance(t *testing.T) {
 	t.Parallel()
-	forEachPostgresStack(t, func(t *testing.T, _ string, rec *harness.Recording) {
+	stacktest.ForEachStack(t, func(t *testing.T, _ string, rec *harness.Recording) {
 		db := mustFind(t, rec, pgInstance, "postgres")
 		params := mustFind(t, rec, pgParams, "postgres")
 		for _, role := range rec.OfType(pgRole) {
@@ -422,7 +413,7 @@ func TestRolesWaitForTheMd5ParameterGroupAndTheInstance(t *testing.T) {
 
 func TestDatabasesWaitForTheMasterUsersMembershipInTheirOwner(t *testing.T) {
 	t.Parallel()
-	forEachPostgresStack(t, func(t *testing.T, _ string, rec *harness.Recording) {
+	stacktest.ForEachStack(t, func(t *testing.T, _ string, rec *harness.Recording) {
 		for _, label := range []string{"kong", "camunda"} {
 			m := mustFind(t, rec, pgGrantRole, "postgres-"+label+"-to-master")
 			role := mustFind(t, rec, pgRole, "postgres-"+label)
@@ -478,40 +469,36 @@ func isUnknownOutput(v resource.PropertyValue) bool {
 
 func TestApplicationSecretsAreEncryptedAndHoldTheConnection(t *testing.T) {
 	t.Parallel()
-	for _, stack := range stacktest.Stacks {
-		t.Run(stack, func(t *testing.T) {
-			t.Parallel()
-			rec := stacktest.Resolved(t, stack)
-			key := mustFind(t, rec, pgKey, "postgres-key")
-			for label, want := range map[string][2]string{"kong": {"kong", "kong"}, "camunda": {"camunda", "process-engine"}} {
-				s := mustFind(t, rec, pgSecret, "postgres-"+label)
-				if stacktest.Input(s, "name") != "bpa/acme-"+stack+"/postgres/"+label {
-					t.Errorf("secret name %v", stacktest.Input(s, "name"))
-				}
-				if !slices.Contains(s.PropertyDependencies["kmsKeyId"], key.URN) {
-					t.Errorf("secret %s is not encrypted with the postgres key", label)
-				}
-				recovery := map[string]float64{"dev": 0, "prod": 30}[stack]
-				if stacktest.Input(s, "recoveryWindowInDays") != recovery {
-					t.Errorf("secret %s recovery window %v, want %v", label, stacktest.Input(s, "recoveryWindowInDays"), recovery)
-				}
-				v := mustFind(t, rec, pgSecretVer, "postgres-"+label)
-				if stacktest.Input(v, "secretString") != harness.SecretMarker {
-					t.Fatalf("secret string of %s is not a secret: %v", label, stacktest.Input(v, "secretString"))
-				}
-				inner, _ := secretElement(v.Inputs["secretString"])
-				var doc map[string]any
-				if err := json.Unmarshal([]byte(inner.StringValue()), &doc); err != nil {
-					t.Fatal(err)
-				}
-				if doc["host"] != "acme-"+stack+"-postgres.cmockabcdefg.us-west-2.rds.amazonaws.com" || doc["port"] != 5432.0 ||
-					doc["dbname"] != want[1] || doc["username"] != want[0] || doc["sslmode"] != "require" ||
-					doc["password"] != mockGeneratedPassword+"postgres-"+label+"-password" {
-					t.Errorf("secret %s holds %v", label, keysOf(doc))
-				}
+	stacktest.ForEachResolvedStack(t, func(t *testing.T, stack string, rec *harness.Recording) {
+		key := mustFind(t, rec, pgKey, "postgres-key")
+		for label, want := range map[string][2]string{"kong": {"kong", "kong"}, "camunda": {"camunda", "process-engine"}} {
+			s := mustFind(t, rec, pgSecret, "postgres-"+label)
+			if stacktest.Input(s, "name") != "bpa/acme-"+stack+"/postgres/"+label {
+				t.Errorf("secret name %v", stacktest.Input(s, "name"))
 			}
-		})
-	}
+			if !slices.Contains(s.PropertyDependencies["kmsKeyId"], key.URN) {
+				t.Errorf("secret %s is not encrypted with the postgres key", label)
+			}
+			recovery := map[string]float64{"dev": 0, "prod": 30}[stack]
+			if stacktest.Input(s, "recoveryWindowInDays") != recovery {
+				t.Errorf("secret %s recovery window %v, want %v", label, stacktest.Input(s, "recoveryWindowInDays"), recovery)
+			}
+			v := mustFind(t, rec, pgSecretVer, "postgres-"+label)
+			if stacktest.Input(v, "secretString") != harness.SecretMarker {
+				t.Fatalf("secret string of %s is not a secret: %v", label, stacktest.Input(v, "secretString"))
+			}
+			inner, _ := secretElement(v.Inputs["secretString"])
+			var doc map[string]any
+			if err := json.Unmarshal([]byte(inner.StringValue()), &doc); err != nil {
+				t.Fatal(err)
+			}
+			if doc["host"] != "acme-"+stack+"-postgres.cmockabcdefg.us-west-2.rds.amazonaws.com" || doc["port"] != 5432.0 ||
+				doc["dbname"] != want[1] || doc["username"] != want[0] || doc["sslmode"] != "require" ||
+				doc["password"] != mockGeneratedPassword+"postgres-"+label+"-password" {
+				t.Errorf("secret %s holds %v", label, keysOf(doc))
+			}
+		}
+	})
 }
 
 func keysOf(m map[string]any) []string {
@@ -575,7 +562,7 @@ func TestNoPasswordInPlainTextAnywhere(t *testing.T) {
 
 func TestStatefulResourcesAreProtectedOnlyInProd(t *testing.T) {
 	t.Parallel()
-	forEachPostgresStack(t, func(t *testing.T, stack string, rec *harness.Recording) {
+	stacktest.ForEachStack(t, func(t *testing.T, stack string, rec *harness.Recording) {
 		for _, r := range []*harness.Resource{
 			mustFind(t, rec, pgInstance, "postgres"), mustFind(t, rec, pgParams, "postgres"),
 			mustFind(t, rec, pgKey, "postgres-key"),

@@ -25,15 +25,6 @@ const (
 
 var zones = []string{"us-west-2a", "us-west-2b", "us-west-2c"}
 
-func forEachStack(t *testing.T, check func(t *testing.T, stack string, rec *harness.Recording)) {
-	for _, stack := range stacktest.Stacks {
-		t.Run(stack, func(t *testing.T) {
-			t.Parallel()
-			check(t, stack, stacktest.Preview(t, stack))
-		})
-	}
-}
-
 func component(t *testing.T, rec *harness.Recording) *harness.Resource {
 	t.Helper()
 	c := rec.OfType(network.TypeToken)
@@ -55,7 +46,7 @@ func subnetsOfTier(rec *harness.Recording, tier string) []*harness.Resource {
 
 func TestEveryNetworkResourceIsParentedToTheComponent(t *testing.T) {
 	t.Parallel()
-	forEachStack(t, func(t *testing.T, _ string, rec *harness.Recording) {
+	stacktest.ForEachStack(t, func(t *testing.T, _ string, rec *harness.Recording) {
 		c := component(t, rec)
 		kids := rec.Children(c.URN)
 		if len(kids) < 40 {
@@ -71,7 +62,7 @@ func TestEveryNetworkResourceIsParentedToTheComponent(t *testing.T) {
 
 func TestVpcHasDnsAndThePodRange(t *testing.T) {
 	t.Parallel()
-	forEachStack(t, func(t *testing.T, _ string, rec *harness.Recording) {
+	stacktest.ForEachStack(t, func(t *testing.T, _ string, rec *harness.Recording) {
 		vpc := rec.Find(vpcType, "network-vpc")
 		if vpc == nil {
 			t.Fatal("no VPC")
@@ -100,7 +91,7 @@ func TestEachTierHasOneSubnetPerDistinctZoneInsideItsRange(t *testing.T) {
 		"public": netip.MustParsePrefix("10.0.0.0/16"), "private": netip.MustParsePrefix("10.0.0.0/16"),
 		"data": netip.MustParsePrefix("10.0.0.0/16"), "pod": netip.MustParsePrefix("100.64.0.0/16"),
 	}
-	forEachStack(t, func(t *testing.T, _ string, rec *harness.Recording) {
+	stacktest.ForEachStack(t, func(t *testing.T, _ string, rec *harness.Recording) {
 		var all []netip.Prefix
 		for tier, within := range ranges {
 			subnets := subnetsOfTier(rec, tier)
@@ -132,7 +123,7 @@ func TestEachTierHasOneSubnetPerDistinctZoneInsideItsRange(t *testing.T) {
 
 func TestSubnetsAreTaggedForKubernetesLoadBalancers(t *testing.T) {
 	t.Parallel()
-	forEachStack(t, func(t *testing.T, stack string, rec *harness.Recording) {
+	stacktest.ForEachStack(t, func(t *testing.T, stack string, rec *harness.Recording) {
 		clusterTag := "kubernetes.io/cluster/acme-" + stack
 		for tier, role := range map[string]string{"public": "kubernetes.io/role/elb", "private": "kubernetes.io/role/internal-elb"} {
 			for _, s := range subnetsOfTier(rec, tier) {
@@ -148,7 +139,7 @@ func TestSubnetsAreTaggedForKubernetesLoadBalancers(t *testing.T) {
 func TestNatGatewaysPerStack(t *testing.T) {
 	t.Parallel()
 	want := map[string]int{"dev": 1, "prod": 3}
-	forEachStack(t, func(t *testing.T, stack string, rec *harness.Recording) {
+	stacktest.ForEachStack(t, func(t *testing.T, stack string, rec *harness.Recording) {
 		nats := rec.OfType(natType)
 		if len(nats) != want[stack] {
 			t.Fatalf("%d NAT gateways, want %d", len(nats), want[stack])
@@ -178,7 +169,7 @@ func TestNatGatewaysPerStack(t *testing.T) {
 
 func TestPublicSubnetsRouteToTheInternetAndDataSubnetsNowhere(t *testing.T) {
 	t.Parallel()
-	forEachStack(t, func(t *testing.T, _ string, rec *harness.Recording) {
+	stacktest.ForEachStack(t, func(t *testing.T, _ string, rec *harness.Recording) {
 		public := rec.Find(routeType, "network-public-default")
 		if public == nil || len(public.PropertyDependencies["gatewayId"]) != 1 ||
 			rec.ByURN(public.PropertyDependencies["gatewayId"][0]).Type != "aws:ec2/internetGateway:InternetGateway" {
@@ -213,7 +204,7 @@ func TestPublicSubnetsRouteToTheInternetAndDataSubnetsNowhere(t *testing.T) {
 func TestFlowLogsGoToAnEncryptedLogGroupKeptPerStack(t *testing.T) {
 	t.Parallel()
 	retention := map[string]float64{"dev": 30, "prod": 365}
-	forEachStack(t, func(t *testing.T, stack string, rec *harness.Recording) {
+	stacktest.ForEachStack(t, func(t *testing.T, stack string, rec *harness.Recording) {
 		fl := rec.Find("aws:ec2/flowLog:FlowLog", "network-flow-log")
 		group := rec.Find("aws:cloudwatch/logGroup:LogGroup", "network-flow-logs")
 		key := rec.Find("aws:kms/key:Key", "network-logs-key")
@@ -256,7 +247,7 @@ func TestFlowLogPolicyIsScopedToItsLogGroup(t *testing.T) {
 
 func TestEndpointsPerStack(t *testing.T) {
 	t.Parallel()
-	forEachStack(t, func(t *testing.T, stack string, rec *harness.Recording) {
+	stacktest.ForEachStack(t, func(t *testing.T, stack string, rec *harness.Recording) {
 		var gateway, iface []string
 		for _, e := range rec.OfType(endpoint) {
 			if !strings.HasPrefix(e.Name, "network-endpoint-") {
@@ -290,7 +281,7 @@ func TestEndpointsPerStack(t *testing.T) {
 
 func TestBastionIsReachableOnlyThroughSessionManager(t *testing.T) {
 	t.Parallel()
-	forEachStack(t, func(t *testing.T, _ string, rec *harness.Recording) {
+	stacktest.ForEachStack(t, func(t *testing.T, _ string, rec *harness.Recording) {
 		sg := rec.Find("aws:ec2/securityGroup:SecurityGroup", "network-bastion")
 		vm := rec.Find("aws:ec2/instance:Instance", "network-bastion")
 		if sg == nil || vm == nil {
@@ -343,7 +334,7 @@ func TestBastionIsReachableOnlyThroughSessionManager(t *testing.T) {
 
 func TestDefaultSecurityGroupIsLocked(t *testing.T) {
 	t.Parallel()
-	forEachStack(t, func(t *testing.T, _ string, rec *harness.Recording) {
+	stacktest.ForEachStack(t, func(t *testing.T, _ string, rec *harness.Recording) {
 		sg := rec.Find("aws:ec2/defaultSecurityGroup:DefaultSecurityGroup", "network-default-sg")
 		if sg == nil {
 			t.Fatal("default security group is not managed")

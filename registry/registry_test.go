@@ -26,49 +26,45 @@ var images = []string{"bpa/auth", "bpa/core", "bpa/ui", "bpa/workflow-engine"}
 func TestOneHardenedRepositoryPerImage(t *testing.T) {
 	t.Parallel()
 	mutability := map[string]string{"dev": "MUTABLE", "prod": "IMMUTABLE"}
-	for _, stack := range stacktest.Stacks {
-		t.Run(stack, func(t *testing.T) {
-			t.Parallel()
-			rec := stacktest.Preview(t, stack)
-			key := rec.Find("aws:kms/key:Key", "registry-key")
-			if key == nil || stacktest.Input(key, "enableKeyRotation") != true {
-				t.Fatal("registry KMS key missing or without rotation")
+	stacktest.ForEachStack(t, func(t *testing.T, stack string, rec *harness.Recording) {
+		key := rec.Find("aws:kms/key:Key", "registry-key")
+		if key == nil || stacktest.Input(key, "enableKeyRotation") != true {
+			t.Fatal("registry KMS key missing or without rotation")
+		}
+		repos := rec.OfType(repoType)
+		var names []string
+		for _, r := range repos {
+			names = append(names, stacktest.Input(r, "name").(string))
+			checks := map[string]any{
+				"imageScanningConfiguration.scanOnPush":     true,
+				"imageTagMutability":                        mutability[stack],
+				"encryptionConfigurations.0.encryptionType": "KMS",
+				"forceDelete":                               false,
 			}
-			repos := rec.OfType(repoType)
-			var names []string
-			for _, r := range repos {
-				names = append(names, stacktest.Input(r, "name").(string))
-				checks := map[string]any{
-					"imageScanningConfiguration.scanOnPush":     true,
-					"imageTagMutability":                        mutability[stack],
-					"encryptionConfigurations.0.encryptionType": "KMS",
-					"forceDelete":                               false,
-				}
-				for path, want := range checks {
-					if got := stacktest.Input(r, path); got != want {
-						t.Errorf("%s %s = %v, want %v", r.Name, path, got, want)
-					}
-				}
-				if !slices.Contains(r.PropertyDependencies["encryptionConfigurations"], key.URN) {
-					t.Errorf("%s is not encrypted with the registry key", r.Name)
-				}
-				if r.Protect != (stack == "prod") {
-					t.Errorf("%s protect = %v in %s", r.Name, r.Protect, stack)
+			for path, want := range checks {
+				if got := stacktest.Input(r, path); got != want {
+					t.Errorf("%s %s = %v, want %v", r.Name, path, got, want)
 				}
 			}
-			sort.Strings(names)
-			want := make([]string, len(images))
-			for i, img := range images {
-				want[i] = "acme-" + stack + "/" + img
+			if !slices.Contains(r.PropertyDependencies["encryptionConfigurations"], key.URN) {
+				t.Errorf("%s is not encrypted with the registry key", r.Name)
 			}
-			if !slices.Equal(names, want) {
-				t.Errorf("repositories %v, want %v", names, want)
+			if r.Protect != (stack == "prod") {
+				t.Errorf("%s protect = %v in %s", r.Name, r.Protect, stack)
 			}
-			if key.Protect != (stack == "prod") {
-				t.Errorf("registry key protect = %v in %s", key.Protect, stack)
-			}
-		})
-	}
+		}
+		sort.Strings(names)
+		want := make([]string, len(images))
+		for i, img := range images {
+			want[i] = "acme-" + stack + "/" + img
+		}
+		if !slices.Equal(names, want) {
+			t.Errorf("repositories %v, want %v", names, want)
+		}
+		if key.Protect != (stack == "prod") {
+			t.Errorf("registry key protect = %v in %s", key.Protect, stack)
+		}
+	})
 }
 
 func TestLifecyclePolicyExpiresUntaggedAndKeepsTheLastTagged(t *testing.T) {

@@ -110,11 +110,11 @@ func TestSecretsHaveTheTypesAndKeysTheChartReads(t *testing.T) {
 		}
 	}
 	kong := rec.Find(secretType, "bpa-kong-db")
-	if got := stacktest.Dig(kong.Revealed(), "stringData.database"); got != "kong" {
+	if got := harness.Dig(kong.Revealed(), "stringData.database"); got != "kong" {
 		t.Errorf("kong secret database %v", got)
 	}
 	camunda := rec.Find(secretType, "bpa-camunda-db")
-	if got := stacktest.Dig(camunda.Revealed(), "stringData.database"); got != "process-engine" {
+	if got := harness.Dig(camunda.Revealed(), "stringData.database"); got != "process-engine" {
 		t.Errorf("camunda secret database %v", got)
 	}
 }
@@ -174,7 +174,7 @@ func TestReleaseValuesCarryEveryWiredConnectionFact(t *testing.T) {
 		"mongodb.connectionStringSecret.key":         "connectionString",
 	}
 	for path, w := range want {
-		if got := stacktest.Dig(v, path); got != w {
+		if got := harness.Dig(v, path); got != w {
 			t.Errorf("values.%s = %v, want %v", path, got, w)
 		}
 	}

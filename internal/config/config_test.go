@@ -46,6 +46,50 @@ func parseWithSecrets(cfg map[string]string, secret map[string]bool) (*config.Co
 		func(k string) bool { return secret[k] })
 }
 
+// keyErrorCase is an invalid configuration: change turns minimal() into it,
+// and parsing it must report a problem on key whose message contains says.
+type keyErrorCase struct {
+	change func(map[string]string)
+	key    string
+	says   string
+}
+
+// set is a keyErrorCase change that sets keys to values.
+func set(values map[string]string) func(map[string]string) {
+	return func(c map[string]string) {
+		for k, v := range values {
+			c[k] = v
+		}
+	}
+}
+
+// expectKeyErrors checks each case in a parallel subtest named after it;
+// extraSecret is passed on to parse.
+func expectKeyErrors(t *testing.T, cases map[string]keyErrorCase, extraSecret ...string) {
+	t.Helper()
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			cfg := minimal()
+			tc.change(cfg)
+			_, err := parse(cfg, extraSecret...)
+			if err == nil {
+				t.Fatal("invalid config accepted")
+			}
+			var ke *config.KeyError
+			found := false
+			for _, e := range err.(*config.Error).Errs {
+				if errors.As(e, &ke) && ke.Key == tc.key && strings.Contains(ke.Msg, tc.says) {
+					found = true
+				}
+			}
+			if !found {
+				t.Errorf("want an error on %s saying %q, got:\n%v", tc.key, tc.says, err)
+			}
+		})
+	}
+}
+
 func TestDefaultsFillEverythingButIdentity(t *testing.T) {
 	t.Parallel()
 	cfg, err := parse(minimal())
@@ -110,11 +154,7 @@ func TestDefaultSubnetLayoutFitsAndNeverOverlaps(t *testing.T) {
 
 func TestEveryInvalidSettingIsReportedByKey(t *testing.T) {
 	t.Parallel()
-	cases := map[string]struct {
-		change func(map[string]string)
-		key    string
-		says   string
-	}{
+	expectKeyErrors(t, map[string]keyErrorCase{
 		"missing region":           {func(c map[string]string) { delete(c, "bpa:region") }, "bpa:region", "is required"},
 		"malformed region":         {func(c map[string]string) { c["bpa:region"] = "Oregon" }, "bpa:region", `"Oregon"`},
 		"missing zones":            {func(c map[string]string) { delete(c, "bpa:availabilityZones") }, "bpa:availabilityZones", "is required"},
@@ -152,28 +192,7 @@ func TestEveryInvalidSettingIsReportedByKey(t *testing.T) {
 		"retention not a number":  {func(c map[string]string) { c["bpa:flowLogRetentionDays"] = "ten" }, "bpa:flowLogRetentionDays", "not an integer"},
 		"endpoints not a boolean": {func(c map[string]string) { c["bpa:interfaceEndpoints"] = "maybe" }, "bpa:interfaceEndpoints", "not a boolean"},
 		"bastion type empty":      {func(c map[string]string) { c["bpa:bastionInstanceType"] = " " }, "bpa:bastionInstanceType", "empty"},
-	}
-	for name, tc := range cases {
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			cfg := minimal()
-			tc.change(cfg)
-			_, err := parse(cfg)
-			if err == nil {
-				t.Fatal("invalid config accepted")
-			}
-			var ke *config.KeyError
-			found := false
-			for _, e := range err.(*config.Error).Errs {
-				if errors.As(e, &ke) && ke.Key == tc.key && strings.Contains(ke.Msg, tc.says) {
-					found = true
-				}
-			}
-			if !found {
-				t.Errorf("want an error on %s saying %q, got:\n%v", tc.key, tc.says, err)
-			}
-		})
-	}
+	})
 }
 
 func TestAllProblemsAreReportedTogether(t *testing.T) {

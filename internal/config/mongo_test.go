@@ -1,7 +1,6 @@
 package config_test
 
 import (
-	"errors"
 	"slices"
 	"strings"
 	"testing"
@@ -66,11 +65,7 @@ func TestMongoAPIKeysInConfigMustBeEncryptedAndPaired(t *testing.T) {
 
 func TestInvalidMongoSettingsNameTheirKey(t *testing.T) {
 	t.Parallel()
-	cases := map[string]struct {
-		change func(map[string]string)
-		key    string
-		says   string
-	}{
+	expectKeyErrors(t, map[string]keyErrorCase{
 		"no org and no project": {func(c map[string]string) { delete(c, "bpa:atlasOrgId") }, "bpa:atlasOrgId", "required unless atlasProjectId"},
 		"org and project": {func(c map[string]string) { c["bpa:atlasProjectId"] = "65a1b2c3d4e5f60718293a4b" },
 			"bpa:atlasProjectId", "not both"},
@@ -97,28 +92,7 @@ func TestInvalidMongoSettingsNameTheirKey(t *testing.T) {
 		"role arn short account": {func(c map[string]string) { c["bpa:atlasEndpointAssumeRoleArn"] = "arn:aws:iam::1234:role/x" },
 			"bpa:atlasEndpointAssumeRoleArn", "not an IAM role ARN"},
 		"only one api key": {func(c map[string]string) { c["bpa:atlasPublicKey"] = "abcdefgh" }, "bpa:atlasPrivateKey", "together"},
-	}
-	for name, tc := range cases {
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			c := minimal()
-			tc.change(c)
-			_, err := parse(c, "bpa:atlasPublicKey", "bpa:atlasPrivateKey")
-			if err == nil {
-				t.Fatal("invalid config accepted")
-			}
-			var ke *config.KeyError
-			found := false
-			for _, e := range err.(*config.Error).Errs {
-				if errors.As(e, &ke) && ke.Key == tc.key && strings.Contains(ke.Msg, tc.says) {
-					found = true
-				}
-			}
-			if !found {
-				t.Errorf("want an error on %s saying %q, got:\n%v", tc.key, tc.says, err)
-			}
-		})
-	}
+	}, "bpa:atlasPublicKey", "bpa:atlasPrivateKey")
 }
 
 func TestValidMongoTiersAndRolesAreAccepted(t *testing.T) {

@@ -17,17 +17,11 @@ func TestRegistrySettingsAreValidated(t *testing.T) {
 		"expiry zero":       {"bpa:ecrUntaggedExpiryDays", "0", "at least 1"},
 		"immutable garbage": {"bpa:ecrImmutableTags", "perhaps", "not a boolean"},
 	}
+	keyCases := map[string]keyErrorCase{}
 	for name, tc := range cases {
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			cfg := minimal()
-			cfg[tc.key] = tc.value
-			_, err := parse(cfg)
-			if err == nil || !strings.Contains(err.Error(), tc.key+": ") || !strings.Contains(err.Error(), tc.says) {
-				t.Errorf("want error on %s saying %q, got %v", tc.key, tc.says, err)
-			}
-		})
+		keyCases[name] = keyErrorCase{set(map[string]string{tc.key: tc.value}), tc.key, tc.says}
 	}
+	expectKeyErrors(t, keyCases)
 	cfg := minimal()
 	delete(cfg, "bpa:ecrImages")
 	if _, err := parse(cfg); err == nil || !strings.Contains(err.Error(), "bpa:ecrImages: is required") {

@@ -19,11 +19,7 @@ func TestWorkloadDefaults(t *testing.T) {
 
 func TestWorkloadSettingsAreValidated(t *testing.T) {
 	t.Parallel()
-	cases := map[string]struct {
-		change func(map[string]string)
-		key    string
-		says   string
-	}{
+	expectKeyErrors(t, map[string]keyErrorCase{
 		"chart missing":             {func(c map[string]string) { delete(c, "bpa:chart") }, "bpa:chart", "is required"},
 		"oci chart without version": {func(c map[string]string) { c["bpa:chart"] = "oci://r.example/bpa" }, "bpa:chartVersion", "is required"},
 		"repo chart without version": {func(c map[string]string) {
@@ -39,18 +35,7 @@ func TestWorkloadSettingsAreValidated(t *testing.T) {
 		"values not an object": {func(c map[string]string) { c["bpa:helmValues"] = `[1]` }, "bpa:helmValues", "not a valid object"},
 		"certificate missing":  {func(c map[string]string) { delete(c, "bpa:tlsCertificate") }, "bpa:tlsCertificate", "--secret"},
 		"key missing":          {func(c map[string]string) { delete(c, "bpa:tlsPrivateKey") }, "bpa:tlsPrivateKey", "--secret"},
-	}
-	for name, tc := range cases {
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			cfg := minimal()
-			tc.change(cfg)
-			_, err := parse(cfg)
-			if err == nil || !strings.Contains(err.Error(), tc.key+": ") || !strings.Contains(err.Error(), tc.says) {
-				t.Errorf("want error on %s saying %q, got %v", tc.key, tc.says, err)
-			}
-		})
-	}
+	})
 }
 
 func TestTLSKeyInPlainTextIsRefused(t *testing.T) {

@@ -88,6 +88,27 @@ func cached(t testing.TB, stack string, resolve bool) *harness.Recording {
 	return res.rec
 }
 
+// ForEachStack runs check in a parallel subtest per stack, named after the
+// stack, over its preview recording (see Preview).
+func ForEachStack(t *testing.T, check func(t *testing.T, stack string, rec *harness.Recording)) {
+	forEachStack(t, Preview, check)
+}
+
+// ForEachResolvedStack is ForEachStack over the resolved recordings (see
+// Resolved).
+func ForEachResolvedStack(t *testing.T, check func(t *testing.T, stack string, rec *harness.Recording)) {
+	forEachStack(t, Resolved, check)
+}
+
+func forEachStack(t *testing.T, record func(testing.TB, string) *harness.Recording, check func(t *testing.T, stack string, rec *harness.Recording)) {
+	for _, stack := range Stacks {
+		t.Run(stack, func(t *testing.T) {
+			t.Parallel()
+			check(t, stack, record(t, stack))
+		})
+	}
+}
+
 // Run runs the program for a stack after changing its configuration.
 func Run(t testing.TB, stack string, change func(cfg map[string]string)) (*harness.Recording, error) {
 	t.Helper()
@@ -101,7 +122,7 @@ func Run(t testing.TB, stack string, change func(cfg map[string]string)) (*harne
 // Input returns the plain value at a dotted path of a resource's inputs
 // ("metadataOptions.httpTokens", "ingress.0.fromPort"), or nil.
 func Input(r *harness.Resource, path string) any {
-	return Dig(r.Plain(), path)
+	return harness.Dig(r.Plain(), path)
 }
 
 // Config decodes a stack's configuration as the program does.
