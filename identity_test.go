@@ -25,6 +25,7 @@ var identityInputs = map[string][]string{
 	"postgresql:index/role:Role":                         {"name"},
 	"postgresql:index/database:Database":                 {"name"},
 	"aws:secretsmanager/secret:Secret":                   {"name", "kmsKeyId"},
+	"aws:s3/bucketV2:BucketV2":                           {"bucket", "bucketPrefix"},
 }
 
 // routineChanges are what operators change in a stack's life.

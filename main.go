@@ -107,6 +107,7 @@ func Program(ctx *pulumi.Context) error {
 			IngressCidrs:   cl.LoadBalancer.IngressCidrs,
 			CertificateArn: cl.LoadBalancer.CertificateArn,
 			Listeners:      listeners,
+			AccessLogDays:  cl.LoadBalancer.AccessLogDays,
 		},
 	}, onAWS)
 	if err != nil {

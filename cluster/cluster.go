@@ -95,6 +95,9 @@ type LoadBalancerArgs struct {
 	IngressCidrs   []string
 	CertificateArn string
 	Listeners      []Listener
+	// AccessLogDays keeps access logs in a bucket of their own for that
+	// many days; 0 turns access logs off.
+	AccessLogDays int
 }
 
 // Listener forwards one load balancer port to a port on the BPA nodes.
@@ -198,7 +201,7 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 
 	steps := []func() error{
 		b.securityGroups, b.nodeIAM, b.controlPlane, b.podNetworking,
-		b.bpaNodeGroups, b.generalNodeGroup, b.addons, b.loadBalancer,
+		b.bpaNodeGroups, b.generalNodeGroup, b.addons, b.accessLogBucket, b.loadBalancer,
 	}
 	for _, step := range steps {
 		if err := step(); err != nil {
@@ -260,6 +263,7 @@ type builder struct {
 	bpaGroups     []*awseks.NodeGroup
 	generalGroups []*awseks.NodeGroup
 	alb           *lb.LoadBalancer
+	accessLogs    *accessLogs
 }
 
 // tags gives a resource its Name; the stack-wide tags come from the

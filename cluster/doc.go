@@ -40,7 +40,9 @@
 //     dropped, deletion protection with bpa:protect, one listener per
 //     configured port (HTTPS with the ACM certificate and
 //     ELBSecurityPolicy-TLS13-1-2-2021-06) forwarding to an instance target
-//     group on the BPA nodes' port.
+//     group on the BPA nodes' port, and its access logs in a bucket of their
+//     own (SSE-S3, which is all ALB log delivery accepts; public access
+//     blocked; TLS only; expired after bpa:loadBalancerAccessLogDays).
 //
 // Design choices:
 //   - Node groups are aws eks.NodeGroup resources, not pulumi-eks

@@ -16,8 +16,7 @@ const TLSPolicy = "ELBSecurityPolicy-TLS13-1-2-2021-06"
 // one listener per configured port, each forwarding to a target group on the
 // BPA nodes.
 func (b *builder) loadBalancer() error {
-	var err error
-	b.alb, err = lb.NewLoadBalancer(b.ctx, b.name+"-alb", &lb.LoadBalancerArgs{
+	args := &lb.LoadBalancerArgs{
 		Name:                     pulumi.String(b.args.NamePrefix + "-bpa"),
 		LoadBalancerType:         pulumi.String("application"),
 		Internal:                 pulumi.Bool(false),
@@ -28,7 +27,19 @@ func (b *builder) loadBalancer() error {
 		EnableDeletionProtection: pulumi.Bool(b.args.Protect),
 		EnableHttp2:              pulumi.Bool(true),
 		Tags:                     b.tags("bpa-alb"),
-	}, b.parent)
+	}
+	opts := []pulumi.ResourceOption{b.parent}
+	if b.accessLogs != nil {
+		args.AccessLogs = lb.LoadBalancerAccessLogsArgs{
+			Bucket:  b.accessLogs.bucket,
+			Prefix:  pulumi.String(AccessLogPrefix),
+			Enabled: pulumi.Bool(true),
+		}
+		// The load balancer checks at creation that it may write its logs.
+		opts = append(opts, pulumi.DependsOn([]pulumi.Resource{b.accessLogs.policy}))
+	}
+	var err error
+	b.alb, err = lb.NewLoadBalancer(b.ctx, b.name+"-alb", args, opts...)
 	if err != nil {
 		return fmt.Errorf("create load balancer: %w", err)
 	}

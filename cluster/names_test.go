@@ -72,6 +72,12 @@ aws:lb/listener:Listener cluster-listener-443
 aws:lb/loadBalancer:LoadBalancer cluster-alb
 aws:lb/targetGroup:TargetGroup cluster-tg-30101
 aws:lb/targetGroup:TargetGroup cluster-tg-443
+aws:s3/bucketLifecycleConfigurationV2:BucketLifecycleConfigurationV2 cluster-alb-logs
+aws:s3/bucketOwnershipControls:BucketOwnershipControls cluster-alb-logs
+aws:s3/bucketPolicy:BucketPolicy cluster-alb-logs
+aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock cluster-alb-logs
+aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2 cluster-alb-logs
+aws:s3/bucketV2:BucketV2 cluster-alb-logs
 aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule cluster-alb-to-bpa-30101
 aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule cluster-alb-to-bpa-443
 aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule cluster-control-plane-to-kubelet

@@ -63,6 +63,8 @@ type LoadBalancerConfig struct {
 	CertificateArn string
 	// Listeners in ascending port order.
 	Listeners []Listener
+	// AccessLogDays keeps access logs that many days; 0 turns them off.
+	AccessLogDays int
 }
 
 // Listener is one load balancer port forwarding to a port on the BPA nodes.
@@ -142,6 +144,7 @@ func readCluster(r *reader, cfg *Config) ClusterConfig {
 		LoadBalancer: LoadBalancerConfig{
 			IngressCidrs:   r.strings("loadBalancerIngressCidrs", []string{}, false),
 			CertificateArn: r.requireString("certificateArn"),
+			AccessLogDays:  r.int("loadBalancerAccessLogDays", 365),
 		},
 	}
 	r.object("clusterAddonVersions", &c.AddonVersions)
@@ -187,6 +190,9 @@ func readCluster(r *reader, cfg *Config) ClusterConfig {
 		}
 	}
 
+	if d := c.LoadBalancer.AccessLogDays; d < 0 || d > 3650 {
+		r.fail("loadBalancerAccessLogDays", "%d must be between 1 and 3650 days, or 0 to turn access logs off", d)
+	}
 	c.LoadBalancer.Listeners = listeners
 	validateListeners(r, listeners)
 	validateCertificate(r, c.LoadBalancer.CertificateArn, cfg.Region)

@@ -98,6 +98,8 @@ var Durations = []Estimate{
 	{Type: "aws:secretsmanager/secretVersion:SecretVersion", Seconds: 2, Why: "API object; seconds"},
 	{Type: "aws:ecr/repository:Repository", Seconds: 3, Why: "API object; seconds"},
 	{Type: "aws:ecr/lifecyclePolicy:LifecyclePolicy", Seconds: 2, Why: "API object; seconds"},
+	{Type: "aws:s3/bucketV2:BucketV2", Seconds: 5, Why: "create plus the provider's wait until the bucket is visible; seconds"},
+	{Type: "aws:s3/*", Seconds: 3, Why: "bucket settings (policy, encryption, public access block, ownership, lifecycle): one API call each"},
 
 	// PostgreSQL on RDS
 	{Type: "aws:rds/instance:Instance", Seconds: 420, Why: "single-AZ ~5-8 min (Terraform logs 5m57s, 6m8s, 7m59s); Multi-AZ ~15 min: the standby is built and the first " +

@@ -32,6 +32,11 @@ var invokeResults = map[string]func(args resource.PropertyMap) map[string]any{
 			"secretString": `{"username":"admin","password":"mock-master-password-Zq8v"}`,
 		}
 	},
+	// cluster: us-west-2's Elastic Load Balancing account, which writes
+	// access logs in regions opened before August 2022.
+	"aws:elb/getServiceAccount:getServiceAccount": func(resource.PropertyMap) map[string]any {
+		return map[string]any{"arn": "arn:aws:iam::797873946194:root", "id": "797873946194"}
+	},
 	"aws:ssm/getParameter:getParameter": func(args resource.PropertyMap) map[string]any {
 		name := args["name"].StringValue()
 		return map[string]any{"name": name, "value": "ami-0123456789abcdef0", "type": "String", "id": name}

@@ -31,6 +31,24 @@ type statement struct {
 	Action    stringOrList
 	NotAction stringOrList
 	Resource  stringOrList
+	Condition map[string]map[string]stringOrList
+}
+
+// deniesPlainHTTP reports whether a resource's policy refuses every request
+// made without TLS.
+func deniesPlainHTTP(r *Subject) bool {
+	docs, err := documents(r)
+	if err != nil {
+		return false
+	}
+	for _, stmts := range docs {
+		for _, st := range stmts {
+			if st.Effect == "Deny" && slices.Equal(st.Condition["Bool"]["aws:SecureTransport"], stringOrList{"false"}) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // stringOrList takes the two shapes IAM allows for Action and Resource.

@@ -36,6 +36,10 @@ const (
 	typeAtlasProject     = "mongodbatlas:index/project:Project"
 	typeAtlasAccessList  = "mongodbatlas:index/projectIpAccessList:ProjectIpAccessList"
 	typeAtlasEndpointSvc = "mongodbatlas:index/privateLinkEndpointService:PrivateLinkEndpointService"
+	typeBucket           = "aws:s3/bucketV2:BucketV2"
+	typeBucketSSE        = "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2"
+	typeBucketPAB        = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"
+	typeBucketPolicy     = "aws:s3/bucketPolicy:BucketPolicy"
 	// anyAWS matches every resource of the AWS provider.
 	anyAWS = "aws:*"
 )
@@ -44,7 +48,7 @@ const (
 // protected stack each carries Pulumi's protect option.
 var StatefulTypes = []string{
 	typeRDSInstance, typeRDSParamGroup, typeKMSKey, typeECRRepository,
-	typeEKSCluster, typeAtlasCluster, typeAtlasProject,
+	typeEKSCluster, typeAtlasCluster, typeAtlasProject, typeBucket,
 }
 
 // Rules is the catalogue, by family. README's policy table lists the same
@@ -126,6 +130,32 @@ var Rules = []Rule{
 		},
 	},
 	{
+		Name: "s3-encrypted", Family: "encryption", Severity: Mandatory,
+		Description: "every S3 bucket has default encryption",
+		Types:       []string{typeBucket}, Controls: []string{"CKV_AWS_19"},
+		check: func(p *Plan, r *Subject) []string {
+			for _, sse := range p.attached(typeBucketSSE, "bucket", r.URN) {
+				if alg := sse.Get("rules.0.applyServerSideEncryptionByDefault.sseAlgorithm"); alg == "AES256" || alg == "aws:kms" {
+					return nil
+				}
+			}
+			return []string{"no default encryption configuration names this bucket"}
+		},
+	},
+	{
+		Name: "s3-tls-only", Family: "encryption", Severity: Mandatory,
+		Description: "every S3 bucket refuses requests without TLS",
+		Types:       []string{typeBucket}, Controls: []string{"SecurityHub S3.5"},
+		check: func(p *Plan, r *Subject) []string {
+			for _, policy := range p.attached(typeBucketPolicy, "bucket", r.URN) {
+				if deniesPlainHTTP(policy) {
+					return nil
+				}
+			}
+			return []string{"no bucket policy denies requests with aws:SecureTransport false"}
+		},
+	},
+	{
 		Name: "atlas-tls-1-2", Family: "encryption", Severity: Mandatory,
 		Description: "Atlas clusters refuse TLS older than 1.2",
 		Types:       []string{typeAtlasCluster}, Controls: []string{"MongoDB Atlas security checklist: TLS"},
@@ -153,6 +183,20 @@ var Rules = []Rule{
 				return []string{"an IP access list entry opens the project beyond PrivateLink"}
 			}
 			return all(want(len(p.OfType(typeAtlasEndpointSvc)) > 0, "no PrivateLink endpoint service connects the cluster's project"))
+		},
+	},
+	{
+		Name: "s3-public-access-blocked", Family: "public-access", Severity: Mandatory,
+		Description: "every S3 bucket blocks public ACLs and policies",
+		Types:       []string{typeBucket}, Controls: []string{"CKV_AWS_53", "CKV_AWS_54", "CKV_AWS_55", "CKV_AWS_56", "SecurityHub S3.8"},
+		check: func(p *Plan, r *Subject) []string {
+			for _, pab := range p.attached(typeBucketPAB, "bucket", r.URN) {
+				if isTrue(pab.Get("blockPublicAcls")) && isTrue(pab.Get("blockPublicPolicy")) &&
+					isTrue(pab.Get("ignorePublicAcls")) && isTrue(pab.Get("restrictPublicBuckets")) {
+					return nil
+				}
+			}
+			return []string{"no public access block with all four settings on names this bucket"}
 		},
 	},
 	{
@@ -235,8 +279,8 @@ var Rules = []Rule{
 		Description: "every VPC records all traffic in flow logs",
 		Types:       []string{typeVPC}, Controls: []string{"CKV2_AWS_11", "SecurityHub EC2.6"},
 		check: func(p *Plan, r *Subject) []string {
-			for _, fl := range p.OfType(typeFlowLog) {
-				if slices.Contains(fl.PropertyDependencies["vpcId"], r.URN) && fl.Get("trafficType") == "ALL" {
+			for _, fl := range p.attached(typeFlowLog, "vpcId", r.URN) {
+				if fl.Get("trafficType") == "ALL" {
 					return nil
 				}
 			}
@@ -410,14 +454,14 @@ var Rules = []Rule{
 	{
 		Name: "iam-no-wildcard-action", Family: "iam", Severity: Mandatory,
 		Description: "no policy allows \"*\" or \"service:*\" actions (a KMS key policy may give kms:* to its account root, as AWS's default key policy does); no administrator managed policy is attached",
-		Types:       []string{typeRolePolicy, typePolicy, typeRole, typeKMSKey, typePolicyAttachment},
+		Types:       []string{typeRolePolicy, typePolicy, typeRole, typeKMSKey, typeBucketPolicy, typePolicyAttachment},
 		Controls:    []string{"CKV_AWS_1", "CKV_AWS_62", "CKV_AWS_63", "SecurityHub IAM.1", "SecurityHub IAM.21"},
 		check:       checkWildcardActions,
 	},
 	{
 		Name: "iam-no-wildcard-resource", Family: "iam", Severity: Mandatory,
-		Description: "identity policies allow \"*\" resources only for actions AWS cannot scope to a resource",
-		Types:       []string{typeRolePolicy, typePolicy, typeRole},
+		Description: "identity and bucket policies allow \"*\" resources only for actions AWS cannot scope to a resource",
+		Types:       []string{typeRolePolicy, typePolicy, typeRole, typeBucketPolicy},
 		Controls:    []string{"CKV_AWS_355", "CKV_AWS_290"},
 		check:       checkWildcardResources,
 	},
@@ -531,6 +575,18 @@ func checkWorldIngress(p *Plan, r *Subject) []string {
 			continue
 		}
 		out = append(out, fmt.Sprintf("ports %v-%v are open to the internet", o.from, o.to))
+	}
+	return out
+}
+
+// attached returns the resources of a type whose input prop is an output of
+// the resource urn: a VPC's flow logs, a bucket's settings.
+func (p *Plan) attached(typ, prop, urn string) []*Subject {
+	var out []*Subject
+	for _, s := range p.OfType(typ) {
+		if slices.Contains(s.PropertyDependencies[prop], urn) {
+			out = append(out, s)
+		}
 	}
 	return out
 }

@@ -1,0 +1,116 @@
+package cluster_test
+
+import (
+	"encoding/json"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/bpa-infra/bpa-infra/cluster"
+	"github.com/bpa-infra/bpa-infra/internal/harness"
+	"github.com/bpa-infra/bpa-infra/internal/stacktest"
+)
+
+const (
+	bucketType       = "aws:s3/bucketV2:BucketV2"
+	bucketPolicyType = "aws:s3/bucketPolicy:BucketPolicy"
+	logBucket        = "cluster-alb-logs"
+)
+
+// The load balancer logs every request to a private, encrypted bucket that
+// keeps the logs as long as the stack says, and that only a protected stack
+// refuses to delete with its logs.
+func TestLoadBalancerWritesAccessLogsToAPrivateEncryptedBucket(t *testing.T) {
+	t.Parallel()
+	stacktest.ForEachStack(t, func(t *testing.T, stack string, rec *harness.Recording) {
+		bucket := must(t, rec, bucketType, logBucket)
+		prod := stack == "prod"
+		if bucket.Protect != prod || stacktest.Input(bucket, "forceDestroy") != !prod {
+			t.Errorf("bucket protect %v, forceDestroy %v in %s", bucket.Protect, stacktest.Input(bucket, "forceDestroy"), stack)
+		}
+		if stacktest.Input(bucket, "bucketPrefix") != "acme-"+stack+"-alb-logs-" {
+			t.Errorf("bucketPrefix %v", stacktest.Input(bucket, "bucketPrefix"))
+		}
+		settings := map[string]map[string]any{
+			"aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2": {
+				"rules.0.applyServerSideEncryptionByDefault.sseAlgorithm": "AES256",
+			},
+			"aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": {
+				"blockPublicAcls": true, "blockPublicPolicy": true, "ignorePublicAcls": true, "restrictPublicBuckets": true,
+			},
+			"aws:s3/bucketOwnershipControls:BucketOwnershipControls": {"rule.objectOwnership": "BucketOwnerEnforced"},
+			"aws:s3/bucketLifecycleConfigurationV2:BucketLifecycleConfigurationV2": {
+				"rules.0.status": "Enabled", "rules.0.filter.prefix": cluster.AccessLogPrefix + "/",
+				"rules.0.expiration.days": map[string]float64{"dev": 30, "prod": 365}[stack],
+			},
+		}
+		for typ, want := range settings {
+			r := must(t, rec, typ, logBucket)
+			if !slices.Contains(r.PropertyDependencies["bucket"], bucket.URN) {
+				t.Errorf("%s does not configure the log bucket", typ)
+			}
+			for path, v := range want {
+				if got := stacktest.Input(r, path); got != v {
+					t.Errorf("%s %s = %v, want %v", typ, path, got, v)
+				}
+			}
+		}
+
+		alb := must(t, rec, lbType, "cluster-alb")
+		if stacktest.Input(alb, "accessLogs.enabled") != true || stacktest.Input(alb, "accessLogs.prefix") != cluster.AccessLogPrefix ||
+			!slices.Contains(alb.PropertyDependencies["accessLogs"], bucket.URN) {
+			t.Errorf("load balancer access logs: %v", stacktest.Input(alb, "accessLogs"))
+		}
+		// ELB checks at creation that it may write: the policy comes first.
+		if !rec.DependsOn(alb, must(t, rec, bucketPolicyType, logBucket)) {
+			t.Error("the load balancer does not wait for the bucket policy")
+		}
+	})
+}
+
+func TestOnlyTheRegionsLoadBalancerAccountMayWriteAndOnlyOverTLS(t *testing.T) {
+	t.Parallel()
+	stacktest.ForEachResolvedStack(t, func(t *testing.T, stack string, rec *harness.Recording) {
+		var doc struct {
+			Statement []struct {
+				Sid, Effect string
+				Principal   map[string][]string
+				Action      []string
+				Resource    []string
+				Condition   map[string]map[string][]string
+			}
+		}
+		if err := json.Unmarshal([]byte(stacktest.Input(must(t, rec, bucketPolicyType, logBucket), "policy").(string)), &doc); err != nil {
+			t.Fatal(err)
+		}
+		if len(doc.Statement) != 2 {
+			t.Fatalf("%d statements, want the write grant and the TLS guard", len(doc.Statement))
+		}
+		write, tls := doc.Statement[0], doc.Statement[1]
+		if write.Effect != "Allow" || !slices.Equal(write.Principal["AWS"], []string{"arn:aws:iam::797873946194:root"}) ||
+			!slices.Equal(write.Action, []string{"s3:PutObject"}) || len(write.Resource) != 1 ||
+			!strings.HasSuffix(write.Resource[0], "/"+cluster.AccessLogPrefix+"/AWSLogs/"+harness.MockAccountID+"/*") {
+			t.Errorf("write grant %+v", write)
+		}
+		if tls.Effect != "Deny" || !slices.Equal(tls.Action, []string{"s3:*"}) ||
+			!slices.Equal(tls.Condition["Bool"]["aws:SecureTransport"], []string{"false"}) || len(tls.Resource) != 2 {
+			t.Errorf("TLS guard %+v", tls)
+		}
+	})
+}
+
+func TestAccessLogsCanBeTurnedOff(t *testing.T) {
+	t.Parallel()
+	rec, err := stacktest.Run(t, "dev", func(cfg map[string]string) { cfg["bpa:loadBalancerAccessLogDays"] = "0" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rec.Resources {
+		if r.Name == logBucket {
+			t.Errorf("%s %s created with access logs off", r.Type, r.Name)
+		}
+	}
+	if logs := stacktest.Input(must(t, rec, lbType, "cluster-alb"), "accessLogs"); logs != nil {
+		t.Errorf("accessLogs = %v with access logs off", logs)
+	}
+}
