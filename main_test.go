@@ -18,38 +18,34 @@ const awsProviderType = "pulumi:providers:aws"
 // created through the one tagged provider and none through a default one.
 func TestEveryAWSResourceUsesTheTaggedProvider(t *testing.T) {
 	t.Parallel()
-	for _, stack := range stacktest.Stacks {
-		t.Run(stack, func(t *testing.T) {
-			t.Parallel()
-			rec := stacktest.Preview(t, stack)
-			providers := rec.OfType(awsProviderType)
-			if len(providers) != 1 {
-				t.Fatalf("want one explicit AWS provider, got %d", len(providers))
+	stacktest.ForEachStack(t, func(t *testing.T, stack string, rec *harness.Recording) {
+		providers := rec.OfType(awsProviderType)
+		if len(providers) != 1 {
+			t.Fatalf("want one explicit AWS provider, got %d", len(providers))
+		}
+		p := providers[0]
+		tags, _ := stacktest.Input(p, "defaultTags.tags").(map[string]any)
+		for k, want := range map[string]string{"customer": "acme", "environment": stack, "owner": "platform-team@example.com"} {
+			if tags[k] != want {
+				t.Errorf("default tag %s = %v, want %s", k, tags[k], want)
 			}
-			p := providers[0]
-			tags, _ := stacktest.Input(p, "defaultTags.tags").(map[string]any)
-			for k, want := range map[string]string{"customer": "acme", "environment": stack, "owner": "platform-team@example.com"} {
-				if tags[k] != want {
-					t.Errorf("default tag %s = %v, want %s", k, tags[k], want)
+		}
+		if stacktest.Input(p, "region") != "us-west-2" {
+			t.Errorf("provider region %v", stacktest.Input(p, "region"))
+		}
+		n := 0
+		for _, r := range rec.Resources {
+			if strings.HasPrefix(r.Type, "aws:") {
+				n++
+				if r.Provider != p.URN {
+					t.Errorf("%s %s uses provider %q, not the tagged one", r.Type, r.Name, r.Provider)
 				}
 			}
-			if stacktest.Input(p, "region") != "us-west-2" {
-				t.Errorf("provider region %v", stacktest.Input(p, "region"))
-			}
-			n := 0
-			for _, r := range rec.Resources {
-				if strings.HasPrefix(r.Type, "aws:") {
-					n++
-					if r.Provider != p.URN {
-						t.Errorf("%s %s uses provider %q, not the tagged one", r.Type, r.Name, r.Provider)
-					}
-				}
-			}
-			if n == 0 {
-				t.Fatal("no AWS resources recorded")
-			}
-		})
-	}
+		}
+		if n == 0 {
+			t.Fatal("no AWS resources recorded")
+		}
+	})
 }
 
 // A default provider would act with whatever the environment of `pulumi up`

@@ -335,145 +335,137 @@ var criticalPath = map[string]struct {
 
 func TestCriticalPathIsTheEKSChainPlusTheRelease(t *testing.T) {
 	t.Parallel()
-	for _, stack := range stacktest.Stacks {
-		t.Run(stack, func(t *testing.T) {
-			t.Parallel()
-			rec := stacktest.Preview(t, stack)
-			g := Build(rec)
-			res := g.Analyze()
-			var text bytes.Buffer
-			_ = res.WriteText(&text)
-			t.Logf("%s\n%s", stack, text.String())
+	stacktest.ForEachStack(t, func(t *testing.T, stack string, rec *harness.Recording) {
+		g := Build(rec)
+		res := g.Analyze()
+		var text bytes.Buffer
+		_ = res.WriteText(&text)
+		t.Logf("%s\n%s", stack, text.String())
 
-			want := criticalPath[stack]
-			if res.CriticalPathSeconds != want.seconds {
-				t.Errorf("critical path %d s, want %d s", res.CriticalPathSeconds, want.seconds)
-			}
-			if got := names(res.Chain); got != want.chain {
-				t.Errorf("chain\n  %s\nwant\n  %s", got, want.chain)
-			}
-			if len(res.UnmodelledTypes) > 0 || len(res.CycleEdges) > 0 || len(res.MissingDependencies) > 0 {
-				t.Errorf("unmodelled %v, cycles %v, missing %v", res.UnmodelledTypes, res.CycleEdges, res.MissingDependencies)
-			}
+		want := criticalPath[stack]
+		if res.CriticalPathSeconds != want.seconds {
+			t.Errorf("critical path %d s, want %d s", res.CriticalPathSeconds, want.seconds)
+		}
+		if got := names(res.Chain); got != want.chain {
+			t.Errorf("chain\n  %s\nwant\n  %s", got, want.chain)
+		}
+		if len(res.UnmodelledTypes) > 0 || len(res.CycleEdges) > 0 || len(res.MissingDependencies) > 0 {
+			t.Errorf("unmodelled %v, cycles %v, missing %v", res.UnmodelledTypes, res.CycleEdges, res.MissingDependencies)
+		}
 
-			// Ends at the workload's release; starts at time 0 with nothing
-			// to wait for; and the network is upstream of the cluster.
-			end := res.Chain[len(res.Chain)-1]
-			if end.Type != releaseT || !within(rec, rec.ByURN(end.URN), workloadC) {
-				t.Errorf("chain ends at %s %s, want the workload's Helm release", end.Type, end.Name)
+		// Ends at the workload's release; starts at time 0 with nothing
+		// to wait for; and the network is upstream of the cluster.
+		end := res.Chain[len(res.Chain)-1]
+		if end.Type != releaseT || !within(rec, rec.ByURN(end.URN), workloadC) {
+			t.Errorf("chain ends at %s %s, want the workload's Helm release", end.Type, end.Name)
+		}
+		first := res.Chain[0]
+		for _, p := range g.Node(first.URN).Preds {
+			if s, _ := res.At(p); s.FinishSeconds != 0 {
+				t.Errorf("chain starts at %s, which waits for %s until %d s", first.Name, s.Name, s.FinishSeconds)
 			}
-			first := res.Chain[0]
-			for _, p := range g.Node(first.URN).Preds {
-				if s, _ := res.At(p); s.FinishSeconds != 0 {
-					t.Errorf("chain starts at %s, which waits for %s until %d s", first.Name, s.Name, s.FinishSeconds)
-				}
-			}
-			eks := only(t, rec, eksT)
-			vpc := only(t, rec, vpcT)
-			if !g.WaitsFor(eks.URN, vpc.URN) {
-				t.Error("the EKS cluster does not wait for the network's VPC")
-			}
+		}
+		eks := only(t, rec, eksT)
+		vpc := only(t, rec, vpcT)
+		if !g.WaitsFor(eks.URN, vpc.URN) {
+			t.Error("the EKS cluster does not wait for the network's VPC")
+		}
 
-			// The EKS chain plus the release, and nothing of the databases.
-			types := map[string]bool{}
-			for _, s := range res.Chain {
-				types[s.Type] = true
-				r := rec.ByURN(s.URN)
-				if isDatabase(rec, r) {
-					t.Errorf("database resource %s %s on the critical path", s.Type, s.Name)
-				}
-				if s.Type == nodeGroupT && !strings.Contains(s.Name, "bpa-node") {
-					t.Errorf("critical node group %s is not a BPA node group", s.Name)
-				}
+		// The EKS chain plus the release, and nothing of the databases.
+		types := map[string]bool{}
+		for _, s := range res.Chain {
+			types[s.Type] = true
+			r := rec.ByURN(s.URN)
+			if isDatabase(rec, r) {
+				t.Errorf("database resource %s %s on the critical path", s.Type, s.Name)
 			}
-			for _, must := range []string{eksT, nodeGroupT, releaseT} {
-				if !types[must] {
-					t.Errorf("critical path skips %s", must)
-				}
+			if s.Type == nodeGroupT && !strings.Contains(s.Name, "bpa-node") {
+				t.Errorf("critical node group %s is not a BPA node group", s.Name)
 			}
+		}
+		for _, must := range []string{eksT, nodeGroupT, releaseT} {
+			if !types[must] {
+				t.Errorf("critical path skips %s", must)
+			}
+		}
 
-			// How much room the databases leave: the latest database
-			// predecessor of the release against the release's start.
-			release := rec.ByURN(end.URN)
-			latest := Step{}
-			for _, p := range g.Node(release.URN).Preds {
-				if s, _ := res.At(p); isDatabase(rec, rec.ByURN(p)) && s.FinishSeconds > latest.FinishSeconds {
-					latest = s
-				}
+		// How much room the databases leave: the latest database
+		// predecessor of the release against the release's start.
+		release := rec.ByURN(end.URN)
+		latest := Step{}
+		for _, p := range g.Node(release.URN).Preds {
+			if s, _ := res.At(p); isDatabase(rec, rec.ByURN(p)) && s.FinishSeconds > latest.FinishSeconds {
+				latest = s
 			}
-			t.Logf("%s: serial %d s; databases ready for the release at %d s (%s), %d s before it starts at %d s",
-				stack, res.SerialSeconds, latest.FinishSeconds, latest.Name, end.StartSeconds-latest.FinishSeconds, end.StartSeconds)
-			if latest.FinishSeconds > end.StartSeconds {
-				t.Errorf("the databases, not the nodes, hold up the release")
-			}
-		})
-	}
+		}
+		t.Logf("%s: serial %d s; databases ready for the release at %d s (%s), %d s before it starts at %d s",
+			stack, res.SerialSeconds, latest.FinishSeconds, latest.Name, end.StartSeconds-latest.FinishSeconds, end.StartSeconds)
+		if latest.FinishSeconds > end.StartSeconds {
+			t.Errorf("the databases, not the nodes, hold up the release")
+		}
+	})
 }
 
 func TestNoNeedlessEdges(t *testing.T) {
 	t.Parallel()
-	for _, stack := range stacktest.Stacks {
-		t.Run(stack, func(t *testing.T) {
-			t.Parallel()
-			rec := stacktest.Preview(t, stack)
-			g := Build(rec)
-			explain := func(a, b string) string {
-				var parts []string
-				for _, u := range g.WaitChain(a, b) {
-					parts = append(parts, u[strings.LastIndex(u, "::")+2:])
+	stacktest.ForEachStack(t, func(t *testing.T, stack string, rec *harness.Recording) {
+		g := Build(rec)
+		explain := func(a, b string) string {
+			var parts []string
+			for _, u := range g.WaitChain(a, b) {
+				parts = append(parts, u[strings.LastIndex(u, "::")+2:])
+			}
+			return strings.Join(parts, " -> ")
+		}
+		eks := only(t, rec, eksT)
+		cluster := append([]*harness.Resource{eks}, rec.OfType(nodeGroupT)...)
+		var dbs []*harness.Resource
+		for _, r := range rec.Resources {
+			if (r.Custom || r.Remote) && isDatabase(rec, r) {
+				dbs = append(dbs, r)
+			}
+		}
+		if len(dbs) < 20 {
+			t.Fatalf("only %d database resources found", len(dbs))
+		}
+		for _, db := range dbs {
+			for _, c := range cluster {
+				if g.WaitsFor(db.URN, c.URN) {
+					t.Errorf("%s %s waits for %s %s: %s", db.Type, db.Name, c.Type, c.Name, explain(db.URN, c.URN))
 				}
-				return strings.Join(parts, " -> ")
-			}
-			eks := only(t, rec, eksT)
-			cluster := append([]*harness.Resource{eks}, rec.OfType(nodeGroupT)...)
-			var dbs []*harness.Resource
-			for _, r := range rec.Resources {
-				if (r.Custom || r.Remote) && isDatabase(rec, r) {
-					dbs = append(dbs, r)
-				}
-			}
-			if len(dbs) < 20 {
-				t.Fatalf("only %d database resources found", len(dbs))
-			}
-			for _, db := range dbs {
-				for _, c := range cluster {
-					if g.WaitsFor(db.URN, c.URN) {
-						t.Errorf("%s %s waits for %s %s: %s", db.Type, db.Name, c.Type, c.Name, explain(db.URN, c.URN))
-					}
-					if g.WaitsFor(c.URN, db.URN) {
-						t.Errorf("%s %s waits for %s %s: %s", c.Type, c.Name, db.Type, db.Name, explain(c.URN, db.URN))
-					}
+				if g.WaitsFor(c.URN, db.URN) {
+					t.Errorf("%s %s waits for %s %s: %s", c.Type, c.Name, db.Type, db.Name, explain(c.URN, db.URN))
 				}
 			}
+		}
 
-			// Positive control: the checks above and below are not vacuous.
-			rds := only(t, rec, rdsT)
-			release := only(t, rec, releaseT)
-			for _, on := range []*harness.Resource{eks, rds, only(t, rec, plSvcT), rec.OfType(nodeGroupT)[0]} {
-				if !g.WaitsFor(release.URN, on.URN) {
-					t.Errorf("the release does not wait for %s %s", on.Type, on.Name)
-				}
+		// Positive control: the checks above and below are not vacuous.
+		rds := only(t, rec, rdsT)
+		release := only(t, rec, releaseT)
+		for _, on := range []*harness.Resource{eks, rds, only(t, rec, plSvcT), rec.OfType(nodeGroupT)[0]} {
+			if !g.WaitsFor(release.URN, on.URN) {
+				t.Errorf("the release does not wait for %s %s", on.Type, on.Name)
 			}
+		}
 
-			atlasSide := []*harness.Resource{only(t, rec, atlasT), only(t, rec, plEndT), only(t, rec, plSvcT)}
-			for _, ep := range rec.OfType(endpointT) {
-				if within(rec, ep, mongoC) { // the AWS side of the PrivateLink
-					atlasSide = append(atlasSide, ep)
-				}
+		atlasSide := []*harness.Resource{only(t, rec, atlasT), only(t, rec, plEndT), only(t, rec, plSvcT)}
+		for _, ep := range rec.OfType(endpointT) {
+			if within(rec, ep, mongoC) { // the AWS side of the PrivateLink
+				atlasSide = append(atlasSide, ep)
 			}
-			if len(atlasSide) != 4 {
-				t.Fatalf("Atlas side: %d resources", len(atlasSide))
+		}
+		if len(atlasSide) != 4 {
+			t.Fatalf("Atlas side: %d resources", len(atlasSide))
+		}
+		for _, a := range atlasSide {
+			if g.WaitsFor(a.URN, rds.URN) {
+				t.Errorf("%s %s waits for the RDS instance: %s", a.Type, a.Name, explain(a.URN, rds.URN))
 			}
-			for _, a := range atlasSide {
-				if g.WaitsFor(a.URN, rds.URN) {
-					t.Errorf("%s %s waits for the RDS instance: %s", a.Type, a.Name, explain(a.URN, rds.URN))
-				}
-				if g.WaitsFor(rds.URN, a.URN) {
-					t.Errorf("the RDS instance waits for %s %s: %s", a.Type, a.Name, explain(rds.URN, a.URN))
-				}
+			if g.WaitsFor(rds.URN, a.URN) {
+				t.Errorf("the RDS instance waits for %s %s: %s", a.Type, a.Name, explain(rds.URN, a.URN))
 			}
-		})
-	}
+		}
+	})
 }
 
 func TestRecordedDependenciesNeverNameLocalComponents(t *testing.T) {
