@@ -517,8 +517,8 @@ func (p *Plan) tagProblems(tags any, where string) []string {
 	m, _ := tags.(map[string]any)
 	var wrong []string
 	for _, k := range slices.Sorted(maps.Keys(p.Settings.RequiredTags)) {
-		if want := p.Settings.RequiredTags[k]; m[k] != want {
-			wrong = append(wrong, fmt.Sprintf("%s=%v (want %q)", k, orMissing(m[k]), want))
+		if required := p.Settings.RequiredTags[k]; m[k] != required {
+			wrong = append(wrong, fmt.Sprintf("%s=%v (want %q)", k, orMissing(m[k]), required))
 		}
 	}
 	return all(want(len(wrong) == 0, "%s: %s", where, strings.Join(wrong, ", ")))
