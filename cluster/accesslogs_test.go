@@ -23,7 +23,7 @@ const (
 func TestLoadBalancerWritesAccessLogsToAPrivateEncryptedBucket(t *testing.T) {
 	t.Parallel()
 	stacktest.ForEachStack(t, func(t *testing.T, stack string, rec *harness.Recording) {
-		bucket := must(t, rec, bucketType, logBucket)
+		bucket := stacktest.Must(t, rec, bucketType, logBucket)
 		prod := stack == "prod"
 		if bucket.Protect != prod || stacktest.Input(bucket, "forceDestroy") != !prod {
 			t.Errorf("bucket protect %v, forceDestroy %v in %s", bucket.Protect, stacktest.Input(bucket, "forceDestroy"), stack)
@@ -45,7 +45,7 @@ func TestLoadBalancerWritesAccessLogsToAPrivateEncryptedBucket(t *testing.T) {
 			},
 		}
 		for typ, want := range settings {
-			r := must(t, rec, typ, logBucket)
+			r := stacktest.Must(t, rec, typ, logBucket)
 			if !slices.Contains(r.PropertyDependencies["bucket"], bucket.URN) {
 				t.Errorf("%s does not configure the log bucket", typ)
 			}
@@ -56,13 +56,13 @@ func TestLoadBalancerWritesAccessLogsToAPrivateEncryptedBucket(t *testing.T) {
 			}
 		}
 
-		alb := must(t, rec, lbType, "cluster-alb")
+		alb := stacktest.Must(t, rec, lbType, "cluster-alb")
 		if stacktest.Input(alb, "accessLogs.enabled") != true || stacktest.Input(alb, "accessLogs.prefix") != cluster.AccessLogPrefix ||
 			!slices.Contains(alb.PropertyDependencies["accessLogs"], bucket.URN) {
 			t.Errorf("load balancer access logs: %v", stacktest.Input(alb, "accessLogs"))
 		}
 		// ELB checks at creation that it may write: the policy comes first.
-		if !rec.DependsOn(alb, must(t, rec, bucketPolicyType, logBucket)) {
+		if !rec.DependsOn(alb, stacktest.Must(t, rec, bucketPolicyType, logBucket)) {
 			t.Error("the load balancer does not wait for the bucket policy")
 		}
 	})
@@ -80,7 +80,7 @@ func TestOnlyTheRegionsLoadBalancerAccountMayWriteAndOnlyOverTLS(t *testing.T) {
 				Condition   map[string]map[string][]string
 			}
 		}
-		if err := json.Unmarshal([]byte(stacktest.Input(must(t, rec, bucketPolicyType, logBucket), "policy").(string)), &doc); err != nil {
+		if err := json.Unmarshal([]byte(stacktest.Input(stacktest.Must(t, rec, bucketPolicyType, logBucket), "policy").(string)), &doc); err != nil {
 			t.Fatal(err)
 		}
 		if len(doc.Statement) != 2 {
@@ -110,7 +110,7 @@ func TestAccessLogsCanBeTurnedOff(t *testing.T) {
 			t.Errorf("%s %s created with access logs off", r.Type, r.Name)
 		}
 	}
-	if logs := stacktest.Input(must(t, rec, lbType, "cluster-alb"), "accessLogs"); logs != nil {
+	if logs := stacktest.Input(stacktest.Must(t, rec, lbType, "cluster-alb"), "accessLogs"); logs != nil {
 		t.Errorf("accessLogs = %v with access logs off", logs)
 	}
 }

@@ -28,15 +28,6 @@ const (
 
 var zones = []string{"us-west-2a", "us-west-2b", "us-west-2c"}
 
-func must(t *testing.T, rec *harness.Recording, typ, name string) *harness.Resource {
-	t.Helper()
-	r := rec.Find(typ, name)
-	if r == nil {
-		t.Fatalf("no %s %s", typ, name)
-	}
-	return r
-}
-
 // dependsOnInput reports whether the input key is fed by the resource.
 func dependsOnInput(r *harness.Resource, key string, on *harness.Resource) bool {
 	return slices.Contains(r.PropertyDependencies[key], on.URN)
@@ -64,7 +55,7 @@ func TestControlPlaneIsPrivateEncryptedLoggedAndAuthenticatesThroughTheApi(t *te
 	t.Parallel()
 	cidrs := map[string]string{"dev": "203.0.113.0/24", "prod": "198.51.100.0/24"}
 	stacktest.ForEachStack(t, func(t *testing.T, stack string, rec *harness.Recording) {
-		cp := must(t, rec, eksType, "cluster-eks")
+		cp := stacktest.Must(t, rec, eksType, "cluster-eks")
 		if !cp.Remote {
 			t.Error("eks.Cluster is not registered as a remote component")
 		}
@@ -84,7 +75,7 @@ func TestControlPlaneIsPrivateEncryptedLoggedAndAuthenticatesThroughTheApi(t *te
 		if got := stacktest.Input(cp, "enabledClusterLogTypes"); !equalStrings(got, cluster.ControlPlaneLogTypes) {
 			t.Errorf("control plane logs %v, want all of %v", got, cluster.ControlPlaneLogTypes)
 		}
-		key := must(t, rec, "aws:kms/key:Key", "cluster-secrets-key")
+		key := stacktest.Must(t, rec, "aws:kms/key:Key", "cluster-secrets-key")
 		if !dependsOnInput(cp, "encryptionConfigKeyArn", key) {
 			t.Error("secrets are not envelope-encrypted with the cluster's key")
 		}
@@ -92,24 +83,24 @@ func TestControlPlaneIsPrivateEncryptedLoggedAndAuthenticatesThroughTheApi(t *te
 			t.Error("secrets key rotation is off")
 		}
 		for _, az := range zones {
-			if !dependsOnInput(cp, "privateSubnetIds", must(t, rec, "aws:ec2/subnet:Subnet", "network-private-"+az)) {
+			if !dependsOnInput(cp, "privateSubnetIds", stacktest.Must(t, rec, "aws:ec2/subnet:Subnet", "network-private-"+az)) {
 				t.Errorf("control plane is not in private subnet %s", az)
 			}
 		}
-		if stacktest.Input(cp, "clusterSecurityGroup") != must(t, rec, sgType, "cluster-control-plane").URN {
+		if stacktest.Input(cp, "clusterSecurityGroup") != stacktest.Must(t, rec, sgType, "cluster-control-plane").URN {
 			t.Errorf("control plane security group is %v, not the cluster's own", stacktest.Input(cp, "clusterSecurityGroup"))
 		}
-		if stacktest.Input(cp, "serviceRole") != must(t, rec, "aws:iam/role:Role", "cluster-control-plane").URN {
+		if stacktest.Input(cp, "serviceRole") != stacktest.Must(t, rec, "aws:iam/role:Role", "cluster-control-plane").URN {
 			t.Errorf("control plane role is %v, not the one with the secrets key grant", stacktest.Input(cp, "serviceRole"))
 		}
-		group := must(t, rec, "aws:cloudwatch/logGroup:LogGroup", "cluster-control-plane-logs")
+		group := stacktest.Must(t, rec, "aws:cloudwatch/logGroup:LogGroup", "cluster-control-plane-logs")
 		if stacktest.Input(group, "name") != "/aws/eks/acme-"+stack+"/cluster" {
 			t.Errorf("control plane log group %v is not the one EKS writes to", stacktest.Input(group, "name"))
 		}
 		if !rec.DependsOn(cp, group) {
 			t.Error("EKS may create its own unencrypted log group first")
 		}
-		if !dependsOnInput(group, "kmsKeyId", must(t, rec, "aws:kms/key:Key", "network-logs-key")) {
+		if !dependsOnInput(group, "kmsKeyId", stacktest.Must(t, rec, "aws:kms/key:Key", "network-logs-key")) {
 			t.Error("control plane log group is not encrypted with the network's logs key")
 		}
 		wantRetention := map[string]float64{"dev": 30, "prod": 365}[stack]
@@ -123,12 +114,12 @@ func TestControlPlaneAndSecretsKeyAreProtectedInProd(t *testing.T) {
 	t.Parallel()
 	stacktest.ForEachStack(t, func(t *testing.T, stack string, rec *harness.Recording) {
 		want := stack == "prod"
-		for _, r := range []*harness.Resource{must(t, rec, eksType, "cluster-eks"), must(t, rec, "aws:kms/key:Key", "cluster-secrets-key")} {
+		for _, r := range []*harness.Resource{stacktest.Must(t, rec, eksType, "cluster-eks"), stacktest.Must(t, rec, "aws:kms/key:Key", "cluster-secrets-key")} {
 			if r.Protect != want {
 				t.Errorf("%s protect = %v, want %v", r.Name, r.Protect, want)
 			}
 		}
-		alb := must(t, rec, lbType, "cluster-alb")
+		alb := stacktest.Must(t, rec, lbType, "cluster-alb")
 		if stacktest.Input(alb, "enableDeletionProtection") != want {
 			t.Errorf("load balancer deletion protection = %v, want %v", stacktest.Input(alb, "enableDeletionProtection"), want)
 		}
@@ -142,7 +133,7 @@ func TestAdminRolesGetClusterAdminAccessEntries(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cp := must(t, rec, eksType, "cluster-eks")
+	cp := stacktest.Must(t, rec, eksType, "cluster-eks")
 	entry := stacktest.Input(cp, "accessEntries.admin-0")
 	if harness.Dig(entry, "principalArn") != role ||
 		harness.Dig(entry, "accessPolicies.cluster-admin.policyArn") != cluster.ClusterAdminPolicy ||
@@ -156,7 +147,7 @@ func TestFourBpaNodesAreLabelledAndSpreadOverThreeZones(t *testing.T) {
 	stacktest.ForEachResolvedStack(t, func(t *testing.T, _ string, rec *harness.Recording) {
 		used := map[string]bool{}
 		for _, n := range cluster.Nodes {
-			ng := must(t, rec, nodeGroupType, "cluster-bpa-"+n.Name)
+			ng := stacktest.Must(t, rec, nodeGroupType, "cluster-bpa-"+n.Name)
 			if got := stacktest.Input(ng, "labels.name"); got != n.Name {
 				t.Errorf("%s labelled name=%v", n.Name, got)
 			}
@@ -174,7 +165,7 @@ func TestFourBpaNodesAreLabelledAndSpreadOverThreeZones(t *testing.T) {
 				t.Errorf("%s: amiType %v, instanceTypes %v (the launch template sets the type)", n.Name,
 					stacktest.Input(ng, "amiType"), stacktest.Input(ng, "instanceTypes"))
 			}
-			if !dependsOnInput(ng, "launchTemplate", must(t, rec, ltType, "cluster-bpa-"+n.Name)) {
+			if !dependsOnInput(ng, "launchTemplate", stacktest.Must(t, rec, ltType, "cluster-bpa-"+n.Name)) {
 				t.Errorf("%s does not use its own launch template", n.Name)
 			}
 			if n.Name != "node-4" {
@@ -194,24 +185,24 @@ func TestNodeGroupsWaitForPodNetworkingTheirRoleAndRoutesOut(t *testing.T) {
 		if want := map[string]int{"dev": 4, "prod": 5}[stack]; len(groups) != want {
 			t.Fatalf("%d node groups, want %d", len(groups), want)
 		}
-		before := []*harness.Resource{must(t, rec, addonType, "cluster-addon-vpc-cni")}
+		before := []*harness.Resource{stacktest.Must(t, rec, addonType, "cluster-addon-vpc-cni")}
 		for _, az := range zones {
-			before = append(before, must(t, rec, cluster.ENIConfigType, "cluster-eniconfig-"+az))
+			before = append(before, stacktest.Must(t, rec, cluster.ENIConfigType, "cluster-eniconfig-"+az))
 		}
 		for _, p := range cluster.NodeManagedPolicies {
-			before = append(before, must(t, rec, attachType, "cluster-nodes-"+p))
+			before = append(before, stacktest.Must(t, rec, attachType, "cluster-nodes-"+p))
 		}
 		// Nodes join only once their subnets route out (NAT) and, where they
 		// exist, the interface endpoints answer.
 		for _, az := range zones {
 			before = append(before,
-				must(t, rec, "aws:ec2/route:Route", "network-private-default-"+az),
-				must(t, rec, "aws:ec2/routeTableAssociation:RouteTableAssociation", "network-rta-private-"+az),
-				must(t, rec, "aws:ec2/routeTableAssociation:RouteTableAssociation", "network-rta-pod-"+az))
+				stacktest.Must(t, rec, "aws:ec2/route:Route", "network-private-default-"+az),
+				stacktest.Must(t, rec, "aws:ec2/routeTableAssociation:RouteTableAssociation", "network-rta-private-"+az),
+				stacktest.Must(t, rec, "aws:ec2/routeTableAssociation:RouteTableAssociation", "network-rta-pod-"+az))
 		}
 		endpoints := 0
 		for _, ep := range rec.OfType("aws:ec2/vpcEndpoint:VpcEndpoint") {
-			if stacktest.Input(ep, "vpcEndpointType") == "Interface" && ep.Parent == must(t, rec, "bpa:network:Network", "network").URN {
+			if stacktest.Input(ep, "vpcEndpointType") == "Interface" && ep.Parent == stacktest.Must(t, rec, "bpa:network:Network", "network").URN {
 				before = append(before, ep)
 				endpoints++
 			}
@@ -228,7 +219,7 @@ func TestNodeGroupsWaitForPodNetworkingTheirRoleAndRoutesOut(t *testing.T) {
 		}
 		for _, name := range []string{"cluster-addon-coredns", "cluster-addon-aws-ebs-csi-driver"} {
 			for _, ng := range groups {
-				if !rec.DependsOn(must(t, rec, addonType, name), ng) {
+				if !rec.DependsOn(stacktest.Must(t, rec, addonType, name), ng) {
 					t.Errorf("%s does not wait for node group %s", name, ng.Name)
 				}
 			}
@@ -253,7 +244,7 @@ func TestGeneralNodeGroupSpansTheZonesWhenConfigured(t *testing.T) {
 			t.Errorf("general nodes %v, want 3", stacktest.Input(ng, "scalingConfig.desiredSize"))
 		}
 		for _, az := range zones {
-			if !dependsOnInput(ng, "subnetIds", must(t, rec, "aws:ec2/subnet:Subnet", "network-private-"+az)) {
+			if !dependsOnInput(ng, "subnetIds", stacktest.Must(t, rec, "aws:ec2/subnet:Subnet", "network-private-"+az)) {
 				t.Errorf("general nodes do not use private subnet %s", az)
 			}
 		}
@@ -264,8 +255,8 @@ func TestLaunchTemplatesRequireIMDSv2EncryptDisksAndJoinBothSecurityGroups(t *te
 	t.Parallel()
 	dataGiB := map[string]float64{"dev": 100, "prod": 2048}
 	stacktest.ForEachStack(t, func(t *testing.T, stack string, rec *harness.Recording) {
-		nodeSG := must(t, rec, sgType, "cluster-nodes")
-		eksCluster := must(t, rec, eksType, "cluster-eks")
+		nodeSG := stacktest.Must(t, rec, sgType, "cluster-nodes")
+		eksCluster := stacktest.Must(t, rec, eksType, "cluster-eks")
 		for _, lt := range rec.OfType(ltType) {
 			checks := map[string]any{
 				"metadataOptions.httpTokens":              "required",
@@ -298,14 +289,14 @@ func TestLaunchTemplatesRequireIMDSv2EncryptDisksAndJoinBothSecurityGroups(t *te
 func TestEachZoneHasAnENIConfigForItsPodSubnetAndThePodSecurityGroup(t *testing.T) {
 	t.Parallel()
 	stacktest.ForEachResolvedStack(t, func(t *testing.T, _ string, rec *harness.Recording) {
-		podSG := must(t, rec, sgType, "cluster-pods")
-		provider := must(t, rec, "pulumi:providers:kubernetes", "cluster-k8s")
+		podSG := stacktest.Must(t, rec, sgType, "cluster-pods")
+		provider := stacktest.Must(t, rec, "pulumi:providers:kubernetes", "cluster-k8s")
 		enis := rec.OfType(cluster.ENIConfigType)
 		if len(enis) != 3 {
 			t.Fatalf("%d ENIConfigs, want one per zone", len(enis))
 		}
 		for _, az := range zones {
-			eni := must(t, rec, cluster.ENIConfigType, "cluster-eniconfig-"+az)
+			eni := stacktest.Must(t, rec, cluster.ENIConfigType, "cluster-eniconfig-"+az)
 			if stacktest.Input(eni, "metadata.name") != az {
 				t.Errorf("ENIConfig %s is named %v; the zone label selects it by name", az, stacktest.Input(eni, "metadata.name"))
 			}
@@ -325,7 +316,7 @@ func TestEachZoneHasAnENIConfigForItsPodSubnetAndThePodSecurityGroup(t *testing.
 func TestVpcCniUsesCustomNetworkingSelectedByZone(t *testing.T) {
 	t.Parallel()
 	stacktest.ForEachStack(t, func(t *testing.T, _ string, rec *harness.Recording) {
-		cni := must(t, rec, addonType, "cluster-addon-vpc-cni")
+		cni := stacktest.Must(t, rec, addonType, "cluster-addon-vpc-cni")
 		var values struct {
 			Env map[string]string `json:"env"`
 		}
@@ -335,7 +326,7 @@ func TestVpcCniUsesCustomNetworkingSelectedByZone(t *testing.T) {
 		if values.Env["AWS_VPC_K8S_CNI_CUSTOM_NETWORK_CFG"] != "true" || values.Env["ENI_CONFIG_LABEL_DEF"] != "topology.kubernetes.io/zone" {
 			t.Errorf("vpc-cni env %v does not turn on zone-selected custom networking", values.Env)
 		}
-		if !dependsOnInput(cni, "clusterName", must(t, rec, eksType, "cluster-eks")) {
+		if !dependsOnInput(cni, "clusterName", stacktest.Must(t, rec, eksType, "cluster-eks")) {
 			t.Error("vpc-cni add-on is not on the cluster")
 		}
 	})
@@ -355,11 +346,11 @@ func TestAddonsIncludeEbsCsiWithItsOwnRole(t *testing.T) {
 		if want := []string{"aws-ebs-csi-driver", "coredns", "kube-proxy", "vpc-cni"}; !slices.Equal(names, want) {
 			t.Errorf("add-ons %v, want %v", names, want)
 		}
-		csi := must(t, rec, addonType, "cluster-addon-aws-ebs-csi-driver")
-		if !dependsOnInput(csi, "serviceAccountRoleArn", must(t, rec, "aws:iam/role:Role", "cluster-ebs-csi")) {
+		csi := stacktest.Must(t, rec, addonType, "cluster-addon-aws-ebs-csi-driver")
+		if !dependsOnInput(csi, "serviceAccountRoleArn", stacktest.Must(t, rec, "aws:iam/role:Role", "cluster-ebs-csi")) {
 			t.Error("EBS CSI driver does not use its IRSA role")
 		}
-		attach := must(t, rec, attachType, "cluster-ebs-csi")
+		attach := stacktest.Must(t, rec, attachType, "cluster-ebs-csi")
 		if stacktest.Input(attach, "policyArn") != "arn:aws:iam::aws:policy/service-role/AmazonEBSCSIDriverPolicy" {
 			t.Errorf("EBS CSI role policy %v", stacktest.Input(attach, "policyArn"))
 		}
@@ -370,16 +361,16 @@ func TestNodeRoleCanJoinUseTheCniAndSessionManagerAndPullOnlyEksImages(t *testin
 	t.Parallel()
 	stacktest.ForEachResolvedStack(t, func(t *testing.T, _ string, rec *harness.Recording) {
 		for _, p := range []string{"AmazonEKSWorkerNodePolicy", "AmazonEKS_CNI_Policy", "AmazonSSMManagedInstanceCore"} {
-			a := must(t, rec, attachType, "cluster-nodes-"+p)
+			a := stacktest.Must(t, rec, attachType, "cluster-nodes-"+p)
 			if stacktest.Input(a, "policyArn") != "arn:aws:iam::aws:policy/"+p {
 				t.Errorf("node role attachment %s has policy %v", p, stacktest.Input(a, "policyArn"))
 			}
 		}
-		policy := stacktest.Input(must(t, rec, "aws:iam/rolePolicy:RolePolicy", "cluster-nodes-eks-images"), "policy").(string)
+		policy := stacktest.Input(stacktest.Must(t, rec, "aws:iam/rolePolicy:RolePolicy", "cluster-nodes-eks-images"), "policy").(string)
 		if !strings.Contains(policy, "arn:aws:ecr:us-west-2:602401143452:repository/*") {
 			t.Errorf("node image pull is not scoped to AWS's EKS registry: %s", policy)
 		}
-		trust := stacktest.Input(must(t, rec, "aws:iam/role:Role", "cluster-nodes"), "assumeRolePolicy").(string)
+		trust := stacktest.Input(stacktest.Must(t, rec, "aws:iam/role:Role", "cluster-nodes"), "assumeRolePolicy").(string)
 		if !strings.Contains(trust, "ec2.amazonaws.com") {
 			t.Errorf("node role trust %s", trust)
 		}
@@ -389,9 +380,9 @@ func TestNodeRoleCanJoinUseTheCniAndSessionManagerAndPullOnlyEksImages(t *testin
 func TestSecurityGroupsDoNotWaitForTheControlPlane(t *testing.T) {
 	t.Parallel()
 	stacktest.ForEachStack(t, func(t *testing.T, _ string, rec *harness.Recording) {
-		cp := must(t, rec, eksType, "cluster-eks")
+		cp := stacktest.Must(t, rec, eksType, "cluster-eks")
 		for _, name := range []string{"cluster-nodes", "cluster-pods"} {
-			if rec.DependsOn(must(t, rec, sgType, name), cp) {
+			if rec.DependsOn(stacktest.Must(t, rec, sgType, name), cp) {
 				t.Errorf("%s waits for the control plane; the databases admitting it would too", name)
 			}
 		}
@@ -401,8 +392,8 @@ func TestSecurityGroupsDoNotWaitForTheControlPlane(t *testing.T) {
 func TestOnlyTheListenersAdmitConfiguredRangesAndNodePortsOnlyTheLoadBalancer(t *testing.T) {
 	t.Parallel()
 	stacktest.ForEachStack(t, func(t *testing.T, stack string, rec *harness.Recording) {
-		albSG, nodeSG := must(t, rec, sgType, "cluster-alb"), must(t, rec, sgType, "cluster-nodes")
-		cpSG, bastion := must(t, rec, sgType, "cluster-control-plane"), must(t, rec, sgType, "network-bastion")
+		albSG, nodeSG := stacktest.Must(t, rec, sgType, "cluster-alb"), stacktest.Must(t, rec, sgType, "cluster-nodes")
+		cpSG, bastion := stacktest.Must(t, rec, sgType, "cluster-control-plane"), stacktest.Must(t, rec, sgType, "network-bastion")
 		cidr := map[string]string{"dev": "203.0.113.0/24", "prod": "198.51.100.0/24"}[stack]
 		listenerRules := 0
 		for _, r := range rec.OfType(ingressType) {
@@ -431,12 +422,12 @@ func TestOnlyTheListenersAdmitConfiguredRangesAndNodePortsOnlyTheLoadBalancer(t 
 			t.Errorf("%d listener rules, want 443 and 30101 from %s", listenerRules, cidr)
 		}
 		for _, port := range []string{"443", "30101"} {
-			r := must(t, rec, ingressType, "cluster-nodes-bpa-"+port+"-from-alb")
+			r := stacktest.Must(t, rec, ingressType, "cluster-nodes-bpa-"+port+"-from-alb")
 			if !dependsOnInput(r, "referencedSecurityGroupId", albSG) {
 				t.Errorf("node port %s is not admitted from the load balancer's group", port)
 			}
 		}
-		api := must(t, rec, ingressType, "cluster-control-plane-api-from-bastion")
+		api := stacktest.Must(t, rec, ingressType, "cluster-control-plane-api-from-bastion")
 		if !dependsOnInput(api, "securityGroupId", cpSG) || !dependsOnInput(api, "referencedSecurityGroupId", bastion) || stacktest.Input(api, "fromPort") != 443.0 {
 			t.Error("administrators on the bastion cannot reach the private API endpoint")
 		}
@@ -455,7 +446,7 @@ func TestListenersMayAdmitTheInternetButNothingElseDoes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	albSG := must(t, rec, sgType, "cluster-alb")
+	albSG := stacktest.Must(t, rec, sgType, "cluster-alb")
 	open := 0
 	for _, r := range rec.OfType(ingressType) {
 		if stacktest.Input(r, "cidrIpv4") == "0.0.0.0/0" {
@@ -473,20 +464,20 @@ func TestListenersMayAdmitTheInternetButNothingElseDoes(t *testing.T) {
 func TestLoadBalancerForwardsEachListenerToTheBpaNodes(t *testing.T) {
 	t.Parallel()
 	stacktest.ForEachStack(t, func(t *testing.T, _ string, rec *harness.Recording) {
-		alb := must(t, rec, lbType, "cluster-alb")
+		alb := stacktest.Must(t, rec, lbType, "cluster-alb")
 		for path, want := range map[string]any{"loadBalancerType": "application", "internal": false, "dropInvalidHeaderFields": true} {
 			if got := stacktest.Input(alb, path); got != want {
 				t.Errorf("load balancer %s = %v, want %v", path, got, want)
 			}
 		}
 		for _, az := range zones {
-			if !dependsOnInput(alb, "subnets", must(t, rec, "aws:ec2/subnet:Subnet", "network-public-"+az)) {
+			if !dependsOnInput(alb, "subnets", stacktest.Must(t, rec, "aws:ec2/subnet:Subnet", "network-public-"+az)) {
 				t.Errorf("load balancer is not in public subnet %s", az)
 			}
 		}
 		for _, port := range []string{"443", "30101"} {
-			l := must(t, rec, listenerType, "cluster-listener-"+port)
-			tg := must(t, rec, tgType, "cluster-tg-"+port)
+			l := stacktest.Must(t, rec, listenerType, "cluster-listener-"+port)
+			tg := stacktest.Must(t, rec, tgType, "cluster-tg-"+port)
 			for path, want := range map[string]any{
 				"port": json.Number(port), "protocol": "HTTPS", "sslPolicy": cluster.TLSPolicy,
 				"certificateArn":        "arn:aws:acm:us-west-2:123456789012:certificate/00000000-0000-0000-0000-000000000000",
@@ -509,8 +500,8 @@ func TestLoadBalancerForwardsEachListenerToTheBpaNodes(t *testing.T) {
 				t.Errorf("target group %s: %v", port, tg.Plain())
 			}
 			for _, n := range cluster.Nodes {
-				a := must(t, rec, asgAttachType, "cluster-tg-"+port+"-"+n.Name)
-				if !dependsOnInput(a, "autoscalingGroupName", must(t, rec, nodeGroupType, "cluster-bpa-"+n.Name)) || !dependsOnInput(a, "lbTargetGroupArn", tg) {
+				a := stacktest.Must(t, rec, asgAttachType, "cluster-tg-"+port+"-"+n.Name)
+				if !dependsOnInput(a, "autoscalingGroupName", stacktest.Must(t, rec, nodeGroupType, "cluster-bpa-"+n.Name)) || !dependsOnInput(a, "lbTargetGroupArn", tg) {
 					t.Errorf("%s is not registered with target group %s", n.Name, port)
 				}
 			}

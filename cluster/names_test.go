@@ -1,7 +1,6 @@
 package cluster_test
 
 import (
-	"sort"
 	"strings"
 	"testing"
 
@@ -12,18 +11,7 @@ import (
 // (for the EKS cluster, a new cluster).
 func TestClusterLogicalNamesAreStable(t *testing.T) {
 	t.Parallel()
-	rec := stacktest.Preview(t, "prod")
-	var names []string
-	for _, r := range rec.Resources {
-		if strings.HasPrefix(r.Name, "cluster") {
-			names = append(names, r.Type+" "+r.Name)
-		}
-	}
-	sort.Strings(names)
-	want := strings.TrimSpace(clusterNames)
-	if got := strings.Join(names, "\n"); got != want {
-		t.Errorf("cluster logical names changed; renaming replaces resources (add aliases).\ngot:\n%s", got)
-	}
+	stacktest.ExpectLogicalNames(t, stacktest.Preview(t, "prod"), "cluster", func(n string) bool { return strings.HasPrefix(n, "cluster") }, clusterNames)
 }
 
 // clusterNames pins the logical names of the cluster's resources in prod.

@@ -54,7 +54,7 @@ func TestEachBpaNodePreparesItsDiskKernelAndOnlyItsOwnDirectories(t *testing.T) 
 	maxPods := map[string]string{"dev": "maxPods: 44", "prod": "maxPods: 44"}
 	stacktest.ForEachStack(t, func(t *testing.T, stack string, rec *harness.Recording) {
 		for _, n := range cluster.Nodes {
-			parts := userDataParts(t, must(t, rec, ltType, "cluster-bpa-"+n.Name))
+			parts := userDataParts(t, stacktest.Must(t, rec, ltType, "cluster-bpa-"+n.Name))
 			nodeConfig := parts["application/node.eks.aws"]
 			if !strings.Contains(nodeConfig, "kind: NodeConfig") || !strings.Contains(nodeConfig, maxPods[stack]) {
 				t.Errorf("%s NodeConfig does not set max pods for custom networking:\n%s", n.Name, nodeConfig)
@@ -105,7 +105,7 @@ func TestEachBpaNodePreparesItsDiskKernelAndOnlyItsOwnDirectories(t *testing.T) 
 func TestGeneralNodesOnlySetMaxPods(t *testing.T) {
 	t.Parallel()
 	rec := stacktest.Preview(t, "prod")
-	parts := userDataParts(t, must(t, rec, ltType, "cluster-general"))
+	parts := userDataParts(t, stacktest.Must(t, rec, ltType, "cluster-general"))
 	if len(parts) != 1 || !strings.Contains(parts["application/node.eks.aws"], "maxPods: 44") {
 		t.Errorf("general node user data: %v", parts)
 	}

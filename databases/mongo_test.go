@@ -39,16 +39,6 @@ const (
 // secret"), so previews of components with generated secrets cannot be
 // recorded yet. Inputs, dependencies and options are the same either way.
 
-// mongoMust finds a resource or stops the test.
-func mongoMust(t *testing.T, rec *harness.Recording, typ, name string) *harness.Resource {
-	t.Helper()
-	r := rec.Find(typ, name)
-	if r == nil {
-		t.Fatalf("no %s %s", typ, name)
-	}
-	return r
-}
-
 func mongoDependsOnProperty(r *harness.Resource, property string, on *harness.Resource) bool {
 	return slices.Contains(r.PropertyDependencies[property], on.URN)
 }
@@ -96,7 +86,7 @@ func TestMongoClusterIsADedicatedThreeNodeReplicaSetOnAwsInTheStacksRegion(t *te
 	t.Parallel()
 	tier := map[string]string{"dev": "M10", "prod": "M30"}
 	stacktest.ForEachResolvedStack(t, func(t *testing.T, stack string, rec *harness.Recording) {
-		cl := mongoMust(t, rec, mongoClusterType, "mongo-cluster")
+		cl := stacktest.Must(t, rec, mongoClusterType, "mongo-cluster")
 		region := "replicationSpecs.0.regionConfigs.0."
 		for path, want := range map[string]any{
 			"name":                                            "acme-" + stack + "-bpa",
@@ -129,7 +119,7 @@ func TestMongoBackupAndProtectionFollowTheStack(t *testing.T) {
 	t.Parallel()
 	stacktest.ForEachResolvedStack(t, func(t *testing.T, stack string, rec *harness.Recording) {
 		prod := stack == "prod"
-		cl := mongoMust(t, rec, mongoClusterType, "mongo-cluster")
+		cl := stacktest.Must(t, rec, mongoClusterType, "mongo-cluster")
 		for path, want := range map[string]any{
 			"backupEnabled":                prod,
 			"pitEnabled":                   prod,
@@ -140,8 +130,8 @@ func TestMongoBackupAndProtectionFollowTheStack(t *testing.T) {
 				t.Errorf("cluster %s = %v, want %v", path, got, want)
 			}
 		}
-		for _, r := range []*harness.Resource{cl, mongoMust(t, rec, mongoProjectType, "mongo-project"),
-			mongoMust(t, rec, "aws:kms/key:Key", "mongo-secrets-key")} {
+		for _, r := range []*harness.Resource{cl, stacktest.Must(t, rec, mongoProjectType, "mongo-project"),
+			stacktest.Must(t, rec, "aws:kms/key:Key", "mongo-secrets-key")} {
 			if r.Protect != prod {
 				t.Errorf("%s protect = %v, want %v", r.Name, r.Protect, prod)
 			}
@@ -152,7 +142,7 @@ func TestMongoBackupAndProtectionFollowTheStack(t *testing.T) {
 func TestMongoProjectIsCreatedInTheConfiguredOrganization(t *testing.T) {
 	t.Parallel()
 	stacktest.ForEachResolvedStack(t, func(t *testing.T, stack string, rec *harness.Recording) {
-		p := mongoMust(t, rec, mongoProjectType, "mongo-project")
+		p := stacktest.Must(t, rec, mongoProjectType, "mongo-project")
 		if stacktest.Input(p, "orgId") != "0123456789abcdef01234567" || stacktest.Input(p, "name") != "acme-"+stack+"-bpa" {
 			t.Errorf("project %v", p.Plain())
 		}
@@ -190,7 +180,7 @@ func TestMongoExistingProjectIsUsedWithoutCreatingOne(t *testing.T) {
 func TestMongoAtlasResourcesUseTheComponentsAtlasProvider(t *testing.T) {
 	t.Parallel()
 	stacktest.ForEachResolvedStack(t, func(t *testing.T, _ string, rec *harness.Recording) {
-		p := mongoMust(t, rec, mongoAtlasProvider, "mongo-atlas")
+		p := stacktest.Must(t, rec, mongoAtlasProvider, "mongo-atlas")
 		n := 0
 		for _, r := range rec.Resources {
 			if strings.HasPrefix(r.Type, "mongodbatlas:") {
@@ -211,7 +201,7 @@ func TestMongoAtlasResourcesUseTheComponentsAtlasProvider(t *testing.T) {
 func TestMongoAtlasKeysComeFromTheEnvironmentByDefault(t *testing.T) {
 	t.Parallel()
 	stacktest.ForEachResolvedStack(t, func(t *testing.T, _ string, rec *harness.Recording) {
-		p := mongoMust(t, rec, mongoAtlasProvider, "mongo-atlas")
+		p := stacktest.Must(t, rec, mongoAtlasProvider, "mongo-atlas")
 		for _, k := range []string{"publicKey", "privateKey"} {
 			if v := stacktest.Input(p, k); v != nil {
 				t.Errorf("Atlas provider %s = %v with no key in config", k, v)
@@ -231,7 +221,7 @@ func TestMongoAtlasKeysFromConfigReachTheProviderOnlyAsSecrets(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := mongoMust(t, rec, mongoAtlasProvider, "mongo-atlas")
+	p := stacktest.Must(t, rec, mongoAtlasProvider, "mongo-atlas")
 	for _, k := range []string{"publicKey", "privateKey"} {
 		v, ok := p.Inputs[resource.PropertyKey(k)]
 		if !ok || !mongoIsSecret(v) || mongoReveal(t, v) != harness.SecretPlaceholder {
@@ -253,10 +243,10 @@ func TestMongoAtlasKeysFromConfigReachTheProviderOnlyAsSecrets(t *testing.T) {
 func TestMongoPrivateLinkIdsFlowFromAtlasToAwsAndBack(t *testing.T) {
 	t.Parallel()
 	stacktest.ForEachResolvedStack(t, func(t *testing.T, _ string, rec *harness.Recording) {
-		pl := mongoMust(t, rec, mongoPrivateLink, "mongo-privatelink")
-		vpce := mongoMust(t, rec, mongoVpcEndpoint, "mongo-endpoint")
-		link := mongoMust(t, rec, mongoEndpointLink, "mongo-endpoint-service")
-		sg := mongoMust(t, rec, mongoSGType, "mongo-endpoint")
+		pl := stacktest.Must(t, rec, mongoPrivateLink, "mongo-privatelink")
+		vpce := stacktest.Must(t, rec, mongoVpcEndpoint, "mongo-endpoint")
+		link := stacktest.Must(t, rec, mongoEndpointLink, "mongo-endpoint-service")
+		sg := stacktest.Must(t, rec, mongoSGType, "mongo-endpoint")
 
 		if stacktest.Input(pl, "providerName") != "AWS" || stacktest.Input(pl, "region") != "US_WEST_2" {
 			t.Errorf("Atlas endpoint service %v", pl.Plain())
@@ -291,7 +281,7 @@ func TestMongoPrivateLinkIdsFlowFromAtlasToAwsAndBack(t *testing.T) {
 		if want := []string{"network-data-us-west-2a", "network-data-us-west-2b", "network-data-us-west-2c"}; !slices.Equal(subnets, want) {
 			t.Errorf("endpoint subnets %v, want %v", subnets, want)
 		}
-		vpc := mongoMust(t, rec, "aws:ec2/vpc:Vpc", "network-vpc")
+		vpc := stacktest.Must(t, rec, "aws:ec2/vpc:Vpc", "network-vpc")
 		if !mongoDependsOnProperty(vpce, "vpcId", vpc) || !mongoDependsOnProperty(sg, "vpcId", vpc) {
 			t.Error("endpoint or its security group is not in the stack's VPC")
 		}
@@ -301,8 +291,8 @@ func TestMongoPrivateLinkIdsFlowFromAtlasToAwsAndBack(t *testing.T) {
 func TestMongoPrivateLinkValuesResolveToWhatEachSideExpects(t *testing.T) {
 	t.Parallel()
 	rec := stacktest.Resolved(t, "prod")
-	vpce := mongoMust(t, rec, mongoVpcEndpoint, "mongo-endpoint")
-	link := mongoMust(t, rec, mongoEndpointLink, "mongo-endpoint-service")
+	vpce := stacktest.Must(t, rec, mongoVpcEndpoint, "mongo-endpoint")
+	link := stacktest.Must(t, rec, mongoEndpointLink, "mongo-endpoint-service")
 	if got := stacktest.Input(vpce, "serviceName"); got != "com.amazonaws.vpce.us-west-2.vpce-svc-0mock0atlas000000" {
 		t.Errorf("VPC endpoint service name %v is not Atlas's endpoint service", got)
 	}
@@ -316,7 +306,7 @@ func TestMongoPrivateLinkValuesResolveToWhatEachSideExpects(t *testing.T) {
 func TestMongoEndpointSecurityGroupAdmitsOnlyPodsAndNodesOnAtlasPorts(t *testing.T) {
 	t.Parallel()
 	stacktest.ForEachResolvedStack(t, func(t *testing.T, _ string, rec *harness.Recording) {
-		sg := mongoMust(t, rec, mongoSGType, "mongo-endpoint")
+		sg := stacktest.Must(t, rec, mongoSGType, "mongo-endpoint")
 		if stacktest.Input(sg, "ingress") != nil || stacktest.Input(sg, "egress") != nil {
 			t.Errorf("endpoint security group has inline rules: %v", sg.Plain())
 		}
@@ -332,7 +322,7 @@ func TestMongoEndpointSecurityGroupAdmitsOnlyPodsAndNodesOnAtlasPorts(t *testing
 			switch {
 			case cidr != nil && sgRef == nil:
 				pods = pods || r.Name == "mongo-endpoint-from-pods"
-				if !mongoDependsOnProperty(r, "cidrIpv4", mongoMust(t, rec,
+				if !mongoDependsOnProperty(r, "cidrIpv4", stacktest.Must(t, rec,
 					"aws:ec2/vpcIpv4CidrBlockAssociation:VpcIpv4CidrBlockAssociation", "network-pod-range")) {
 					t.Errorf("%s admits %v, not the pod range", r.Name, cidr)
 				}
@@ -371,7 +361,7 @@ func TestMongoEndpointAdmitsTheNodeSecurityGroupWhenGiven(t *testing.T) {
 			want := []string{"mongo-endpoint-from-pods"}
 			if node != nil {
 				want = []string{"mongo-endpoint-from-nodes", "mongo-endpoint-from-pods"}
-				r := mongoMust(t, rec, mongoIngressType, "mongo-endpoint-from-nodes")
+				r := stacktest.Must(t, rec, mongoIngressType, "mongo-endpoint-from-nodes")
 				if stacktest.Input(r, "referencedSecurityGroupId") != "sg-0nodes" || stacktest.Input(r, "fromPort") != 1024.0 {
 					t.Errorf("node rule %v", r.Plain())
 				}
@@ -397,7 +387,7 @@ func TestMongoHasNoIpAccessListEntry(t *testing.T) {
 func TestMongoUserIsScramWithReadWriteOnTheConfiguredDatabasesOfThisClusterOnly(t *testing.T) {
 	t.Parallel()
 	stacktest.ForEachResolvedStack(t, func(t *testing.T, stack string, rec *harness.Recording) {
-		u := mongoMust(t, rec, mongoUserType, "mongo-user")
+		u := stacktest.Must(t, rec, mongoUserType, "mongo-user")
 		if stacktest.Input(u, "authDatabaseName") != "admin" || stacktest.Input(u, "username") != "acme-"+stack+"-bpa" {
 			t.Errorf("user %v", u.Plain())
 		}
@@ -411,10 +401,10 @@ func TestMongoUserIsScramWithReadWriteOnTheConfiguredDatabasesOfThisClusterOnly(
 			t.Errorf("roles %v, want %v", got, want)
 		}
 		if stacktest.Input(u, "scopes.0.type") != "CLUSTER" || len(stacktest.Input(u, "scopes").([]any)) != 1 ||
-			!mongoDependsOnProperty(u, "scopes", mongoMust(t, rec, mongoClusterType, "mongo-cluster")) {
+			!mongoDependsOnProperty(u, "scopes", stacktest.Must(t, rec, mongoClusterType, "mongo-cluster")) {
 			t.Errorf("user is not limited to the cluster: %v", stacktest.Input(u, "scopes"))
 		}
-		pw := mongoMust(t, rec, "random:index/randomPassword:RandomPassword", "mongo-user-password")
+		pw := stacktest.Must(t, rec, "random:index/randomPassword:RandomPassword", "mongo-user-password")
 		if !mongoDependsOnProperty(u, "password", pw) || stacktest.Input(u, "password") != harness.SecretMarker {
 			t.Error("user password is not the generated password kept secret")
 		}
@@ -433,7 +423,7 @@ func TestMongoUserRolesFollowTheConfiguredDatabases(t *testing.T) {
 		t.Fatal(err)
 	}
 	var dbs []string
-	for _, r := range stacktest.Input(mongoMust(t, rec, mongoUserType, "mongo-user"), "roles").([]any) {
+	for _, r := range stacktest.Input(stacktest.Must(t, rec, mongoUserType, "mongo-user"), "roles").([]any) {
 		if harness.Dig(r, "roleName") != "readWrite" {
 			t.Errorf("role %v", r)
 		}
@@ -449,12 +439,12 @@ func TestMongoUserRolesFollowTheConfiguredDatabases(t *testing.T) {
 func TestMongoConnectionStringIsReadAfterTheEndpointIsLinked(t *testing.T) {
 	t.Parallel()
 	stacktest.ForEachResolvedStack(t, func(t *testing.T, _ string, rec *harness.Recording) {
-		v := mongoMust(t, rec, mongoSecretVersion, "mongo-user")
-		link := mongoMust(t, rec, mongoEndpointLink, "mongo-endpoint-service")
+		v := stacktest.Must(t, rec, mongoSecretVersion, "mongo-user")
+		link := stacktest.Must(t, rec, mongoEndpointLink, "mongo-endpoint-service")
 		if !mongoDependsOnProperty(v, "secretString", link) || !rec.DependsOn(v, link) {
 			t.Errorf("user secret does not wait for the endpoint service: %v", v.PropertyDependencies["secretString"])
 		}
-		if !mongoDependsOnProperty(v, "secretString", mongoMust(t, rec, mongoClusterType, "mongo-cluster")) {
+		if !mongoDependsOnProperty(v, "secretString", stacktest.Must(t, rec, mongoClusterType, "mongo-cluster")) {
 			t.Error("user secret does not read the cluster")
 		}
 	})
@@ -466,7 +456,7 @@ func TestMongoSecretHoldsThePrivateSrvStringOfThisEndpoint(t *testing.T) {
 	if !slices.Contains(rec.Invokes, mongoLookupToken) {
 		t.Fatal("the cluster's connection strings were never looked up")
 	}
-	v := mongoMust(t, rec, mongoSecretVersion, "mongo-user")
+	v := stacktest.Must(t, rec, mongoSecretVersion, "mongo-user")
 	raw := v.Inputs["secretString"]
 	if !mongoIsSecret(raw) {
 		t.Fatal("secret string is not a Pulumi secret")
@@ -486,8 +476,8 @@ func TestMongoSecretHoldsThePrivateSrvStringOfThisEndpoint(t *testing.T) {
 func TestMongoUserSecretIsEncryptedWithItsOwnRotatingKey(t *testing.T) {
 	t.Parallel()
 	stacktest.ForEachResolvedStack(t, func(t *testing.T, stack string, rec *harness.Recording) {
-		s := mongoMust(t, rec, "aws:secretsmanager/secret:Secret", "mongo-user")
-		key := mongoMust(t, rec, "aws:kms/key:Key", "mongo-secrets-key")
+		s := stacktest.Must(t, rec, "aws:secretsmanager/secret:Secret", "mongo-user")
+		key := stacktest.Must(t, rec, "aws:kms/key:Key", "mongo-secrets-key")
 		if !mongoDependsOnProperty(s, "kmsKeyId", key) || stacktest.Input(key, "enableKeyRotation") != true {
 			t.Error("user secret is not encrypted with the rotating mongo key")
 		}
@@ -498,7 +488,7 @@ func TestMongoUserSecretIsEncryptedWithItsOwnRotatingKey(t *testing.T) {
 		if stacktest.Input(s, "recoveryWindowInDays") != recovery {
 			t.Errorf("recovery window %v, want %v", stacktest.Input(s, "recoveryWindowInDays"), recovery)
 		}
-		v := mongoMust(t, rec, mongoSecretVersion, "mongo-user")
+		v := stacktest.Must(t, rec, mongoSecretVersion, "mongo-user")
 		if !mongoDependsOnProperty(v, "secretId", s) {
 			t.Error("secret version is not stored in the user secret")
 		}
@@ -521,7 +511,7 @@ func TestMongoNoSecretInPlainText(t *testing.T) {
 			}
 		}
 		for typ, prop := range map[string]string{mongoUserType: "password", mongoSecretVersion: "secretString"} {
-			r := mongoMust(t, rec, typ, "mongo-user")
+			r := stacktest.Must(t, rec, typ, "mongo-user")
 			if !mongoIsSecret(r.Inputs[resource.PropertyKey(prop)]) {
 				t.Errorf("%s.%s is not a secret", r.Name, prop)
 			}
@@ -532,7 +522,7 @@ func TestMongoNoSecretInPlainText(t *testing.T) {
 func TestMongoEndpointUsesTheStackAccountUnlessARoleIsConfigured(t *testing.T) {
 	t.Parallel()
 	rec := stacktest.Resolved(t, "prod")
-	stackProvider := mongoMust(t, rec, mongoAwsProvider, "aws")
+	stackProvider := stacktest.Must(t, rec, mongoAwsProvider, "aws")
 	for _, r := range rec.Resources {
 		if strings.HasPrefix(r.Name, "mongo-") && strings.HasPrefix(r.Type, "aws:") && r.Provider != stackProvider.URN {
 			t.Errorf("%s %s uses %q, not the stack's provider", r.Type, r.Name, r.Provider)
@@ -551,7 +541,7 @@ func TestMongoEndpointIsCreatedThroughTheAssumedRoleWhenConfigured(t *testing.T)
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := mongoMust(t, rec, mongoAwsProvider, "mongo-endpoint-account")
+	p := stacktest.Must(t, rec, mongoAwsProvider, "mongo-endpoint-account")
 	for path, want := range map[string]any{
 		"assumeRole.roleArn":          mongoAssumeRoleArn,
 		"region":                      "us-west-2",
@@ -562,7 +552,7 @@ func TestMongoEndpointIsCreatedThroughTheAssumedRoleWhenConfigured(t *testing.T)
 			t.Errorf("endpoint provider %s = %v, want %v", path, got, want)
 		}
 	}
-	stackProvider := mongoMust(t, rec, mongoAwsProvider, "aws")
+	stackProvider := stacktest.Must(t, rec, mongoAwsProvider, "aws")
 	endpointSide := map[string]bool{"mongo-endpoint": true, "mongo-endpoint-from-pods": true, "mongo-endpoint-from-nodes": true}
 	n := 0
 	for _, r := range rec.Resources {
@@ -627,17 +617,7 @@ func TestMongoInvalidArgsRegisterNothing(t *testing.T) {
 // Logical names are part of each resource's URN: renaming one replaces it.
 func TestMongoLogicalNamesAreStable(t *testing.T) {
 	t.Parallel()
-	rec := stacktest.Resolved(t, "prod")
-	var names []string
-	for _, r := range rec.Resources {
-		if strings.HasPrefix(r.Name, "mongo") {
-			names = append(names, r.Type+" "+r.Name)
-		}
-	}
-	sort.Strings(names)
-	if got, want := strings.Join(names, "\n"), strings.TrimSpace(mongoNames); got != want {
-		t.Errorf("mongo logical names changed; renaming replaces resources (add aliases).\ngot:\n%s", got)
-	}
+	stacktest.ExpectLogicalNames(t, stacktest.Resolved(t, "prod"), "mongo", func(n string) bool { return strings.HasPrefix(n, "mongo") }, mongoNames)
 }
 
 // mongoUnitArgs are valid arguments for running the component on its own.

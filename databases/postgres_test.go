@@ -43,15 +43,6 @@ const (
 	mockGeneratedPassword = "mock-generated-password-"
 )
 
-func mustFind(t *testing.T, rec *harness.Recording, typ, name string) *harness.Resource {
-	t.Helper()
-	r := rec.Find(typ, name)
-	if r == nil {
-		t.Fatalf("no %s %s", typ, name)
-	}
-	return r
-}
-
 func postgresComponent(t *testing.T, rec *harness.Recording) *harness.Resource {
 	t.Helper()
 	c := rec.OfType(databases.PostgresTypeToken)
@@ -101,7 +92,7 @@ func TestInstanceSettingsPerStack(t *testing.T) {
 		},
 	}
 	stacktest.ForEachStack(t, func(t *testing.T, stack string, rec *harness.Recording) {
-		db := mustFind(t, rec, pgInstance, "postgres")
+		db := stacktest.Must(t, rec, pgInstance, "postgres")
 		want := map[string]any{}
 		for k, v := range common {
 			want[k] = v
@@ -120,7 +111,7 @@ func TestInstanceSettingsPerStack(t *testing.T) {
 		if db.Protect != (stack == "prod") {
 			t.Errorf("instance protect = %v in %s", db.Protect, stack)
 		}
-		key := mustFind(t, rec, pgKey, "postgres-key")
+		key := stacktest.Must(t, rec, pgKey, "postgres-key")
 		for _, field := range []string{"kmsKeyId", "masterUserSecretKmsKeyId", "performanceInsightsKmsKeyId"} {
 			if !slices.Contains(db.PropertyDependencies[field], key.URN) {
 				t.Errorf("instance %s is not the postgres KMS key", field)
@@ -130,9 +121,9 @@ func TestInstanceSettingsPerStack(t *testing.T) {
 			t.Errorf("postgres key: rotation %v, protect %v", stacktest.Input(key, "enableKeyRotation"), key.Protect)
 		}
 		for field, dep := range map[string]*harness.Resource{
-			"dbSubnetGroupName":   mustFind(t, rec, pgSubnetGroup, "postgres"),
-			"vpcSecurityGroupIds": mustFind(t, rec, pgSG, "postgres"),
-			"parameterGroupName":  mustFind(t, rec, pgParams, "postgres"),
+			"dbSubnetGroupName":   stacktest.Must(t, rec, pgSubnetGroup, "postgres"),
+			"vpcSecurityGroupIds": stacktest.Must(t, rec, pgSG, "postgres"),
+			"parameterGroupName":  stacktest.Must(t, rec, pgParams, "postgres"),
 		} {
 			if !slices.Equal(db.PropertyDependencies[field], []string{dep.URN}) {
 				t.Errorf("instance %s comes from %v, want %s", field, db.PropertyDependencies[field], dep.Name)
@@ -147,9 +138,9 @@ func TestInstanceSettingsPerStack(t *testing.T) {
 func TestEnhancedMonitoringHasAScopedRoleWithItsPolicyAttached(t *testing.T) {
 	t.Parallel()
 	stacktest.ForEachStack(t, func(t *testing.T, _ string, rec *harness.Recording) {
-		db := mustFind(t, rec, pgInstance, "postgres")
-		role := mustFind(t, rec, "aws:iam/role:Role", "postgres-monitoring")
-		attach := mustFind(t, rec, "aws:iam/rolePolicyAttachment:RolePolicyAttachment", "postgres-monitoring")
+		db := stacktest.Must(t, rec, pgInstance, "postgres")
+		role := stacktest.Must(t, rec, "aws:iam/role:Role", "postgres-monitoring")
+		attach := stacktest.Must(t, rec, "aws:iam/rolePolicyAttachment:RolePolicyAttachment", "postgres-monitoring")
 		if stacktest.Input(attach, "policyArn") != "arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole" {
 			t.Errorf("monitoring policy %v", stacktest.Input(attach, "policyArn"))
 		}
@@ -170,10 +161,10 @@ func TestExportedLogsGoToEncryptedGroupsCreatedFirst(t *testing.T) {
 	t.Parallel()
 	retention := map[string]float64{"dev": 30, "prod": 365}
 	stacktest.ForEachStack(t, func(t *testing.T, stack string, rec *harness.Recording) {
-		db := mustFind(t, rec, pgInstance, "postgres")
-		logsKey := mustFind(t, rec, pgKey, "network-logs-key")
+		db := stacktest.Must(t, rec, pgInstance, "postgres")
+		logsKey := stacktest.Must(t, rec, pgKey, "network-logs-key")
 		for _, log := range []string{"postgresql", "upgrade"} {
-			g := mustFind(t, rec, pgLogGroup, "postgres-log-"+log)
+			g := stacktest.Must(t, rec, pgLogGroup, "postgres-log-"+log)
 			if want := "/aws/rds/instance/acme-" + stack + "-postgres/" + log; stacktest.Input(g, "name") != want {
 				t.Errorf("log group name %v, want %s (the name RDS exports to)", stacktest.Input(g, "name"), want)
 			}
@@ -193,7 +184,7 @@ func TestExportedLogsGoToEncryptedGroupsCreatedFirst(t *testing.T) {
 func TestParameterGroupIsMd5OfTheEngineFamilyAppliedImmediately(t *testing.T) {
 	t.Parallel()
 	stacktest.ForEachStack(t, func(t *testing.T, stack string, rec *harness.Recording) {
-		pg := mustFind(t, rec, pgParams, "postgres")
+		pg := stacktest.Must(t, rec, pgParams, "postgres")
 		if stacktest.Input(pg, "family") != "postgres16" || stacktest.Input(pg, "name") != "acme-"+stack+"-postgres16" {
 			t.Errorf("parameter group family %v name %v", stacktest.Input(pg, "family"), stacktest.Input(pg, "name"))
 		}
@@ -222,10 +213,10 @@ func TestParameterGroupIsMd5OfTheEngineFamilyAppliedImmediately(t *testing.T) {
 func TestSubnetGroupSpansTheThreeDataSubnets(t *testing.T) {
 	t.Parallel()
 	stacktest.ForEachStack(t, func(t *testing.T, stack string, rec *harness.Recording) {
-		sg := mustFind(t, rec, pgSubnetGroup, "postgres")
+		sg := stacktest.Must(t, rec, pgSubnetGroup, "postgres")
 		var data []string
 		for _, az := range []string{"us-west-2a", "us-west-2b", "us-west-2c"} {
-			data = append(data, mustFind(t, rec, "aws:ec2/subnet:Subnet", "network-data-"+az).URN)
+			data = append(data, stacktest.Must(t, rec, "aws:ec2/subnet:Subnet", "network-data-"+az).URN)
 		}
 		if got := sg.PropertyDependencies["subnetIds"]; !slices.Equal(got, data) {
 			t.Errorf("subnet group uses %v, want the three data subnets", got)
@@ -254,7 +245,7 @@ func rulesOf(rec *harness.Recording, sg *harness.Resource) (in, out []*harness.R
 func TestSecurityGroupAdmitsPostgresOnlyFromPodsNodesAndBastion(t *testing.T) {
 	t.Parallel()
 	stacktest.ForEachStack(t, func(t *testing.T, _ string, rec *harness.Recording) {
-		sg := mustFind(t, rec, pgSG, "postgres")
+		sg := stacktest.Must(t, rec, pgSG, "postgres")
 		if stacktest.Input(sg, "ingress") != nil || stacktest.Input(sg, "egress") != nil {
 			t.Errorf("security group has inline rules: %v", sg.Plain())
 		}
@@ -262,7 +253,7 @@ func TestSecurityGroupAdmitsPostgresOnlyFromPodsNodesAndBastion(t *testing.T) {
 		if len(out) != 0 {
 			t.Errorf("RDS security group has egress rules %v", out)
 		}
-		bastion := mustFind(t, rec, pgSG, "network-bastion")
+		bastion := stacktest.Must(t, rec, pgSG, "network-bastion")
 		sources := map[string]bool{}
 		for _, r := range in {
 			if stacktest.Input(r, "ipProtocol") != "tcp" || stacktest.Input(r, "fromPort") != 5432.0 || stacktest.Input(r, "toPort") != 5432.0 {
@@ -293,7 +284,7 @@ func TestProviderWorksAgainstRdsAsItIs(t *testing.T) {
 			t.Fatalf("want one explicit postgresql provider, got %d", len(providers))
 		}
 		p := providers[0]
-		db := mustFind(t, rec, pgInstance, "postgres")
+		db := stacktest.Must(t, rec, pgInstance, "postgres")
 		for path, want := range map[string]string{
 			"superuser": "false", "sslmode": "require", "username": "admin", "database": "admin",
 			"expectedVersion": "16", "connectTimeout": "15",
@@ -334,9 +325,9 @@ func TestProviderHostAndPortCanPointAtAPortForward(t *testing.T) {
 		t.Errorf("provider goes to %v:%v, want localhost:15432", stacktest.Input(p, "host"), stacktest.Input(p, "port"))
 	}
 	// The app secrets still name the real endpoint, not the forward.
-	db := mustFind(t, rec, pgInstance, "postgres")
+	db := stacktest.Must(t, rec, pgInstance, "postgres")
 	for _, label := range []string{"kong", "camunda"} {
-		v := mustFind(t, rec, pgSecretVer, "postgres-"+label)
+		v := stacktest.Must(t, rec, pgSecretVer, "postgres-"+label)
 		if !slices.Contains(v.PropertyDependencies["secretString"], db.URN) {
 			t.Errorf("%s does not take its host from the instance", v.Name)
 		}
@@ -344,7 +335,7 @@ func TestProviderHostAndPortCanPointAtAPortForward(t *testing.T) {
 	// Roles still wait for the md5 parameter group although the provider no
 	// longer depends on the instance.
 	for _, r := range rec.OfType(pgRole) {
-		if !rec.DependsOn(r, mustFind(t, rec, pgParams, "postgres")) || !rec.DependsOn(r, db) {
+		if !rec.DependsOn(r, stacktest.Must(t, rec, pgParams, "postgres")) || !rec.DependsOn(r, db) {
 			t.Errorf("role %s does not wait for the instance and its parameter group", r.Name)
 		}
 	}
@@ -358,8 +349,8 @@ func TestRolesAndDatabasesWithTheirOwners(t *testing.T) {
 			t.Errorf("%d roles, want kong and camunda", n)
 		}
 		for label, names := range want {
-			role := mustFind(t, rec, pgRole, "postgres-"+label)
-			db := mustFind(t, rec, pgDatabase, "postgres-"+label)
+			role := stacktest.Must(t, rec, pgRole, "postgres-"+label)
+			db := stacktest.Must(t, rec, pgDatabase, "postgres-"+label)
 			if stacktest.Input(role, "name") != names[0] || stacktest.Input(role, "login") != true {
 				t.Errorf("role %v login %v", stacktest.Input(role, "name"), stacktest.Input(role, "login"))
 			}
@@ -371,7 +362,7 @@ func TestRolesAndDatabasesWithTheirOwners(t *testing.T) {
 			if stacktest.Input(role, "password") != harness.SecretMarker && stacktest.Input(role, "password") != harness.UnknownMarker {
 				t.Errorf("role %s password is shown as %v", names[0], stacktest.Input(role, "password"))
 			}
-			pw := mustFind(t, rec, pgPassword, "postgres-"+label+"-password")
+			pw := stacktest.Must(t, rec, pgPassword, "postgres-"+label+"-password")
 			if !slices.Contains(role.PropertyDependencies["password"], pw.URN) {
 				t.Errorf("role %s password is not the generated one", names[0])
 			}
@@ -386,7 +377,7 @@ func TestRolesAndDatabasesWithTheirOwners(t *testing.T) {
 					t.Errorf("%s protect = %v in %s (dropping it loses data)", r.Name, r.Protect, stack)
 				}
 			}
-			revoke := mustFind(t, rec, pgGrant, "postgres-"+label+"-no-public")
+			revoke := stacktest.Must(t, rec, pgGrant, "postgres-"+label+"-no-public")
 			if stacktest.Input(revoke, "role") != "public" || stacktest.Input(revoke, "objectType") != "database" ||
 				len(stacktest.Input(revoke, "privileges").([]any)) != 0 || !slices.Contains(revoke.PropertyDependencies["database"], db.URN) {
 				t.Errorf("PUBLIC keeps rights on %s: %v", names[1], revoke.Plain())
@@ -398,8 +389,8 @@ func TestRolesAndDatabasesWithTheirOwners(t *testing.T) {
 func TestRolesWaitForTheMd5ParameterGroupAndTheInstance(t *testing.T) {
 	t.Parallel()
 	stacktest.ForEachStack(t, func(t *testing.T, _ string, rec *harness.Recording) {
-		db := mustFind(t, rec, pgInstance, "postgres")
-		params := mustFind(t, rec, pgParams, "postgres")
+		db := stacktest.Must(t, rec, pgInstance, "postgres")
+		params := stacktest.Must(t, rec, pgParams, "postgres")
 		for _, role := range rec.OfType(pgRole) {
 			if !slices.Contains(role.Dependencies, db.URN) || !slices.Contains(role.Dependencies, params.URN) {
 				t.Errorf("role %s does not wait explicitly for the instance and the md5 parameter group: %v", role.Name, role.Dependencies)
@@ -415,12 +406,12 @@ func TestDatabasesWaitForTheMasterUsersMembershipInTheirOwner(t *testing.T) {
 	t.Parallel()
 	stacktest.ForEachStack(t, func(t *testing.T, _ string, rec *harness.Recording) {
 		for _, label := range []string{"kong", "camunda"} {
-			m := mustFind(t, rec, pgGrantRole, "postgres-"+label+"-to-master")
-			role := mustFind(t, rec, pgRole, "postgres-"+label)
+			m := stacktest.Must(t, rec, pgGrantRole, "postgres-"+label+"-to-master")
+			role := stacktest.Must(t, rec, pgRole, "postgres-"+label)
 			if stacktest.Input(m, "role") != "admin" || !slices.Contains(m.PropertyDependencies["grantRole"], role.URN) {
 				t.Errorf("membership %v", m.Plain())
 			}
-			if db := mustFind(t, rec, pgDatabase, "postgres-"+label); !slices.Contains(db.Dependencies, m.URN) {
+			if db := stacktest.Must(t, rec, pgDatabase, "postgres-"+label); !slices.Contains(db.Dependencies, m.URN) {
 				t.Errorf("database %s is created before the master user may SET ROLE to its owner", db.Name)
 			}
 		}
@@ -431,7 +422,7 @@ func TestDatabasesDoNotWaitForTheCluster(t *testing.T) {
 	t.Parallel()
 	rec := stacktest.Preview(t, "prod")
 	c := postgresComponent(t, rec)
-	nodes := mustFind(t, rec, pgIngress, "postgres-from-nodes")
+	nodes := stacktest.Must(t, rec, pgIngress, "postgres-from-nodes")
 	nodeSG := nodes.PropertyDependencies["referencedSecurityGroupId"]
 	if len(nodeSG) != 1 || rec.ByURN(nodeSG[0]).Type != pgSG || !strings.HasPrefix(rec.ByURN(nodeSG[0]).Name, "cluster") {
 		t.Fatalf("nodes rule does not reference the cluster's node security group: %v", nodeSG)
@@ -470,9 +461,9 @@ func isUnknownOutput(v resource.PropertyValue) bool {
 func TestApplicationSecretsAreEncryptedAndHoldTheConnection(t *testing.T) {
 	t.Parallel()
 	stacktest.ForEachResolvedStack(t, func(t *testing.T, stack string, rec *harness.Recording) {
-		key := mustFind(t, rec, pgKey, "postgres-key")
+		key := stacktest.Must(t, rec, pgKey, "postgres-key")
 		for label, want := range map[string][2]string{"kong": {"kong", "kong"}, "camunda": {"camunda", "process-engine"}} {
-			s := mustFind(t, rec, pgSecret, "postgres-"+label)
+			s := stacktest.Must(t, rec, pgSecret, "postgres-"+label)
 			if stacktest.Input(s, "name") != "bpa/acme-"+stack+"/postgres/"+label {
 				t.Errorf("secret name %v", stacktest.Input(s, "name"))
 			}
@@ -483,7 +474,7 @@ func TestApplicationSecretsAreEncryptedAndHoldTheConnection(t *testing.T) {
 			if stacktest.Input(s, "recoveryWindowInDays") != recovery {
 				t.Errorf("secret %s recovery window %v, want %v", label, stacktest.Input(s, "recoveryWindowInDays"), recovery)
 			}
-			v := mustFind(t, rec, pgSecretVer, "postgres-"+label)
+			v := stacktest.Must(t, rec, pgSecretVer, "postgres-"+label)
 			if stacktest.Input(v, "secretString") != harness.SecretMarker {
 				t.Fatalf("secret string of %s is not a secret: %v", label, stacktest.Input(v, "secretString"))
 			}
@@ -564,8 +555,8 @@ func TestStatefulResourcesAreProtectedOnlyInProd(t *testing.T) {
 	t.Parallel()
 	stacktest.ForEachStack(t, func(t *testing.T, stack string, rec *harness.Recording) {
 		for _, r := range []*harness.Resource{
-			mustFind(t, rec, pgInstance, "postgres"), mustFind(t, rec, pgParams, "postgres"),
-			mustFind(t, rec, pgKey, "postgres-key"),
+			stacktest.Must(t, rec, pgInstance, "postgres"), stacktest.Must(t, rec, pgParams, "postgres"),
+			stacktest.Must(t, rec, pgKey, "postgres-key"),
 		} {
 			if r.Protect != (stack == "prod") {
 				t.Errorf("%s %s protect = %v in %s", r.Type, r.Name, r.Protect, stack)
@@ -614,7 +605,7 @@ func TestNodeSecurityGroupIsOptionalUntilTheClusterExists(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	in, _ := rulesOf(rec, mustFind(t, rec, pgSG, "postgres"))
+	in, _ := rulesOf(rec, stacktest.Must(t, rec, pgSG, "postgres"))
 	if len(in) != 2 || rec.Find(pgIngress, "postgres-from-nodes") != nil {
 		t.Errorf("without a node security group want the pods and bastion rules only, got %d", len(in))
 	}
@@ -641,7 +632,7 @@ func TestMonitoringOffCreatesNoRole(t *testing.T) {
 	if rec.Find("aws:iam/role:Role", "postgres-monitoring") != nil {
 		t.Error("monitoring role created with monitoring off")
 	}
-	if db := mustFind(t, rec, pgInstance, "postgres"); stacktest.Input(db, "monitoringInterval") != 0.0 || stacktest.Input(db, "monitoringRoleArn") != nil {
+	if db := stacktest.Must(t, rec, pgInstance, "postgres"); stacktest.Input(db, "monitoringInterval") != 0.0 || stacktest.Input(db, "monitoringRoleArn") != nil {
 		t.Errorf("instance monitoring %v role %v", stacktest.Input(db, "monitoringInterval"), stacktest.Input(db, "monitoringRoleArn"))
 	}
 }
@@ -687,17 +678,7 @@ func TestInvalidPostgresArgsRegisterNothing(t *testing.T) {
 // Logical names are part of each resource's URN: renaming one replaces it.
 func TestPostgresLogicalNamesAreStable(t *testing.T) {
 	t.Parallel()
-	rec := stacktest.Preview(t, "prod")
-	var names []string
-	for _, r := range rec.Resources {
-		if r.Name == "postgres" || strings.HasPrefix(r.Name, "postgres-") {
-			names = append(names, r.Type+" "+r.Name)
-		}
-	}
-	sort.Strings(names)
-	if got, want := strings.Join(names, "\n"), strings.TrimSpace(postgresNames); got != want {
-		t.Errorf("postgres logical names changed; renaming replaces resources (add aliases).\ngot:\n%s", got)
-	}
+	stacktest.ExpectLogicalNames(t, stacktest.Preview(t, "prod"), "postgres", func(n string) bool { return n == "postgres" || strings.HasPrefix(n, "postgres-") }, postgresNames)
 }
 
 func toStrings(v any) []string {

@@ -361,16 +361,5 @@ func TestInvalidArgsRegisterNothing(t *testing.T) {
 // Logical names are part of each resource's URN: renaming one replaces it.
 func TestNetworkLogicalNamesAreStable(t *testing.T) {
 	t.Parallel()
-	rec := stacktest.Preview(t, "prod")
-	var names []string
-	for _, r := range rec.Resources {
-		if strings.HasPrefix(r.Name, "network") {
-			names = append(names, r.Type+" "+r.Name)
-		}
-	}
-	sort.Strings(names)
-	want := strings.TrimSpace(networkNames)
-	if got := strings.Join(names, "\n"); got != want {
-		t.Errorf("network logical names changed; renaming replaces resources (add aliases).\ngot:\n%s", got)
-	}
+	stacktest.ExpectLogicalNames(t, stacktest.Preview(t, "prod"), "network", func(n string) bool { return strings.HasPrefix(n, "network") }, networkNames)
 }

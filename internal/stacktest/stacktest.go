@@ -5,6 +5,8 @@ package stacktest
 import (
 	"os"
 	"path/filepath"
+	"sort"
+	"strings"
 	"sync"
 	"testing"
 
@@ -144,4 +146,32 @@ func ReadFile(t testing.TB, path string) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+// Must returns the recorded resource of a type and logical name, or fails
+// the test.
+func Must(t testing.TB, rec *harness.Recording, typ, name string) *harness.Resource {
+	t.Helper()
+	r := rec.Find(typ, name)
+	if r == nil {
+		t.Fatalf("no %s %s", typ, name)
+	}
+	return r
+}
+
+// ExpectLogicalNames fails the test unless the resources whose names match
+// are exactly want ("<type> <name>" lines, sorted). Logical names are part
+// of URNs: renaming one replaces the resource.
+func ExpectLogicalNames(t testing.TB, rec *harness.Recording, component string, match func(name string) bool, want string) {
+	t.Helper()
+	var names []string
+	for _, r := range rec.Resources {
+		if match(r.Name) {
+			names = append(names, r.Type+" "+r.Name)
+		}
+	}
+	sort.Strings(names)
+	if got := strings.Join(names, "\n"); got != strings.TrimSpace(want) {
+		t.Errorf("%s logical names changed; renaming replaces resources (add aliases).\ngot:\n%s", component, got)
+	}
 }
