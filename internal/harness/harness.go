@@ -14,6 +14,8 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource/plugin"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/tokens"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/bpa-infra/bpa-infra/internal/cloudfake"
 )
 
 // Resource is one registration the program made.
@@ -154,11 +156,8 @@ func (m *monitor) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
 	m.mu.Lock()
 	m.rec.Invokes = append(m.rec.Invokes, args.Token)
 	m.mu.Unlock()
-	out, ok := invokeResults[args.Token]
-	if !ok {
-		return nil, fmt.Errorf("harness: no mock result for invoke %s; add one to invokeResults", args.Token)
-	}
-	return resource.NewPropertyMapFromMap(out(args.Args)), nil
+	out, _, err := cloudfake.Invoke(args.Token, args.Args)
+	return out, err
 }
 
 // urn builds the URN the mock monitor gives the resource, so that parents
