@@ -140,6 +140,10 @@ func (b *builder) controlPlane() error {
 		// The provider keeps its kubeconfig secret in state itself.
 		Kubeconfig:            b.eks.KubeconfigJson,
 		EnableServerSideApply: pulumi.Bool(true),
+		// A new certificate or password updates its Secret in place; by
+		// default pulumi-kubernetes replaces a Secret whose data changes
+		// (provider/pkg/provider/diff.go, v4.32.0).
+		EnableSecretMutable: pulumi.Bool(true),
 	}, b.parent)
 	if err != nil {
 		return fmt.Errorf("create Kubernetes provider: %w", err)

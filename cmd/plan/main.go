@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	bpa "github.com/bpa-infra/bpa-infra"
 	"github.com/bpa-infra/bpa-infra/internal/config"
@@ -67,6 +68,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		fmt.Fprintf(stderr, "plan: %v\n", err)
 		return 1
+	}
+	if len(opts.UnsetSecrets) > 0 {
+		fmt.Fprintf(stderr, "plan: stack %s does not set the secrets %s; they stand in as [secret], and pulumi preview/up refuse the stack until they are set (pulumi config set --secret <key> < file)\n",
+			*stack, strings.Join(opts.UnsetSecrets, ", "))
 	}
 	// Config and waivers are checked before anything is registered.
 	cfg, err := config.Parse(*stack, opts.Lookup, opts.IsSecret)

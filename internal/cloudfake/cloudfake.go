@@ -128,6 +128,9 @@ var typeOutputs = map[string]func(name string, in func(string) string) map[strin
 			"vpcConfig": map[string]any{"clusterSecurityGroupId": "sg-mock-eks-" + shortHash(name)},
 		}
 	},
+	"aws:ec2/eip:Eip": func(name string, _ func(string) string) map[string]any {
+		return map[string]any{"allocationId": "eipalloc-" + shortHash(name), "publicIp": "203.0.113.10"}
+	},
 	"aws:lb/loadBalancer:LoadBalancer": func(name string, in func(string) string) map[string]any {
 		return map[string]any{"dnsName": in("name") + "-1234567890." + Region + ".elb.amazonaws.com", "zoneId": "Z1H1FL5HABSF5"}
 	},

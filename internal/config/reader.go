@@ -30,7 +30,11 @@ type KeySpec struct {
 	Kind     KeyKind
 	Default  any // nil when the key is required or has no default
 	Required bool
-	Secret   bool
+	// Secret keys are declared `secret: true` in Pulumi.yaml: required, and
+	// refused by the CLI unless set encrypted. Encrypted keys, secret ones
+	// and the optional ones that default to "", must be set with --secret.
+	Secret    bool
+	Encrypted bool
 }
 
 // reader decodes keys one by one and collects every problem instead of
@@ -71,26 +75,35 @@ func (r *reader) string(key, def string) string {
 	return def
 }
 
-// optionalString is a string key with no default: empty means "not set".
+// optionalString is a string key whose default, "", means "not set": the
+// CLI requires every declared key without a default.
 func (r *reader) optionalString(key string) string {
-	v, _ := r.raw(key, KindString, nil, false)
+	v, _ := r.raw(key, KindString, "", false)
 	return strings.TrimSpace(v)
 }
 
 // secret marks a key that must be set with --secret; its value is never
-// returned here, only whether it is present.
+// returned here, only whether it is set. A required one is declared secret
+// in Pulumi.yaml (no default); an optional one defaults to "", unset.
 func (r *reader) secret(key string, isSecret func(string) bool, required bool) bool {
-	r.specs = append(r.specs, KeySpec{Key: r.qualify(key), Kind: KindString, Required: required, Secret: true})
+	spec := KeySpec{Key: r.qualify(key), Kind: KindString, Required: required, Secret: required, Encrypted: true}
+	if !required {
+		spec.Default = ""
+	}
+	r.specs = append(r.specs, spec)
 	v, ok := r.lookup(r.qualify(key))
+	set := ok && (strings.TrimSpace(v) != "" || isSecret(r.qualify(key)))
 	switch {
-	case !ok && required:
+	case !set && required && ok:
+		r.fail(key, "is empty")
+	case !set && required:
 		r.fail(key, "is required but not set (pulumi config set --secret %s < file)", key)
-	case ok && !isSecret(r.qualify(key)):
+	case set && !isSecret(r.qualify(key)):
 		r.fail(key, "must be stored encrypted: set it with pulumi config set --secret")
-	case ok && strings.TrimSpace(v) == "":
+	case set && strings.TrimSpace(v) == "":
 		r.fail(key, "is empty")
 	}
-	return ok
+	return set
 }
 
 func (r *reader) int(key string, def int) int {
@@ -139,7 +152,7 @@ func (r *reader) strings(key string, def []string, required bool) []string {
 // object decodes a structured key into out, rejecting unknown fields so a
 // misspelt setting is an error rather than a silent default.
 func (r *reader) object(key string, out any) bool {
-	v, ok := r.raw(key, KindObject, nil, false)
+	v, ok := r.raw(key, KindObject, map[string]any{}, false)
 	if !ok {
 		return false
 	}

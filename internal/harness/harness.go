@@ -58,6 +58,10 @@ type Options struct {
 	Stack      string
 	Config     map[string]string // fully qualified keys, scalars as text, objects as JSON
 	SecretKeys []string
+	// UnsetSecrets are the secrets Pulumi.yaml requires that the stack file
+	// does not hold; the plan runs with placeholders for them, and
+	// `pulumi up` refuses the stack until they are set.
+	UnsetSecrets []string
 	// Resolve makes the mock answer like a finished deployment would: every
 	// output echoes its input and ids and ARNs are made up, so that values
 	// computed from other resources' outputs (policies, user data) can be

@@ -13,9 +13,10 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/common/workspace"
 )
 
-// SecretPlaceholder stands in for every encrypted stack value: the plan never
-// decrypts anything, and a test that finds this text in output has found a
-// leaked secret.
+// SecretPlaceholder stands in for every encrypted stack value, and for every
+// secret Pulumi.yaml requires that the stack file does not hold yet: the
+// plan never decrypts anything, and a test that finds this text in output
+// has found a leaked secret.
 const SecretPlaceholder = "PLACEHOLDER-FOR-ENCRYPTED-CONFIG"
 
 // LoadStack reads Pulumi.yaml and Pulumi.<stack>.yaml in dir the way the CLI
@@ -36,12 +37,15 @@ func LoadStack(dir, stack string) (Options, error) {
 	}
 	opts := Options{Project: proj.Name.String(), Stack: stack, Config: map[string]string{}}
 	namespace := proj.Name.String() + ":"
+	qualify := func(key string) string {
+		if strings.Contains(key, ":") {
+			return key
+		}
+		return namespace + key
+	}
 
 	for key, decl := range proj.Config {
-		full := key
-		if !strings.Contains(key, ":") {
-			full = namespace + key
-		}
+		full := qualify(key)
 		v := decl.Default
 		if v == nil {
 			v = decl.Value
@@ -78,6 +82,17 @@ func LoadStack(dir, stack string) (Options, error) {
 			}
 		}
 	}
+	// A secret Pulumi.yaml requires and the stack file lacks is set per
+	// deployment (pulumi config set --secret); the plan stands in for it.
+	for key, decl := range proj.Config {
+		full := qualify(key)
+		if _, set := opts.Config[full]; decl.Secret && !set {
+			opts.Config[full] = SecretPlaceholder
+			opts.SecretKeys = append(opts.SecretKeys, full)
+			opts.UnsetSecrets = append(opts.UnsetSecrets, full)
+		}
+	}
+	sort.Strings(opts.UnsetSecrets)
 	if len(problems) > 0 {
 		sort.Strings(problems)
 		return Options{}, fmt.Errorf("%s does not match the types declared in Pulumi.yaml:\n  - %s",
