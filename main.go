@@ -67,26 +67,30 @@ func Program(ctx *pulumi.Context) error {
 		listeners = append(listeners, cluster.Listener(l))
 	}
 	eksCluster, err := cluster.New(ctx, "cluster", &cluster.Args{
-		NamePrefix:             cfg.NamePrefix(),
-		Region:                 cfg.Region,
-		AvailabilityZones:      cfg.AvailabilityZones,
-		VpcId:                  net.VpcId.ToStringOutput(),
-		VpcCidr:                cfg.Network.VpcCidr.String(),
-		PodCidr:                cfg.Network.PodCidr.String(),
-		PrivateSubnetIds:       net.PrivateSubnetIds,
-		PublicSubnetIds:        net.PublicSubnetIds,
-		PodSubnetIds:           net.PodSubnetIds,
-		BastionSecurityGroupId: net.BastionSecurityGroupId.ToStringOutput(),
-		LogsKeyArn:             net.LogsKeyArn,
-		NodeEgress:             net.PrivateEgress,
-		Protect:                cfg.Protect,
-		Tags:                   cfg.Tags.Map(),
-		AWSProvider:            awsProvider,
-		KubernetesVersion:      cl.KubernetesVersion,
-		PublicAccessCidrs:      cl.PublicAccessCidrs,
-		AdminRoleArns:          cl.AdminRoleArns,
-		LogRetentionDays:       cl.LogRetentionDays,
-		AddonVersions:          cluster.AddonVersions(cl.AddonVersions),
+		NamePrefix:              cfg.NamePrefix(),
+		Region:                  cfg.Region,
+		AvailabilityZones:       cfg.AvailabilityZones,
+		VpcId:                   net.VpcId.ToStringOutput(),
+		VpcCidr:                 cfg.Network.VpcCidr.String(),
+		PodCidr:                 cfg.Network.PodCidr.String(),
+		PrivateSubnetIds:        net.PrivateSubnetIds,
+		PublicSubnetIds:         net.PublicSubnetIds,
+		PodSubnetIds:            net.PodSubnetIds,
+		BastionSecurityGroupId:  net.BastionSecurityGroupId.ToStringOutput(),
+		LogsKeyArn:              net.LogsKeyArn,
+		NodeEgress:              net.PrivateEgress,
+		Protect:                 cfg.Protect,
+		Tags:                    cfg.Tags.Map(),
+		AWSProvider:             awsProvider,
+		KubernetesVersion:       cl.KubernetesVersion,
+		PublicAccessCidrs:       cl.PublicAccessCidrs,
+		DeployerCidrs:           cfg.Deployer.Cidrs,
+		DeployerSecurityGroupId: cfg.Deployer.SecurityGroupId,
+		AdminRoleArns:           cl.AdminRoleArns,
+		ViewRoleArns:            cl.ViewRoleArns,
+		PodEgressCidrs:          cl.PodEgressCidrs,
+		LogRetentionDays:        cl.LogRetentionDays,
+		AddonVersions:           cluster.AddonVersions(cl.AddonVersions),
 		BpaNodes: cluster.BpaNodeArgs{
 			InstanceType:         cl.BpaNodes.InstanceType,
 			MaxPods:              cl.BpaNodes.MaxPods,
@@ -94,8 +98,7 @@ func Program(ctx *pulumi.Context) error {
 			DataVolumeGiB:        cl.BpaNodes.DataVolumeGiB,
 			DataVolumeIops:       cl.BpaNodes.DataVolumeIops,
 			DataVolumeThroughput: cl.BpaNodes.DataVolumeMiBps,
-			DataOwnerUID:         cl.BpaNodes.DataOwnerUID,
-			DataOwnerGID:         cl.BpaNodes.DataOwnerGID,
+			DataDirectories:      dataDirectories(cl.BpaNodes.DataDirectories),
 		},
 		GeneralNodes: cluster.GeneralNodeArgs{
 			Count:         cl.GeneralNodes.Count,
@@ -103,6 +106,7 @@ func Program(ctx *pulumi.Context) error {
 			MaxPods:       cl.GeneralNodes.MaxPods,
 			RootVolumeGiB: cl.BpaNodes.RootVolumeGiB,
 		},
+		BundlePath: cl.BundlePath,
 		LoadBalancer: cluster.LoadBalancerArgs{
 			IngressCidrs:   cl.LoadBalancer.IngressCidrs,
 			CertificateArn: cl.LoadBalancer.CertificateArn,
@@ -116,6 +120,7 @@ func Program(ctx *pulumi.Context) error {
 	ctx.Export("clusterName", eksCluster.ClusterName)
 	ctx.Export("kubeconfig", eksCluster.Kubeconfig)
 	ctx.Export("loadBalancerDnsName", eksCluster.LoadBalancerDnsName)
+	ctx.Export("bundleBucket", eksCluster.BundleBucket)
 
 	// <postgres: wire here>
 	// The node security group is a plain security group of the cluster
@@ -147,19 +152,22 @@ func Program(ctx *pulumi.Context) error {
 		LogRetentionDays:                 pg.LogRetentionDays,
 		SlowStatementMs:                  pg.SlowStatementMs,
 		MasterUsername:                   pg.MasterUsername,
-		AdminDatabase:                    pg.AdminDatabase,
+		Root:                             databases.PostgresAppDatabase(pg.Root),
 		Kong:                             databases.PostgresAppDatabase(pg.Kong),
 		Camunda:                          databases.PostgresAppDatabase(pg.Camunda),
-		AdminHost:                        pg.AdminHost,
-		AdminPort:                        pg.AdminPort,
+		AdminHost:                        pg.AdminEndpoint.Host,
+		AdminPort:                        pg.AdminEndpoint.Port,
+		DeployerCidrs:                    cfg.Deployer.Cidrs,
+		DeployerSecurityGroupId:          cfg.Deployer.SecurityGroupId,
 	}, onAWS)
 	if err != nil {
 		return err
 	}
 	ctx.Export("postgresAddress", postgres.Address)
 	ctx.Export("postgresMasterSecretArn", postgres.MasterSecretArn)
-	ctx.Export("postgresKongSecretArn", postgres.KongSecretArn)
-	ctx.Export("postgresCamundaSecretArn", postgres.CamundaSecretArn)
+	ctx.Export("postgresRootSecretArn", postgres.Root.SecretArn)
+	ctx.Export("postgresKongSecretArn", postgres.Kong.SecretArn)
+	ctx.Export("postgresCamundaSecretArn", postgres.Camunda.SecretArn)
 	ctx.Export("postgresPortForwardCommand", postgres.PortForwardCommand)
 
 	// <mongo: wire here>
@@ -194,6 +202,7 @@ func Program(ctx *pulumi.Context) error {
 		NamePrefix:         cfg.NamePrefix(),
 		Region:             cfg.Region,
 		Images:             cfg.Registry.Images,
+		Charts:             []string{registry.ChartRepository},
 		ImmutableTags:      cfg.Registry.ImmutableTags,
 		KeepTaggedImages:   cfg.Registry.KeepTaggedImages,
 		UntaggedExpiryDays: cfg.Registry.UntaggedExpiryDays,
@@ -205,22 +214,30 @@ func Program(ctx *pulumi.Context) error {
 	}
 
 	// BPA itself: every connection fact comes from the component that owns
-	// it; the release waits for the BPA nodes, the database roles and the
-	// PrivateLink link, and for nothing else.
+	// it; the release waits for the nodes and cluster DNS, the database
+	// logins, the PrivateLink link and the image pull policy.
 	wl := cfg.Workload
 	tlsCertificate, tlsKey := wl.TLS(ctx)
-	var nodeNames []string
-	for _, labels := range eksCluster.NodeLabels {
-		nodeNames = append(nodeNames, labels[cluster.NodeLabelKey])
+	chart := pulumi.String(wl.Chart).ToStringOutput()
+	if wl.Chart == "" {
+		chart = pulumi.Sprintf("%s/%s", images.ChartPushURL, registry.ChartRepository)
 	}
-	waitFor := append(append([]pulumi.Resource{}, eksCluster.BpaNodeGroups...), postgres.Ready...)
+	waitFor := append(append([]pulumi.Resource{}, eksCluster.Ready...), postgres.Ready...)
 	waitFor = append(waitFor, mongo.EndpointServiceLink)
+	if images.PullAccess != nil {
+		waitFor = append(waitFor, images.PullAccess)
+	}
+	login := func(l databases.PostgresLogin) workload.Database {
+		return workload.Database{Name: l.Database, User: l.Role, Password: l.Password}
+	}
 	bpaApp, err := workload.New(ctx, "bpa", &workload.Args{
 		KubeProvider:   eksCluster.KubeProvider,
 		Namespace:      wl.Namespace,
 		ReleaseName:    wl.ReleaseName,
-		Chart:          workload.Chart{Location: wl.Chart, Version: wl.ChartVersion, Repository: wl.ChartRepository},
+		Chart:          workload.Chart{Location: chart, Version: wl.ChartVersion, Repository: wl.ChartRepository},
 		TimeoutSecond:  wl.TimeoutSeconds,
+		InstallRelease: wl.InstallRelease,
+		PostRenderer:   wl.PostRenderer,
 		TLSCertificate: tlsCertificate,
 		TLSKey:         tlsKey,
 		ImageRegistry:  pulumi.Sprintf("%s/%s", images.URL, cfg.NamePrefix()),
@@ -228,14 +245,19 @@ func Program(ctx *pulumi.Context) error {
 			Host:    postgres.Address,
 			Port:    postgres.Port,
 			SSLMode: postgres.SSLMode,
-			Kong:    workload.Database{Name: postgres.KongDatabase, User: postgres.KongRole, Password: postgres.KongPassword},
-			Camunda: workload.Database{Name: postgres.CamundaDatabase, User: postgres.CamundaRole, Password: postgres.CamundaPassword},
+			Root:    login(postgres.Root),
+			Kong:    login(postgres.Kong),
+			Camunda: login(postgres.Camunda),
 		},
-		MongoConnectionString: mongo.ConnectionString,
-		NodeLabelKey:          cluster.NodeLabelKey,
-		NodeNames:             nodeNames,
-		ExtraValues:           wl.Values,
-		WaitFor:               waitFor,
+		Mongo: workload.Mongo{
+			Username:   mongo.Username,
+			Password:   mongo.Password,
+			AuthSource: mongo.AuthSource,
+			SrvAddress: mongo.ConnectionString,
+		},
+		ValuePaths:  wl.ValuePaths,
+		ExtraValues: wl.Values,
+		WaitFor:     waitFor,
 	})
 	if err != nil {
 		return err
@@ -251,6 +273,15 @@ func Program(ctx *pulumi.Context) error {
 	ctx.Export("bastionInstanceId", net.BastionInstanceId)
 	ctx.Export("registryUrl", images.URL)
 	ctx.Export("repositoryUrls", images.RepositoryURLs)
+	ctx.Export("chartPushUrl", images.ChartPushURL)
 	ctx.Export("bastionSessionCommand", pulumi.Sprintf("aws ssm start-session --region %s --target %s", cfg.Region, net.BastionInstanceId))
 	return nil
+}
+
+func dataDirectories(in map[string]config.DataDirectory) map[string]cluster.DataDirectory {
+	out := map[string]cluster.DataDirectory{}
+	for k, v := range in {
+		out[k] = cluster.DataDirectory(v)
+	}
+	return out
 }

@@ -40,7 +40,8 @@ func (b *builder) addons() error {
 		nodes = append(nodes, ng)
 	}
 	afterNodes := pulumi.DependsOn(nodes)
-	if _, err := b.addon("coredns", b.args.AddonVersions.CoreDns, &awseks.AddonArgs{}, afterNodes); err != nil {
+	var err error
+	if b.coreDNS, err = b.addon("coredns", b.args.AddonVersions.CoreDns, &awseks.AddonArgs{}, afterNodes); err != nil {
 		return err
 	}
 

@@ -7,6 +7,7 @@ import (
 	"regexp"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ebs"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
 	awseks "github.com/pulumi/pulumi-aws/sdk/v6/go/aws/eks"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
@@ -54,12 +55,24 @@ type Args struct {
 	KubernetesVersion string
 	// PublicAccessCidrs may reach the public API endpoint; empty disables it.
 	PublicAccessCidrs []string
-	AdminRoleArns     []string
-	LogRetentionDays  int
-	AddonVersions     AddonVersions
+	// DeployerCidrs and DeployerSecurityGroupId are where `pulumi up` runs
+	// inside the VPC; they reach the private API endpoint.
+	DeployerCidrs           []string
+	DeployerSecurityGroupId string
+	// AdminRoleArns get cluster-admin access entries (the deploy role),
+	// ViewRoleArns read-only ones (the preview role).
+	AdminRoleArns    []string
+	ViewRoleArns     []string
+	LogRetentionDays int
+	AddonVersions    AddonVersions
+	// PodEgressCidrs are where pods may connect outside the VPC, any port.
+	PodEgressCidrs []string
 
 	BpaNodes     BpaNodeArgs
 	GeneralNodes GeneralNodeArgs
+	// BundlePath is a local copy of the BPA release bundle to upload to the
+	// bundle bucket; empty uploads nothing (push it with aws s3 sync).
+	BundlePath   string
 	LoadBalancer LoadBalancerArgs
 }
 
@@ -77,9 +90,15 @@ type BpaNodeArgs struct {
 	DataVolumeGiB        int
 	DataVolumeIops       int
 	DataVolumeThroughput int
-	// DataOwnerUID and DataOwnerGID own the node's /opt/bpa/data directories.
-	DataOwnerUID int
-	DataOwnerGID int
+	// DataDirectories are the owner and mode of each hostPath directory,
+	// by path below DataRoot; every directory of Nodes needs one.
+	DataDirectories map[string]DataDirectory
+}
+
+// DataDirectory is a hostPath directory's owner and mode.
+type DataDirectory struct {
+	UID, GID int
+	Mode     uint32
 }
 
 // GeneralNodeArgs size the optional general-purpose node group.
@@ -107,6 +126,8 @@ type Listener struct {
 	TargetPort      int
 	TargetProtocol  string
 	HealthCheckPath string
+	// HostPort: the chart binds TargetPort on the nodes, it is no NodePort.
+	HostPort bool
 }
 
 // Cluster is the EKS cluster and what it exposes to the other components.
@@ -125,11 +146,17 @@ type Cluster struct {
 	NodeSecurityGroupId pulumi.StringOutput
 	PodSecurityGroupId  pulumi.StringOutput
 	LoadBalancerDnsName pulumi.StringOutput
+	// BundleBucket holds the BPA release bundle below bundle/, which every
+	// BPA node copies into /opt/bpa when it prepares its data.
+	BundleBucket pulumi.StringOutput
 	// KubeProvider deploys into the cluster.
 	KubeProvider *kubernetes.Provider
 	// BpaNodeGroups are the four BPA node groups, for releases that need the
 	// labelled nodes to exist.
 	BpaNodeGroups []pulumi.Resource
+	// Ready is what any workload needs besides its own nodes: every node
+	// group and the cluster DNS.
+	Ready []pulumi.Resource
 	// NodeLabels are each BPA node's labels, in node order.
 	NodeLabels []map[string]string
 }
@@ -169,7 +196,13 @@ func (a *Args) validate() error {
 	n := a.BpaNodes
 	req(n.InstanceType != "" && n.MaxPods > 0, "BpaNodes: InstanceType and MaxPods are required")
 	req(n.RootVolumeGiB > 0 && n.DataVolumeGiB > 0, "BpaNodes: volume sizes must be positive")
-	req(n.DataOwnerUID > 0 && n.DataOwnerGID >= 0, "BpaNodes: DataOwnerUID must be a non-root uid")
+	for _, node := range Nodes {
+		for _, d := range node.DataDirs {
+			_, ok := n.DataDirectories[d]
+			req(ok, fmt.Sprintf("BpaNodes.DataDirectories: no owner and mode for %s", d))
+		}
+	}
+	req(a.BundlePath == "" || bundleExists(a.BundlePath), fmt.Sprintf("BundlePath: %q is not a directory", a.BundlePath))
 	g := a.GeneralNodes
 	req(g.Count >= 0, "GeneralNodes.Count must not be negative")
 	req(g.Count == 0 || (g.InstanceType != "" && g.MaxPods > 0 && g.RootVolumeGiB > 0), "GeneralNodes: InstanceType, MaxPods and RootVolumeGiB are required when Count > 0")
@@ -200,7 +233,7 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 	b.account = aws.GetCallerIdentityOutput(ctx, aws.GetCallerIdentityOutputArgs{}, pulumi.Parent(c)).AccountId()
 
 	steps := []func() error{
-		b.securityGroups, b.nodeIAM, b.controlPlane, b.podNetworking,
+		b.securityGroups, b.nodeIAM, b.nodeData, b.controlPlane, b.podNetworking,
 		b.bpaNodeGroups, b.generalNodeGroup, b.addons, b.accessLogBucket, b.loadBalancer,
 	}
 	for _, step := range steps {
@@ -219,9 +252,14 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 	c.PodSecurityGroupId = b.podSG.ID().ToStringOutput()
 	c.LoadBalancerDnsName = b.alb.DnsName
 	c.KubeProvider = b.kube
+	c.BundleBucket = b.bundleBucketName
 	for i, ng := range b.bpaGroups {
 		c.BpaNodeGroups = append(c.BpaNodeGroups, ng)
 		c.NodeLabels = append(c.NodeLabels, Nodes[i].Labels())
+	}
+	c.Ready = append(append([]pulumi.Resource{}, c.BpaNodeGroups...), b.coreDNS)
+	for _, ng := range b.generalGroups {
+		c.Ready = append(c.Ready, ng)
 	}
 
 	return c, ctx.RegisterResourceOutputs(c, pulumi.Map{
@@ -232,6 +270,7 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 		"nodeSecurityGroupId": c.NodeSecurityGroupId,
 		"podSecurityGroupId":  c.PodSecurityGroupId,
 		"loadBalancerDnsName": c.LoadBalancerDnsName,
+		"bundleBucket":        c.BundleBucket,
 	})
 }
 
@@ -254,14 +293,19 @@ type builder struct {
 
 	eks            *eks.Cluster
 	clusterName    pulumi.StringOutput
+	clusterVersion pulumi.StringOutput
 	clusterSGID    pulumi.StringOutput
 	oidcArn        pulumi.StringOutput
 	oidcUrl        pulumi.StringOutput
 	kube           *kubernetes.Provider
 	podNetworkDone []pulumi.Resource
 
+	dataVolumes      []*ebs.Volume
+	bundleBucketName pulumi.StringOutput
+
 	bpaGroups     []*awseks.NodeGroup
 	generalGroups []*awseks.NodeGroup
+	coreDNS       *awseks.Addon
 	alb           *lb.LoadBalancer
 	accessLogs    *accessLogs
 }

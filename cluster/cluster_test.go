@@ -1,10 +1,14 @@
 package cluster_test
 
 import (
+	"context"
 	"encoding/json"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/bpa-infra/bpa-infra/cluster"
 	"github.com/bpa-infra/bpa-infra/internal/harness"
@@ -24,6 +28,9 @@ const (
 	listenerType  = "aws:lb/listener:Listener"
 	tgType        = "aws:lb/targetGroup:TargetGroup"
 	asgAttachType = "aws:autoscaling/attachment:Attachment"
+	volumeType    = "aws:ebs/volume:Volume"
+	policyType    = "aws:iam/rolePolicy:RolePolicy"
+	k8sProvider   = "pulumi:providers:kubernetes"
 )
 
 var zones = []string{"us-west-2a", "us-west-2b", "us-west-2c"}
@@ -72,6 +79,11 @@ func TestControlPlaneIsPrivateEncryptedLoggedAndAuthenticatesThroughTheApi(t *te
 		if got := stacktest.Input(cp, "publicAccessCidrs"); !equalStrings(got, []string{cidrs[stack]}) {
 			t.Errorf("public endpoint open to %v, want only %s", got, cidrs[stack])
 		}
+		// An empty list, not none: pulumi-eks would otherwise make an
+		// instance role and an EC2_LINUX access entry of its own.
+		if roles, ok := stacktest.Input(cp, "instanceRoles").([]any); !ok || len(roles) != 0 {
+			t.Errorf("eks.Cluster instanceRoles = %v, want an empty list", stacktest.Input(cp, "instanceRoles"))
+		}
 		if got := stacktest.Input(cp, "enabledClusterLogTypes"); !equalStrings(got, cluster.ControlPlaneLogTypes) {
 			t.Errorf("control plane logs %v, want all of %v", got, cluster.ControlPlaneLogTypes)
 		}
@@ -110,14 +122,17 @@ func TestControlPlaneIsPrivateEncryptedLoggedAndAuthenticatesThroughTheApi(t *te
 	})
 }
 
-func TestControlPlaneAndSecretsKeyAreProtectedInProd(t *testing.T) {
+func TestSecretsKeyAndLoadBalancerAreProtectedInProdButNotTheWholeEksComponent(t *testing.T) {
 	t.Parallel()
 	stacktest.ForEachStack(t, func(t *testing.T, stack string, rec *harness.Recording) {
 		want := stack == "prod"
-		for _, r := range []*harness.Resource{stacktest.Must(t, rec, eksType, "cluster-eks"), stacktest.Must(t, rec, "aws:kms/key:Key", "cluster-secrets-key")} {
-			if r.Protect != want {
-				t.Errorf("%s protect = %v, want %v", r.Name, r.Protect, want)
-			}
+		if key := stacktest.Must(t, rec, "aws:kms/key:Key", "cluster-secrets-key"); key.Protect != want {
+			t.Errorf("%s protect = %v, want %v", key.Name, key.Protect, want)
+		}
+		// Protect on the component would reach every child pulumi-eks
+		// makes: removing an admin role would fail as protected.
+		if cp := stacktest.Must(t, rec, eksType, "cluster-eks"); cp.Protect {
+			t.Error("the eks.Cluster component is protected, and with it every child it makes")
 		}
 		alb := stacktest.Must(t, rec, lbType, "cluster-alb")
 		if stacktest.Input(alb, "enableDeletionProtection") != want {
@@ -126,30 +141,105 @@ func TestControlPlaneAndSecretsKeyAreProtectedInProd(t *testing.T) {
 	})
 }
 
-func TestAdminRolesGetClusterAdminAccessEntries(t *testing.T) {
+// protectedBy reports whether a resource's transforms protect a child of the
+// given type, as the engine would apply them to the children of a remote
+// component.
+func protectedBy(r *harness.Resource, typ string) bool {
+	protect := false
+	for _, tf := range r.Transforms {
+		res := tf(context.Background(), &pulumi.ResourceTransformArgs{Custom: true, Type: typ, Name: "child"})
+		if res != nil {
+			protect = res.Opts.Protect
+		}
+	}
+	return protect
+}
+
+func TestOnlyTheControlPlaneInsideTheEksComponentIsProtectedInProd(t *testing.T) {
 	t.Parallel()
-	role := "arn:aws:iam::123456789012:role/platform-admins"
-	rec, err := stacktest.Run(t, "dev", func(cfg map[string]string) { cfg["bpa:adminRoleArns"] = `["` + role + `"]` })
+	children := []string{
+		"aws:eks/accessEntry:AccessEntry", "aws:eks/accessPolicyAssociation:AccessPolicyAssociation",
+		"aws:ec2/securityGroup:SecurityGroup", "aws:iam/role:Role", "aws:iam/openIdConnectProvider:OpenIdConnectProvider",
+		"pulumi:providers:kubernetes", "eks:index:VpcCniAddon",
+	}
+	stacktest.ForEachStack(t, func(t *testing.T, stack string, rec *harness.Recording) {
+		cp := stacktest.Must(t, rec, eksType, "cluster-eks")
+		if got, want := protectedBy(cp, cluster.EKSClusterType), stack == "prod"; got != want {
+			t.Errorf("pulumi-eks's %s protected = %v, want %v", cluster.EKSClusterType, got, want)
+		}
+		for _, typ := range children {
+			if protectedBy(cp, typ) {
+				t.Errorf("pulumi-eks's %s is protected; only the control plane should be", typ)
+			}
+		}
+	})
+}
+
+func TestProtectOnlyLeavesOtherTypesUntouched(t *testing.T) {
+	t.Parallel()
+	tf := cluster.ProtectOnly("aws:eks/cluster:Cluster")
+	props := pulumi.Map{"name": pulumi.String("acme")}
+	res := tf(context.Background(), &pulumi.ResourceTransformArgs{Type: "aws:eks/cluster:Cluster", Props: props})
+	if res == nil || !res.Opts.Protect || res.Props["name"] != props["name"] {
+		t.Errorf("the control plane is not protected with its properties kept: %+v", res)
+	}
+	if res := tf(context.Background(), &pulumi.ResourceTransformArgs{Type: "aws:eks/accessEntry:AccessEntry"}); res != nil {
+		t.Errorf("an access entry is transformed: %+v", res)
+	}
+}
+
+func TestAdminRolesGetClusterAdminAndViewRolesClusterViewAccessEntries(t *testing.T) {
+	t.Parallel()
+	admin := "arn:aws:iam::123456789012:role/platform-admins"
+	views := []string{"arn:aws:iam::123456789012:role/pr-preview", "arn:aws:iam::123456789012:role/auditors"}
+	rec, err := stacktest.Run(t, "dev", func(cfg map[string]string) {
+		cfg["bpa:adminRoleArns"] = `["` + admin + `"]`
+		cfg["bpa:viewRoleArns"] = `["` + strings.Join(views, `","`) + `"]`
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	cp := stacktest.Must(t, rec, eksType, "cluster-eks")
-	entry := stacktest.Input(cp, "accessEntries.admin-0")
-	if harness.Dig(entry, "principalArn") != role ||
-		harness.Dig(entry, "accessPolicies.cluster-admin.policyArn") != cluster.ClusterAdminPolicy ||
-		harness.Dig(entry, "accessPolicies.cluster-admin.accessScope.type") != "cluster" {
-		t.Errorf("admin role has no cluster-wide admin access entry: %v", entry)
+	want := map[string]struct{ arn, association, policy string }{
+		"admin-0": {admin, "cluster-admin", cluster.ClusterAdminPolicy},
+		"view-0":  {views[0], "cluster-view", cluster.ClusterViewPolicy},
+		"view-1":  {views[1], "cluster-view", cluster.ClusterViewPolicy},
+	}
+	entries, _ := stacktest.Input(cp, "accessEntries").(map[string]any)
+	if len(entries) != len(want) {
+		t.Errorf("access entries %v, want exactly %v", entries, want)
+	}
+	for key, w := range want {
+		entry := entries[key]
+		policies, _ := harness.Dig(entry, "accessPolicies").(map[string]any)
+		if harness.Dig(entry, "principalArn") != w.arn || len(policies) != 1 ||
+			harness.Dig(entry, "accessPolicies."+w.association+".policyArn") != w.policy ||
+			harness.Dig(entry, "accessPolicies."+w.association+".accessScope.type") != "cluster" {
+			t.Errorf("access entry %s = %v, want %s with only %s cluster-wide", key, entry, w.arn, w.policy)
+		}
 	}
 }
 
-func TestFourBpaNodesAreLabelledAndSpreadOverThreeZones(t *testing.T) {
+func TestNoRoleGetsAnAccessEntryUnlessConfigured(t *testing.T) {
+	t.Parallel()
+	stacktest.ForEachStack(t, func(t *testing.T, _ string, rec *harness.Recording) {
+		if entries, _ := stacktest.Input(stacktest.Must(t, rec, eksType, "cluster-eks"), "accessEntries").(map[string]any); len(entries) != 0 {
+			t.Errorf("access entries %v though the stack configures no role", entries)
+		}
+	})
+}
+
+// The chart pins its pods by name=node-N, which each node sets on itself
+// once its data is in place (userdata.go); a node group carrying it would
+// draw the pods to a node still without its volume.
+func TestFourBpaNodeGroupsAreNamedButNotLabelledForTheChartAndSpreadOverThreeZones(t *testing.T) {
 	t.Parallel()
 	stacktest.ForEachResolvedStack(t, func(t *testing.T, _ string, rec *harness.Recording) {
 		used := map[string]bool{}
 		for _, n := range cluster.Nodes {
 			ng := stacktest.Must(t, rec, nodeGroupType, "cluster-bpa-"+n.Name)
-			if got := stacktest.Input(ng, "labels.name"); got != n.Name {
-				t.Errorf("%s labelled name=%v", n.Name, got)
+			if labels, _ := stacktest.Input(ng, "labels").(map[string]any); len(labels) != 1 || labels[cluster.NodeGroupLabelKey] != n.Name {
+				t.Errorf("%s node group labels %v, want only %s=%s", n.Name, labels, cluster.NodeGroupLabelKey, n.Name)
 			}
 			subnets := stacktest.Input(ng, "subnetIds")
 			want := "network-private-" + zones[n.Zone] + "-id"
@@ -178,6 +268,33 @@ func TestFourBpaNodesAreLabelledAndSpreadOverThreeZones(t *testing.T) {
 	})
 }
 
+func TestBpaNodeGroupsRollOneAtATimeInNodeOrder(t *testing.T) {
+	t.Parallel()
+	stacktest.ForEachStack(t, func(t *testing.T, _ string, rec *harness.Recording) {
+		for i, n := range cluster.Nodes {
+			ng := stacktest.Must(t, rec, nodeGroupType, "cluster-bpa-"+n.Name)
+			for j, other := range cluster.Nodes {
+				waits := slices.Contains(ng.Dependencies, stacktest.Must(t, rec, nodeGroupType, "cluster-bpa-"+other.Name).URN)
+				if want := j == i-1; waits != want {
+					t.Errorf("%s waits for %s: %v, want %v (each group after the one before only)", n.Name, other.Name, waits, want)
+				}
+			}
+		}
+	})
+}
+
+func TestEveryNodeGroupFollowsTheControlPlanesVersion(t *testing.T) {
+	t.Parallel()
+	stacktest.ForEachStack(t, func(t *testing.T, _ string, rec *harness.Recording) {
+		cp := stacktest.Must(t, rec, eksType, "cluster-eks")
+		for _, ng := range rec.OfType(nodeGroupType) {
+			if !dependsOnInput(ng, "version", cp) {
+				t.Errorf("%s version %v is not the EKS cluster's version", ng.Name, stacktest.Input(ng, "version"))
+			}
+		}
+	})
+}
+
 func TestNodeGroupsWaitForPodNetworkingTheirRoleAndRoutesOut(t *testing.T) {
 	t.Parallel()
 	stacktest.ForEachStack(t, func(t *testing.T, stack string, rec *harness.Recording) {
@@ -192,6 +309,8 @@ func TestNodeGroupsWaitForPodNetworkingTheirRoleAndRoutesOut(t *testing.T) {
 		for _, p := range cluster.NodeManagedPolicies {
 			before = append(before, stacktest.Must(t, rec, attachType, "cluster-nodes-"+p))
 		}
+		// Without it a BPA node can neither attach its data nor read the bundle.
+		before = append(before, stacktest.Must(t, rec, policyType, "cluster-nodes-bpa-data"))
 		// Nodes join only once their subnets route out (NAT) and, where they
 		// exist, the interface endpoints answer.
 		for _, az := range zones {
@@ -251,30 +370,35 @@ func TestGeneralNodeGroupSpansTheZonesWhenConfigured(t *testing.T) {
 	})
 }
 
-func TestLaunchTemplatesRequireIMDSv2EncryptDisksAndJoinBothSecurityGroups(t *testing.T) {
+// The data volumes are no longer in the launch templates (a replaced node
+// would lose its data): every template has only the root disk.
+func TestLaunchTemplatesRequireIMDSv2EncryptTheirOnlyDiskAndJoinBothSecurityGroups(t *testing.T) {
 	t.Parallel()
-	dataGiB := map[string]float64{"dev": 100, "prod": 2048}
+	rootGiB := map[string]float64{"dev": 30, "prod": 50}
 	stacktest.ForEachStack(t, func(t *testing.T, stack string, rec *harness.Recording) {
 		nodeSG := stacktest.Must(t, rec, sgType, "cluster-nodes")
 		eksCluster := stacktest.Must(t, rec, eksType, "cluster-eks")
-		for _, lt := range rec.OfType(ltType) {
+		lts := rec.OfType(ltType)
+		if want := map[string]int{"dev": 4, "prod": 5}[stack]; len(lts) != want {
+			t.Errorf("%d launch templates, want %d", len(lts), want)
+		}
+		for _, lt := range lts {
 			checks := map[string]any{
-				"metadataOptions.httpTokens":              "required",
-				"metadataOptions.httpPutResponseHopLimit": 2.0,
-				"blockDeviceMappings.0.deviceName":        "/dev/xvda",
-				"blockDeviceMappings.0.ebs.encrypted":     "true",
-				"blockDeviceMappings.0.ebs.volumeType":    "gp3",
-			}
-			if strings.HasPrefix(lt.Name, "cluster-bpa-") {
-				checks["blockDeviceMappings.1.deviceName"] = cluster.DataDevice
-				checks["blockDeviceMappings.1.ebs.encrypted"] = "true"
-				checks["blockDeviceMappings.1.ebs.volumeType"] = "gp3"
-				checks["blockDeviceMappings.1.ebs.volumeSize"] = dataGiB[stack]
+				"metadataOptions.httpTokens":                    "required",
+				"metadataOptions.httpPutResponseHopLimit":       2.0,
+				"blockDeviceMappings.0.deviceName":              "/dev/xvda",
+				"blockDeviceMappings.0.ebs.encrypted":           "true",
+				"blockDeviceMappings.0.ebs.volumeType":          "gp3",
+				"blockDeviceMappings.0.ebs.volumeSize":          rootGiB[stack],
+				"blockDeviceMappings.0.ebs.deleteOnTermination": "true",
 			}
 			for path, want := range checks {
 				if got := stacktest.Input(lt, path); got != want {
 					t.Errorf("%s %s = %v, want %v", lt.Name, path, got, want)
 				}
+			}
+			if disks, _ := stacktest.Input(lt, "blockDeviceMappings").([]any); len(disks) != 1 {
+				t.Errorf("%s maps %d disks, want only the root disk", lt.Name, len(disks))
 			}
 			if stacktest.Input(lt, "keyName") != nil {
 				t.Errorf("%s has an SSH key", lt.Name)
@@ -284,6 +408,52 @@ func TestLaunchTemplatesRequireIMDSv2EncryptDisksAndJoinBothSecurityGroups(t *te
 			}
 		}
 	})
+}
+
+func TestEachBpaNodeHasAnEncryptedDataVolumeInItsZoneProtectedInProd(t *testing.T) {
+	t.Parallel()
+	size := map[string]struct{ gib, iops, mibps float64 }{"dev": {100, 3000, 125}, "prod": {2048, 6000, 250}}
+	stacktest.ForEachStack(t, func(t *testing.T, stack string, rec *harness.Recording) {
+		if vols := rec.OfType(volumeType); len(vols) != len(cluster.Nodes) {
+			t.Errorf("%d EBS volumes, want one per BPA node", len(vols))
+		}
+		prod := stack == "prod"
+		for _, n := range cluster.Nodes {
+			vol := stacktest.Must(t, rec, volumeType, "cluster-data-"+n.Name)
+			for path, want := range map[string]any{
+				"availabilityZone": zones[n.Zone], "type": "gp3", "encrypted": true,
+				"size": size[stack].gib, "iops": size[stack].iops, "throughput": size[stack].mibps,
+				// A protected stack keeps a snapshot if the volume is deleted.
+				"finalSnapshot": prod,
+			} {
+				if got := stacktest.Input(vol, path); got != want {
+					t.Errorf("%s data volume %s = %v, want %v", n.Name, path, got, want)
+				}
+			}
+			if vol.Protect != prod {
+				t.Errorf("%s data volume protect = %v, want %v", n.Name, vol.Protect, prod)
+			}
+		}
+	})
+}
+
+func TestDataVolumesTakeTheirSizeAndPerformanceFromConfig(t *testing.T) {
+	t.Parallel()
+	rec, err := stacktest.Run(t, "dev", func(cfg map[string]string) {
+		cfg["bpa:bpaNodeDataVolumeGiB"] = "500"
+		cfg["bpa:bpaNodeDataVolumeIops"] = "4000"
+		cfg["bpa:bpaNodeDataVolumeThroughput"] = "300"
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range cluster.Nodes {
+		vol := stacktest.Must(t, rec, volumeType, "cluster-data-"+n.Name)
+		if stacktest.Input(vol, "size") != 500.0 || stacktest.Input(vol, "iops") != 4000.0 || stacktest.Input(vol, "throughput") != 300.0 {
+			t.Errorf("%s data volume %v GiB, %v IOPS, %v MiB/s, want 500, 4000, 300", n.Name,
+				stacktest.Input(vol, "size"), stacktest.Input(vol, "iops"), stacktest.Input(vol, "throughput"))
+		}
+	}
 }
 
 func TestEachZoneHasAnENIConfigForItsPodSubnetAndThePodSecurityGroup(t *testing.T) {
@@ -389,55 +559,196 @@ func TestSecurityGroupsDoNotWaitForTheControlPlane(t *testing.T) {
 	})
 }
 
-func TestOnlyTheListenersAdmitConfiguredRangesAndNodePortsOnlyTheLoadBalancer(t *testing.T) {
+// Both listeners forward to NodePort 30101: the nodes admit that port once,
+// from the load balancer only, and the load balancer reaches nothing else.
+func TestOnlyTheListenersAdmitConfiguredRangesAndTheNodePortOnlyTheLoadBalancer(t *testing.T) {
 	t.Parallel()
 	stacktest.ForEachStack(t, func(t *testing.T, stack string, rec *harness.Recording) {
 		albSG, nodeSG := stacktest.Must(t, rec, sgType, "cluster-alb"), stacktest.Must(t, rec, sgType, "cluster-nodes")
 		cpSG, bastion := stacktest.Must(t, rec, sgType, "cluster-control-plane"), stacktest.Must(t, rec, sgType, "network-bastion")
 		cidr := map[string]string{"dev": "203.0.113.0/24", "prod": "198.51.100.0/24"}[stack]
-		listenerRules := 0
+		listenerRules := map[float64]bool{}
+		fromALB := 0
 		for _, r := range rec.OfType(ingressType) {
 			if !strings.HasPrefix(r.Name, "cluster-") {
 				continue
 			}
 			c, hasCidr := stacktest.Input(r, "cidrIpv4").(string)
 			if dependsOnInput(r, "securityGroupId", albSG) {
-				port := stacktest.Input(r, "fromPort")
-				if !hasCidr || c != cidr || (port != 443.0 && port != 30101.0) || stacktest.Input(r, "toPort") != port {
+				port, _ := stacktest.Input(r, "fromPort").(float64)
+				if !hasCidr || c != cidr || (port != 443 && port != 30101) || stacktest.Input(r, "toPort") != port || stacktest.Input(r, "ipProtocol") != "tcp" {
 					t.Errorf("load balancer rule %s admits %v on %v-%v", r.Name, c, port, stacktest.Input(r, "toPort"))
 				}
-				listenerRules++
+				listenerRules[port] = true
 				continue
 			}
 			if hasCidr {
 				t.Errorf("%s admits the range %s; only listeners admit ranges", r.Name, c)
 			}
-			if dependsOnInput(r, "securityGroupId", nodeSG) && dependsOnInput(r, "referencedSecurityGroupId", albSG) {
-				if p := stacktest.Input(r, "fromPort"); (p != 443.0 && p != 30101.0) || stacktest.Input(r, "toPort") != p {
-					t.Errorf("node group admits %v-%v from the load balancer", p, stacktest.Input(r, "toPort"))
+			if dependsOnInput(r, "referencedSecurityGroupId", albSG) {
+				fromALB++
+				if !dependsOnInput(r, "securityGroupId", nodeSG) || stacktest.Input(r, "fromPort") != 30101.0 || stacktest.Input(r, "toPort") != 30101.0 {
+					t.Errorf("%s admits %v-%v from the load balancer", r.Name, stacktest.Input(r, "fromPort"), stacktest.Input(r, "toPort"))
 				}
 			}
 		}
-		if listenerRules != 2 {
-			t.Errorf("%d listener rules, want 443 and 30101 from %s", listenerRules, cidr)
+		if !listenerRules[443] || !listenerRules[30101] || len(listenerRules) != 2 {
+			t.Errorf("listener rules on %v, want 443 and 30101 from %s", listenerRules, cidr)
+		}
+		if fromALB != 1 {
+			t.Errorf("%d rules admit the load balancer, want one for node port 30101", fromALB)
+		}
+		if r := stacktest.Must(t, rec, ingressType, "cluster-nodes-bpa-30101-from-alb"); !dependsOnInput(r, "referencedSecurityGroupId", albSG) {
+			t.Error("node port 30101 is not admitted from the load balancer's group")
 		}
 		for _, port := range []string{"443", "30101"} {
-			r := stacktest.Must(t, rec, ingressType, "cluster-nodes-bpa-"+port+"-from-alb")
-			if !dependsOnInput(r, "referencedSecurityGroupId", albSG) {
-				t.Errorf("node port %s is not admitted from the load balancer's group", port)
-			}
+			stacktest.Must(t, rec, ingressType, "cluster-alb-"+port+"-from-"+strings.NewReplacer(".", "-", "/", "-").Replace(cidr))
 		}
 		api := stacktest.Must(t, rec, ingressType, "cluster-control-plane-api-from-bastion")
 		if !dependsOnInput(api, "securityGroupId", cpSG) || !dependsOnInput(api, "referencedSecurityGroupId", bastion) || stacktest.Input(api, "fromPort") != 443.0 {
 			t.Error("administrators on the bastion cannot reach the private API endpoint")
 		}
+		var albEgress []string
 		for _, r := range rec.OfType(egressType) {
-			if strings.HasPrefix(r.Name, "cluster-") && stacktest.Input(r, "cidrIpv4") == "0.0.0.0/0" &&
-				(stacktest.Input(r, "fromPort") != 443.0 || stacktest.Input(r, "toPort") != 443.0) {
-				t.Errorf("%s opens more than HTTPS to the internet", r.Name)
+			if dependsOnInput(r, "securityGroupId", albSG) {
+				albEgress = append(albEgress, r.Name)
+				if !dependsOnInput(r, "referencedSecurityGroupId", nodeSG) || stacktest.Input(r, "fromPort") != 30101.0 || stacktest.Input(r, "toPort") != 30101.0 {
+					t.Errorf("load balancer egress %s reaches %v on %v-%v", r.Name, stacktest.Input(r, "referencedSecurityGroupId"), stacktest.Input(r, "fromPort"), stacktest.Input(r, "toPort"))
+				}
+			}
+		}
+		if !slices.Equal(albEgress, []string{"cluster-alb-to-bpa-30101"}) {
+			t.Errorf("load balancer egress rules %v, want only cluster-alb-to-bpa-30101", albEgress)
+		}
+	})
+}
+
+func TestListenersOnDistinctNodePortsGetOneNodeRuleEach(t *testing.T) {
+	t.Parallel()
+	rec, err := stacktest.Run(t, "dev", func(cfg map[string]string) {
+		cfg["bpa:loadBalancerListeners"] = `{"443": {"protocol": "HTTPS", "targetPort": 30101, "targetProtocol": "HTTPS", "healthCheckPath": "/"},` +
+			` "8443": {"protocol": "HTTPS", "targetPort": 30101, "targetProtocol": "HTTPS", "healthCheckPath": "/"},` +
+			` "30102": {"protocol": "HTTPS", "targetPort": 30102, "targetProtocol": "HTTPS", "healthCheckPath": "/"}}`
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var nodeRules, albEgress, albIngress, targetGroups []string
+	for _, r := range rec.Resources {
+		switch {
+		case r.Type == ingressType && strings.HasPrefix(r.Name, "cluster-nodes-bpa-"):
+			nodeRules = append(nodeRules, r.Name)
+		case r.Type == egressType && strings.HasPrefix(r.Name, "cluster-alb-"):
+			albEgress = append(albEgress, r.Name)
+		case r.Type == ingressType && strings.HasPrefix(r.Name, "cluster-alb-"):
+			albIngress = append(albIngress, r.Name)
+		case r.Type == tgType:
+			targetGroups = append(targetGroups, r.Name)
+		}
+	}
+	for what, c := range map[string]struct{ got, want []string }{
+		"node rules":           {nodeRules, []string{"cluster-nodes-bpa-30101-from-alb", "cluster-nodes-bpa-30102-from-alb"}},
+		"load balancer egress": {albEgress, []string{"cluster-alb-to-bpa-30101", "cluster-alb-to-bpa-30102"}},
+		"listener rules": {albIngress, []string{"cluster-alb-30102-from-203-0-113-0-24", "cluster-alb-443-from-203-0-113-0-24",
+			"cluster-alb-8443-from-203-0-113-0-24"}},
+		"target groups": {targetGroups, []string{"cluster-tg-30102", "cluster-tg-443", "cluster-tg-8443"}},
+	} {
+		slices.Sort(c.got)
+		if !slices.Equal(c.got, c.want) {
+			t.Errorf("%s %v, want %v", what, c.got, c.want)
+		}
+	}
+}
+
+func TestOnlyHttpsAndTheConfiguredPodEgressReachOutsideTheVpc(t *testing.T) {
+	t.Parallel()
+	stacktest.ForEachStack(t, func(t *testing.T, _ string, rec *harness.Recording) {
+		podSG := stacktest.Must(t, rec, sgType, "cluster-pods")
+		for _, r := range rec.OfType(egressType) {
+			if !strings.HasPrefix(r.Name, "cluster-") || stacktest.Input(r, "cidrIpv4") != "0.0.0.0/0" {
+				continue
+			}
+			switch r.Name {
+			case "cluster-nodes-to-https":
+				if stacktest.Input(r, "fromPort") != 443.0 || stacktest.Input(r, "toPort") != 443.0 || stacktest.Input(r, "ipProtocol") != "tcp" {
+					t.Errorf("%s opens more than HTTPS to the internet", r.Name)
+				}
+			// AWS APIs through IRSA, whatever bpa:podEgressCidrs says.
+			case "cluster-pods-to-https":
+				if !dependsOnInput(r, "securityGroupId", podSG) || stacktest.Input(r, "fromPort") != 443.0 || stacktest.Input(r, "toPort") != 443.0 {
+					t.Errorf("%s opens more than HTTPS to the internet", r.Name)
+				}
+			// bpa:podEgressCidrs' default: the guide's all outbound.
+			case "cluster-pods-to-out-0-0-0-0-0":
+				if !dependsOnInput(r, "securityGroupId", podSG) || stacktest.Input(r, "ipProtocol") != "-1" {
+					t.Errorf("%s is not the pods' all-traffic rule", r.Name)
+				}
+			default:
+				t.Errorf("%s opens the internet", r.Name)
+			}
+		}
+		stacktest.Must(t, rec, egressType, "cluster-pods-to-https")
+		stacktest.Must(t, rec, egressType, "cluster-pods-to-out-0-0-0-0-0")
+	})
+}
+
+func TestPodsReachExactlyTheConfiguredRangesOutsideTheVpcOnAnyPort(t *testing.T) {
+	t.Parallel()
+	ranges := []string{"192.0.2.0/24", "198.18.0.0/15"}
+	rec, err := stacktest.Run(t, "prod", func(cfg map[string]string) { cfg["bpa:podEgressCidrs"] = `["` + strings.Join(ranges, `","`) + `"]` })
+	if err != nil {
+		t.Fatal(err)
+	}
+	podSG := stacktest.Must(t, rec, sgType, "cluster-pods")
+	got := map[string]string{}
+	for _, r := range rec.OfType(egressType) {
+		if !dependsOnInput(r, "securityGroupId", podSG) {
+			continue
+		}
+		c, _ := stacktest.Input(r, "cidrIpv4").(string)
+		if c == "0.0.0.0/0" && r.Name != "cluster-pods-to-https" {
+			t.Errorf("%s still opens the internet to pods", r.Name)
+		}
+		if strings.HasPrefix(r.Name, "cluster-pods-to-out-") {
+			got[r.Name] = c
+			if stacktest.Input(r, "ipProtocol") != "-1" || stacktest.Input(r, "fromPort") != nil {
+				t.Errorf("%s is limited to %v %v; BPA reaches devices on any port", r.Name, stacktest.Input(r, "ipProtocol"), stacktest.Input(r, "fromPort"))
+			}
+		}
+	}
+	want := map[string]string{"cluster-pods-to-out-192-0-2-0-24": ranges[0], "cluster-pods-to-out-198-18-0-0-15": ranges[1]}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("pod egress rules %v, want %v", got, want)
+	}
+}
+
+func TestDeployerReachesThePrivateApiEndpointOnlyWhenConfigured(t *testing.T) {
+	t.Parallel()
+	stacktest.ForEachStack(t, func(t *testing.T, _ string, rec *harness.Recording) {
+		for _, r := range rec.OfType(ingressType) {
+			if strings.HasPrefix(r.Name, "cluster-control-plane-api-from-deployer") {
+				t.Errorf("%s exists though the stack names no deployer", r.Name)
 			}
 		}
 	})
+	rec, err := stacktest.Run(t, "prod", func(cfg map[string]string) {
+		cfg["bpa:deployerCidrs"] = `["10.0.200.0/24", "192.168.10.0/24"]`
+		cfg["bpa:deployerSecurityGroupId"] = "sg-0123456789abcdef0"
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cpSG := stacktest.Must(t, rec, sgType, "cluster-control-plane")
+	check := func(name string, source string, value any) {
+		r := stacktest.Must(t, rec, ingressType, name)
+		if !dependsOnInput(r, "securityGroupId", cpSG) || stacktest.Input(r, source) != value ||
+			stacktest.Input(r, "ipProtocol") != "tcp" || stacktest.Input(r, "fromPort") != 443.0 || stacktest.Input(r, "toPort") != 443.0 {
+			t.Errorf("%s does not admit %v to the API on 443: %v", name, value, r.Plain())
+		}
+	}
+	check("cluster-control-plane-api-from-deployer-10-0-200-0-24", "cidrIpv4", "10.0.200.0/24")
+	check("cluster-control-plane-api-from-deployer-192-168-10-0-24", "cidrIpv4", "192.168.10.0/24")
+	check("cluster-control-plane-api-from-deployer", "referencedSecurityGroupId", "sg-0123456789abcdef0")
 }
 
 func TestListenersMayAdmitTheInternetButNothingElseDoes(t *testing.T) {
@@ -461,7 +772,7 @@ func TestListenersMayAdmitTheInternetButNothingElseDoes(t *testing.T) {
 	}
 }
 
-func TestLoadBalancerForwardsEachListenerToTheBpaNodes(t *testing.T) {
+func TestLoadBalancerForwardsEachListenerToTheBpaNodesIngressNodePort(t *testing.T) {
 	t.Parallel()
 	stacktest.ForEachStack(t, func(t *testing.T, _ string, rec *harness.Recording) {
 		alb := stacktest.Must(t, rec, lbType, "cluster-alb")
@@ -495,8 +806,8 @@ func TestLoadBalancerForwardsEachListenerToTheBpaNodes(t *testing.T) {
 			if !dependsOnInput(l, "defaultActions", tg) || !dependsOnInput(l, "loadBalancerArn", alb) {
 				t.Errorf("listener %s does not forward from the load balancer to its target group", port)
 			}
-			p, _ := json.Number(port).Float64()
-			if stacktest.Input(tg, "port") != p || stacktest.Input(tg, "protocol") != "HTTPS" || stacktest.Input(tg, "targetType") != "instance" {
+			// Both listeners reach BPA's ingress on NodePort 30101.
+			if stacktest.Input(tg, "port") != 30101.0 || stacktest.Input(tg, "protocol") != "HTTPS" || stacktest.Input(tg, "targetType") != "instance" {
 				t.Errorf("target group %s: %v", port, tg.Plain())
 			}
 			for _, n := range cluster.Nodes {

@@ -1,6 +1,7 @@
 package cluster
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
@@ -19,6 +20,9 @@ var ControlPlaneLogTypes = []string{"api", "audit", "authenticator", "controller
 
 // ClusterAdminPolicy is the EKS access policy admin roles are given.
 const ClusterAdminPolicy = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"
+
+// ClusterViewPolicy is the EKS access policy view roles are given.
+const ClusterViewPolicy = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSAdminViewPolicy"
 
 // controlPlane creates the secrets key, the control plane's role and log
 // group, the EKS cluster itself and a Kubernetes provider for it.
@@ -88,15 +92,20 @@ func (b *builder) controlPlane() error {
 	}
 
 	entries := map[string]eks.AccessEntryArgs{}
-	for i, arn := range b.args.AdminRoleArns {
-		entries[fmt.Sprintf("admin-%d", i)] = eks.AccessEntryArgs{
-			PrincipalArn: pulumi.String(arn),
-			AccessPolicies: map[string]eks.AccessPolicyAssociationInput{
-				"cluster-admin": eks.AccessPolicyAssociationArgs{
-					PolicyArn:   pulumi.String(ClusterAdminPolicy),
-					AccessScope: awseks.AccessPolicyAssociationAccessScopeArgs{Type: pulumi.String("cluster")},
+	for _, group := range []struct {
+		label, policy string
+		arns          []string
+	}{{"admin", ClusterAdminPolicy, b.args.AdminRoleArns}, {"view", ClusterViewPolicy, b.args.ViewRoleArns}} {
+		for i, arn := range group.arns {
+			entries[fmt.Sprintf("%s-%d", group.label, i)] = eks.AccessEntryArgs{
+				PrincipalArn: pulumi.String(arn),
+				AccessPolicies: map[string]eks.AccessPolicyAssociationInput{
+					"cluster-" + group.label: eks.AccessPolicyAssociationArgs{
+						PolicyArn:   pulumi.String(group.policy),
+						AccessScope: awseks.AccessPolicyAssociationAccessScopeArgs{Type: pulumi.String("cluster")},
+					},
 				},
-			},
+			}
 		}
 	}
 
@@ -117,12 +126,17 @@ func (b *builder) controlPlane() error {
 		AuthenticationMode:     &apiAuth,
 		AccessEntries:          entries,
 		SkipDefaultNodeGroup:   pulumi.BoolRef(true),
+		// An empty list, not none: otherwise pulumi-eks v2.8.1 makes an
+		// instance role and an EC2_LINUX access entry for a default node
+		// group there is none of (nodejs/eks/cluster.ts:753-864). The
+		// managed node groups' role gets its access entry from EKS.
+		InstanceRoles: iam.RoleArray{},
 		// The vpc-cni add-on is managed here (networking.go) instead of
 		// pulumi-eks's kubectl-applied manifest.
 		UseDefaultVpcCni:             pulumi.BoolRef(true),
 		NodeAssociatePublicIpAddress: pulumi.BoolRef(false),
 		Tags:                         b.tags("eks"),
-	}, b.parent, protect, pulumi.Providers(b.args.AWSProvider),
+	}, b.parent, pulumi.Providers(b.args.AWSProvider), protectEKSCluster(b.args.Protect),
 		// EKS creates its log group on first write if it is missing
 		// (unencrypted, kept forever), and refuses to start without its
 		// policies and key access: a real ordering need, not data flow.
@@ -131,6 +145,7 @@ func (b *builder) controlPlane() error {
 		return fmt.Errorf("create EKS cluster: %w", err)
 	}
 	b.clusterName = b.eks.EksCluster.Name()
+	b.clusterVersion = b.eks.EksCluster.Version()
 	b.clusterSGID = b.eks.EksCluster.VpcConfig().ClusterSecurityGroupId().Elem()
 	oidc := b.eks.Core.OidcProvider()
 	b.oidcArn = oidc.Arn()
@@ -149,4 +164,31 @@ func (b *builder) controlPlane() error {
 		return fmt.Errorf("create Kubernetes provider: %w", err)
 	}
 	return nil
+}
+
+// EKSClusterType is the control plane pulumi-eks creates inside its component.
+const EKSClusterType = "aws:eks/cluster:Cluster"
+
+// protectEKSCluster protects the control plane pulumi-eks creates, and
+// nothing else of it. Protect on the component would reach every child it
+// makes (access entries, security groups, roles, Kubernetes providers), so
+// removing an admin role would fail with "resource is protected". A
+// transform reaches the children of a multi-language component because the
+// engine, not the component, applies it.
+func protectEKSCluster(protect bool) pulumi.ResourceOption {
+	if !protect {
+		return pulumi.Transforms(nil)
+	}
+	return pulumi.Transforms([]pulumi.ResourceTransform{ProtectOnly(EKSClusterType)})
+}
+
+// ProtectOnly is a transform that protects the resources of one type.
+func ProtectOnly(typ string) pulumi.ResourceTransform {
+	return func(_ context.Context, a *pulumi.ResourceTransformArgs) *pulumi.ResourceTransformResult {
+		if a.Type != typ {
+			return nil
+		}
+		a.Opts.Protect = true
+		return &pulumi.ResourceTransformResult{Props: a.Props, Opts: a.Opts}
+	}
 }

@@ -23,14 +23,23 @@
 //     pod security group, named after the zone), all in place before any
 //     node group is created;
 //   - the four BPA nodes of the guide, one EKS managed node group of exactly
-//     one node each, labelled name=node-1 .. name=node-4, node-1..3 in the
-//     three zones and node-4 in the first; each from its own launch template
-//     (Amazon Linux 2023 nodeadm MIME user data setting max pods for custom
-//     networking, then a script that formats the data volume once, mounts it
-//     at /opt through /etc/fstab, persists vm.max_map_count=262144 and makes
-//     that node's /opt/bpa/data directories, table in nodes.go, owned by the
-//     configured uid:gid with mode 0770 instead of 777; IMDSv2 with hop
-//     limit 2; encrypted gp3 root and data volumes);
+//     one node each, node-1..3 in the three zones and node-4 in the first,
+//     each waiting for the one before so that a roll takes one node at a
+//     time; each from its own launch template (Amazon Linux 2023 nodeadm
+//     MIME user data setting max pods for custom networking, then a script
+//     that persists vm.max_map_count=262144 and starts bpa-data.service);
+//     IMDSv2 with hop limit 2; an encrypted gp3 root volume;
+//   - each BPA node's data volume as a resource of its own (encrypted gp3,
+//     in the node's zone, protected with bpa:protect), which outlives the
+//     node: bpa-data.service waits until the volume is free (a rolling
+//     update starts the new node before the old one is gone), attaches it,
+//     formats it only if blank, mounts it at /opt/bpa, makes that node's
+//     /opt/bpa/data directories (table in nodes.go) with the configured
+//     owner and mode, copies the release bundle from the bundle bucket, and
+//     only then labels the node name=node-N, so the chart's pods start on
+//     their own data;
+//   - the bundle bucket (versioned, encrypted, private, TLS only) holding
+//     the BPA release bundle, which the node role may only read;
 //   - an optional general-purpose node group over the three zones;
 //   - the node IAM role (worker, CNI, SSM core, pull of the EKS add-on images
 //     from AWS's regional registry, and the registry's scoped pull policy
@@ -45,6 +54,13 @@
 //     blocked; TLS only; expired after bpa:loadBalancerAccessLogDays).
 //
 // Design choices:
+//   - bpa:protect protects pulumi-eks's control plane through a transform
+//     (ProtectOnly), not the component: protect on the component would reach
+//     every child pulumi-eks makes, and removing an admin role would fail.
+//     The component gets an empty instanceRoles, so pulumi-eks v2.8.1 makes
+//     no instance role and EC2_LINUX access entry for a default node group
+//     there is none of; its node security group and rules cannot be turned
+//     off before v3 (nodejs/eks/cluster.ts, securitygroup.ts).
 //   - Node groups are aws eks.NodeGroup resources, not pulumi-eks
 //     ManagedNodeGroup: they are plain custom resources, so their inputs
 //     (labels, subnets, launch template, scaling) are visible in previews and
@@ -68,9 +84,6 @@
 //     the nodes (their pods have nowhere to run before, and the add-ons stay
 //     DEGRADED until the provider times out).
 //
-// What it does not protect against: replacing a BPA node (an AMI update, a
-// launch template change) replaces its data volume; Kafka and ZooKeeper
-// replicate across node-1..3, node-4's Elasticsearch and metrics start empty.
 // The EKS-managed cluster security group on the nodes allows all outbound
 // traffic, so the node group's own egress rules document intent rather than
 // restrict it; the pods' group is the effective boundary for pod traffic.

@@ -25,6 +25,10 @@ aws:autoscaling/attachment:Attachment cluster-tg-443-node-2
 aws:autoscaling/attachment:Attachment cluster-tg-443-node-3
 aws:autoscaling/attachment:Attachment cluster-tg-443-node-4
 aws:cloudwatch/logGroup:LogGroup cluster-control-plane-logs
+aws:ebs/volume:Volume cluster-data-node-1
+aws:ebs/volume:Volume cluster-data-node-2
+aws:ebs/volume:Volume cluster-data-node-3
+aws:ebs/volume:Volume cluster-data-node-4
 aws:ec2/launchTemplate:LaunchTemplate cluster-bpa-node-1
 aws:ec2/launchTemplate:LaunchTemplate cluster-bpa-node-2
 aws:ec2/launchTemplate:LaunchTemplate cluster-bpa-node-3
@@ -47,6 +51,7 @@ aws:iam/role:Role cluster-control-plane
 aws:iam/role:Role cluster-ebs-csi
 aws:iam/role:Role cluster-nodes
 aws:iam/rolePolicy:RolePolicy cluster-control-plane-secrets-key
+aws:iam/rolePolicy:RolePolicy cluster-nodes-bpa-data
 aws:iam/rolePolicy:RolePolicy cluster-nodes-eks-images
 aws:iam/rolePolicyAttachment:RolePolicyAttachment cluster-control-plane-AmazonEKSClusterPolicy
 aws:iam/rolePolicyAttachment:RolePolicyAttachment cluster-ebs-csi
@@ -63,11 +68,15 @@ aws:lb/targetGroup:TargetGroup cluster-tg-443
 aws:s3/bucketLifecycleConfigurationV2:BucketLifecycleConfigurationV2 cluster-alb-logs
 aws:s3/bucketOwnershipControls:BucketOwnershipControls cluster-alb-logs
 aws:s3/bucketPolicy:BucketPolicy cluster-alb-logs
+aws:s3/bucketPolicy:BucketPolicy cluster-bundle
 aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock cluster-alb-logs
+aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock cluster-bundle
 aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2 cluster-alb-logs
+aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2 cluster-bundle
 aws:s3/bucketV2:BucketV2 cluster-alb-logs
+aws:s3/bucketV2:BucketV2 cluster-bundle
+aws:s3/bucketVersioningV2:BucketVersioningV2 cluster-bundle
 aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule cluster-alb-to-bpa-30101
-aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule cluster-alb-to-bpa-443
 aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule cluster-control-plane-to-kubelet
 aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule cluster-control-plane-to-webhooks
 aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule cluster-control-plane-to-webhooks-443
@@ -75,6 +84,7 @@ aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule cluster-nodes-to-https
 aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule cluster-nodes-to-pods
 aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule cluster-nodes-to-vpc
 aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule cluster-pods-to-https
+aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule cluster-pods-to-out-0-0-0-0-0
 aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule cluster-pods-to-pods
 aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule cluster-pods-to-vpc
 aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule cluster-alb-30101-from-198-51-100-0-24
@@ -83,7 +93,6 @@ aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule cluster-control-plane-
 aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule cluster-control-plane-api-from-nodes
 aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule cluster-control-plane-api-from-pods
 aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule cluster-nodes-bpa-30101-from-alb
-aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule cluster-nodes-bpa-443-from-alb
 aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule cluster-nodes-from-nodes
 aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule cluster-nodes-from-pods
 aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule cluster-nodes-kubelet-from-control-plane

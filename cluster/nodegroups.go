@@ -17,7 +17,7 @@ const AmiType = "AL2023_x86_64_STANDARD"
 // node and cluster security groups and the user data. A managed node group
 // with a custom launch template gets neither the EKS cluster security group
 // nor anything else added for it.
-func (b *builder) launchTemplate(suffix, instanceType, userData string, rootGiB int, data *ec2.LaunchTemplateBlockDeviceMappingEbsArgs) (*ec2.LaunchTemplate, error) {
+func (b *builder) launchTemplate(suffix, instanceType string, userData pulumi.StringInput, rootGiB int) (*ec2.LaunchTemplate, error) {
 	disks := ec2.LaunchTemplateBlockDeviceMappingArray{
 		ec2.LaunchTemplateBlockDeviceMappingArgs{
 			DeviceName: pulumi.String("/dev/xvda"),
@@ -29,13 +29,10 @@ func (b *builder) launchTemplate(suffix, instanceType, userData string, rootGiB 
 			},
 		},
 	}
-	if data != nil {
-		disks = append(disks, ec2.LaunchTemplateBlockDeviceMappingArgs{DeviceName: pulumi.String(DataDevice), Ebs: data})
-	}
 	lt, err := ec2.NewLaunchTemplate(b.ctx, b.name+"-"+suffix, &ec2.LaunchTemplateArgs{
 		Description:          pulumi.String("EKS " + suffix + " of " + b.args.NamePrefix),
 		InstanceType:         pulumi.String(instanceType),
-		UserData:             pulumi.String(userData),
+		UserData:             userData,
 		UpdateDefaultVersion: pulumi.Bool(true),
 		VpcSecurityGroupIds:  pulumi.StringArray{b.nodeSG.ID(), b.clusterSGID},
 		MetadataOptions: ec2.LaunchTemplateMetadataOptionsArgs{
@@ -61,15 +58,18 @@ func (b *builder) launchTemplate(suffix, instanceType, userData string, rootGiB 
 
 // nodeGroup creates a managed node group of a fixed size; no autoscaler
 // runs, so the desired size is the configured one.
-func (b *builder) nodeGroup(suffix string, lt *ec2.LaunchTemplate, subnets pulumi.StringArrayInput, size int, labels map[string]string) (*awseks.NodeGroup, error) {
-	ready := slices.Concat(b.podNetworkDone, b.nodeRoleReady, b.args.NodeEgress)
+func (b *builder) nodeGroup(suffix string, lt *ec2.LaunchTemplate, subnets pulumi.StringArrayInput, size int, labels map[string]string, after ...pulumi.Resource) (*awseks.NodeGroup, error) {
+	ready := slices.Concat(b.podNetworkDone, b.nodeRoleReady, b.args.NodeEgress, after)
 	ng, err := awseks.NewNodeGroup(b.ctx, b.name+"-"+suffix, &awseks.NodeGroupArgs{
 		ClusterName:   b.clusterName,
 		NodeGroupName: pulumi.String(b.args.NamePrefix + "-" + suffix),
 		NodeRoleArn:   b.nodeRole.Arn,
 		SubnetIds:     subnets,
-		AmiType:       pulumi.String(AmiType),
-		CapacityType:  pulumi.String("ON_DEMAND"),
+		// The nodes follow the control plane: an upgrade of
+		// kubernetesVersion rolls them to the matching AMI.
+		Version:      b.clusterVersion,
+		AmiType:      pulumi.String(AmiType),
+		CapacityType: pulumi.String("ON_DEMAND"),
 		LaunchTemplate: awseks.NodeGroupLaunchTemplateArgs{
 			Id:      lt.ID(),
 			Version: pulumi.Sprintf("%d", lt.LatestVersion),
@@ -95,28 +95,35 @@ func (b *builder) nodeGroup(suffix string, lt *ec2.LaunchTemplate, subnets pulum
 }
 
 // bpaNodeGroups creates the four BPA nodes, each a one-node group in its
-// zone from its own launch template.
+// zone from its own launch template. The data volume is not in the
+// template: the node attaches its own (nodedata.go), so a replacement node
+// keeps the data.
 func (b *builder) bpaNodeGroups() error {
 	n := b.args.BpaNodes
 	for i := range Nodes {
 		node := Nodes[i]
-		userData, err := nodeUserData(&node, n.MaxPods, n.DataOwnerUID, n.DataOwnerGID)
-		if err != nil {
-			return fmt.Errorf("render %s user data: %w", node.Name, err)
-		}
-		lt, err := b.launchTemplate("bpa-"+node.Name, n.InstanceType, userData, n.RootVolumeGiB, &ec2.LaunchTemplateBlockDeviceMappingEbsArgs{
-			VolumeType:          pulumi.String("gp3"),
-			VolumeSize:          pulumi.Int(n.DataVolumeGiB),
-			Iops:                pulumi.Int(n.DataVolumeIops),
-			Throughput:          pulumi.Int(n.DataVolumeThroughput),
-			Encrypted:           pulumi.String("true"),
-			DeleteOnTermination: pulumi.String("true"),
-		})
+		userData := pulumi.All(b.dataVolumes[i].ID(), b.bundleBucketName).ApplyT(func(v []any) (string, error) {
+			return nodeUserData(&node, n.MaxPods, nodeData{
+				Region: b.args.Region, Cluster: b.args.NamePrefix, VolumeID: string(v[0].(pulumi.ID)), Bundle: v[1].(string),
+				Dirs: n.DataDirectories,
+			})
+		}).(pulumi.StringOutput)
+		lt, err := b.launchTemplate("bpa-"+node.Name, n.InstanceType, userData, n.RootVolumeGiB)
 		if err != nil {
 			return err
 		}
 		subnet := pulumi.StringArray{zoneIndex(b.args.PrivateSubnetIds, node.Zone)}
-		ng, err := b.nodeGroup("bpa-"+node.Name, lt, subnet, 1, node.Labels())
+		// One node at a time: ZooKeeper and Kafka keep their quorum only
+		// if node-2 rolls after node-1 is back, and so on. The engine
+		// updates unrelated resources at once.
+		var previous []pulumi.Resource
+		if i > 0 {
+			previous = append(previous, b.bpaGroups[i-1])
+		}
+		// The chart's label (name=node-N) is not given here: the node sets
+		// it itself once its data is in place (userdata.go).
+		labels := map[string]string{NodeGroupLabelKey: node.Name}
+		ng, err := b.nodeGroup("bpa-"+node.Name, lt, subnet, 1, labels, previous...)
 		if err != nil {
 			return err
 		}
@@ -132,11 +139,11 @@ func (b *builder) generalNodeGroup() error {
 	if g.Count == 0 {
 		return nil
 	}
-	userData, err := nodeUserData(nil, g.MaxPods, 0, 0)
+	userData, err := nodeUserData(nil, g.MaxPods, nodeData{})
 	if err != nil {
 		return fmt.Errorf("render general node user data: %w", err)
 	}
-	lt, err := b.launchTemplate("general", g.InstanceType, userData, g.RootVolumeGiB, nil)
+	lt, err := b.launchTemplate("general", g.InstanceType, pulumi.String(userData), g.RootVolumeGiB)
 	if err != nil {
 		return err
 	}

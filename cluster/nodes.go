@@ -1,10 +1,15 @@
 package cluster
 
-// NodeLabelKey is the label the BPA chart selects its nodes by.
+// NodeLabelKey is the label the BPA chart selects its nodes by; a BPA node
+// sets it on itself once its data volume is mounted.
 const NodeLabelKey = "name"
 
+// NodeGroupLabelKey names each BPA node group's node from the start, for
+// operators; the chart never reads it.
+const NodeGroupLabelKey = "bpa-infra/node"
+
 // DataRoot is where the chart's hostPath volumes live, on the data volume
-// mounted at /opt.
+// mounted at DataMount.
 const DataRoot = "/opt/bpa/data"
 
 // BpaNode is one of the four nodes the BPA chart pins stateful pods to.

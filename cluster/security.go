@@ -2,6 +2,7 @@ package cluster
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -97,10 +98,23 @@ func (b *builder) securityGroups() error {
 			tcp(1025, 65535).fromGroup(b.controlPlaneSG).named("webhooks-from-control-plane", "webhooks and aggregated APIs on high ports"),
 		},
 	}
-	for _, l := range b.args.LoadBalancer.Listeners {
-		p := strconv.Itoa(l.TargetPort)
+	// Where `pulumi up` runs inside the VPC: the private endpoint is the
+	// only one it may use when publicAccessCidrs is empty.
+	for _, c := range b.args.DeployerCidrs {
+		ingress[b.controlPlaneSG] = append(ingress[b.controlPlaneSG],
+			tcp(443, 443).fromCidr(c).named("api-from-deployer-"+cidrLabel(c), "Kubernetes API from the deployer at "+c))
+	}
+	if id := b.args.DeployerSecurityGroupId; id != "" {
+		ingress[b.controlPlaneSG] = append(ingress[b.controlPlaneSG],
+			tcp(443, 443).fromID(pulumi.String(id)).named("api-from-deployer", "Kubernetes API from the deployer's security group"))
+	}
+	targets := targetPorts(b.args.LoadBalancer.Listeners)
+	for _, port := range targets {
+		p := strconv.Itoa(port)
 		ingress[b.nodeSG] = append(ingress[b.nodeSG],
-			tcp(l.TargetPort, l.TargetPort).fromGroup(b.albSG).named("bpa-"+p+"-from-alb", "BPA port "+p+" from the load balancer only"))
+			tcp(port, port).fromGroup(b.albSG).named("bpa-"+p+"-from-alb", "BPA port "+p+" from the load balancer only"))
+	}
+	for _, l := range b.args.LoadBalancer.Listeners {
 		for _, c := range b.args.LoadBalancer.IngressCidrs {
 			lp := strconv.Itoa(l.Port)
 			ingress[b.albSG] = append(ingress[b.albSG],
@@ -121,12 +135,18 @@ func (b *builder) securityGroups() error {
 		b.podSG: {
 			allTraffic.fromCidr(vpcCidr).named("vpc", "API server, nodes, RDS and the Atlas endpoint in the VPC"),
 			allTraffic.fromCidr(podCidr).named("pods", "other pods"),
-			tcp(443, 443).fromCidr("0.0.0.0/0").named("https", "HTTPS out (AWS APIs through IRSA, external services)"),
+			tcp(443, 443).fromCidr("0.0.0.0/0").named("https", "HTTPS out: AWS APIs through IRSA (STS, EBS), whatever podEgressCidrs says"),
 		},
 	}
-	for _, l := range b.args.LoadBalancer.Listeners {
-		p := strconv.Itoa(l.TargetPort)
-		egress[b.albSG] = append(egress[b.albSG], tcp(l.TargetPort, l.TargetPort).fromGroup(b.nodeSG).named("bpa-"+p, "BPA port "+p+" on the nodes"))
+	// BPA reaches network devices and controllers on any port (SSH,
+	// NETCONF, vendor APIs): outside the VPC, pods go where config says,
+	// the guide's everywhere by default.
+	for _, c := range b.args.PodEgressCidrs {
+		egress[b.podSG] = append(egress[b.podSG], allTraffic.fromCidr(c).named("out-"+cidrLabel(c), "BPA to managed networks and external services ("+c+")"))
+	}
+	for _, port := range targets {
+		p := strconv.Itoa(port)
+		egress[b.albSG] = append(egress[b.albSG], tcp(port, port).fromGroup(b.nodeSG).named("bpa-"+p, "BPA port "+p+" on the nodes"))
 	}
 
 	labels := map[*ec2.SecurityGroup]string{b.controlPlaneSG: "control-plane", b.nodeSG: "nodes", b.podSG: "pods", b.albSG: "alb"}
@@ -150,3 +170,16 @@ func (b *builder) securityGroups() error {
 // cidrLabel makes a range part of a logical name ("203-0-113-0-24"), so a
 // rule keeps its name when the list is reordered.
 func cidrLabel(c string) string { return strings.NewReplacer(".", "-", "/", "-").Replace(c) }
+
+// targetPorts are the node ports the listeners forward to, each once, in
+// order: two listeners may share one.
+func targetPorts(ls []Listener) []int {
+	var ports []int
+	for _, l := range ls {
+		if !slices.Contains(ports, l.TargetPort) {
+			ports = append(ports, l.TargetPort)
+		}
+	}
+	slices.Sort(ports)
+	return ports
+}

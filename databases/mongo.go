@@ -79,6 +79,8 @@ type Mongo struct {
 	Username         pulumi.StringOutput
 	// Password is the BPA user's generated password (secret).
 	Password pulumi.StringOutput
+	// AuthSource is the database the user authenticates against.
+	AuthSource pulumi.StringOutput
 	// UserSecretArn is the Secrets Manager secret holding user, password and
 	// connection string as JSON.
 	UserSecretArn pulumi.StringOutput
@@ -143,7 +145,8 @@ func NewMongo(ctx *pulumi.Context, name string, args *MongoArgs, opts ...pulumi.
 	m.ClusterName = b.clusterRes.Name
 	m.ConnectionString = b.connString
 	m.Username = b.userRes.Username
-	m.Password = b.password
+	m.Password = pulumi.ToSecret(b.password).(pulumi.StringOutput)
+	m.AuthSource = b.userRes.AuthDatabaseName
 	m.UserSecretArn = b.secretArn
 	m.EndpointServiceLink = b.endpointService
 	m.EndpointSecurityGroupId = b.endpointSG.ID()

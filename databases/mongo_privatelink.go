@@ -81,7 +81,14 @@ func (b *mongoBuilder) privateLink() error {
 		ProviderName:      pulumi.String("AWS"),
 		PrivateLinkId:     atlasSide.PrivateLinkId,
 		EndpointServiceId: endpoint.ID(),
-	}, b.onAtlas()...)
+	}, b.onAtlas(
+		// Creating the link waits for the endpoint, then for every cluster
+		// of the project to be IDLE, and only logs a failure of that wait
+		// (terraform-provider-mongodbatlas v1.30.0,
+		// resource_privatelink_endpoint_service.go): beside a cluster still
+		// being built it can finish before the cluster has its private
+		// connection string. After the cluster, the order is explicit.
+		pulumi.DependsOn([]pulumi.Resource{b.clusterRes}))...)
 	if err != nil {
 		return fmt.Errorf("register VPC endpoint with Atlas: %w", err)
 	}

@@ -1,14 +1,17 @@
 package databases_test
 
 import (
+	"context"
 	"encoding/json"
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/internals"
 
 	bpa "github.com/bpa-infra/bpa-infra"
 	"github.com/bpa-infra/bpa-infra/databases"
@@ -284,6 +287,31 @@ func TestMongoPrivateLinkIdsFlowFromAtlasToAwsAndBack(t *testing.T) {
 		vpc := stacktest.Must(t, rec, "aws:ec2/vpc:Vpc", "network-vpc")
 		if !mongoDependsOnProperty(vpce, "vpcId", vpc) || !mongoDependsOnProperty(sg, "vpcId", vpc) {
 			t.Error("endpoint or its security group is not in the stack's VPC")
+		}
+	})
+}
+
+// Creating the link waits for every cluster of the project to be IDLE but
+// only logs a failure of that wait: beside a cluster still being built it
+// could finish before the cluster has its private connection string.
+func TestMongoEndpointRegistrationWaitsForTheCluster(t *testing.T) {
+	t.Parallel()
+	stacktest.ForEachResolvedStack(t, func(t *testing.T, _ string, rec *harness.Recording) {
+		link := stacktest.Must(t, rec, mongoEndpointLink, "mongo-endpoint-service")
+		cl := stacktest.Must(t, rec, mongoClusterType, "mongo-cluster")
+		if !slices.Contains(link.Dependencies, cl.URN) {
+			t.Errorf("endpoint service does not wait for the cluster: %v", link.Dependencies)
+		}
+		// The order is explicit (DependsOn): no input of the link comes
+		// from the cluster.
+		for property, urns := range link.PropertyDependencies {
+			if slices.Contains(urns, cl.URN) {
+				t.Errorf("endpoint service %s comes from the cluster", property)
+			}
+		}
+		// The connection string is read after the link, so after the cluster.
+		if v := stacktest.Must(t, rec, mongoSecretVersion, "mongo-user"); !rec.DependsOn(v, link) {
+			t.Error("user secret does not wait for the endpoint service")
 		}
 	})
 }
@@ -586,6 +614,45 @@ func TestMongoDoesNotWaitForPostgres(t *testing.T) {
 			}
 		}
 	})
+}
+
+func TestMongoOutputsTheUserAuthSourceAndASecretPassword(t *testing.T) {
+	t.Parallel()
+	var (
+		mu sync.Mutex
+		m  *databases.Mongo
+	)
+	_, err := harness.Run(func(ctx *pulumi.Context) error {
+		c, err := databases.NewMongo(ctx, "mongo", mongoUnitArgs())
+		mu.Lock()
+		m = c
+		mu.Unlock()
+		return err
+	}, harness.Options{Stack: "unit", Config: map[string]string{}, Resolve: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	await := func(o pulumi.Output) internals.UnsafeAwaitOutputResult {
+		t.Helper()
+		r, err := internals.UnsafeAwaitOutput(context.Background(), o)
+		if err != nil || !r.Known {
+			t.Fatalf("output not known: %v", err)
+		}
+		return r
+	}
+	if got := await(m.AuthSource); got.Value != "admin" {
+		t.Errorf("AuthSource %v, want admin (the SCRAM user's auth database)", got.Value)
+	}
+	if got := await(m.Username); got.Value != "acme-test-bpa" {
+		t.Errorf("Username %v", got.Value)
+	}
+	pw := await(m.Password)
+	if !pw.Secret || pw.Value != "mock-generated-password-mongo-user-password" {
+		t.Errorf("Password: secret %v, the generated one %v", pw.Secret, pw.Value == "mock-generated-password-mongo-user-password")
+	}
+	if cs := await(m.ConnectionString); !cs.Secret || cs.Value != "mongodb+srv://acme-test-bpa-pl-0.abcde.mongodb.net" {
+		t.Errorf("ConnectionString: secret %v", cs.Secret)
+	}
 }
 
 func TestMongoInvalidArgsRegisterNothing(t *testing.T) {

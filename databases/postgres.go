@@ -22,6 +22,10 @@ const PostgresTypeToken = "bpa:databases:Postgres"
 // port-forward command use the same one.
 const PostgresPort = 5432
 
+// PostgresForwardPort is the local port of the suggested SSM port forward
+// (5432 is often taken by a local PostgreSQL).
+const PostgresForwardPort = 15432
+
 // PostgresSSLMode is what every client must use: RDS for PostgreSQL 15 and
 // later refuses unencrypted connections (rds.force_ssl=1).
 const PostgresSSLMode = "require"
@@ -72,16 +76,24 @@ type PostgresArgs struct {
 	// SlowStatementMs is log_min_duration_statement; -1 turns it off.
 	SlowStatementMs int
 
+	// MasterUsername is the RDS master user, used only by the program's
+	// postgresql provider.
 	MasterUsername string
-	AdminDatabase  string
-	Kong           PostgresAppDatabase
-	Camunda        PostgresAppDatabase
+	// Root is the chart's own root login (CREATEDB, CREATEROLE) and its
+	// database; Kong and Camunda are the applications' logins.
+	Root    PostgresAppDatabase
+	Kong    PostgresAppDatabase
+	Camunda PostgresAppDatabase
 
 	// AdminHost and AdminPort override where the postgresql provider
 	// connects (e.g. localhost through an SSM port forward); empty AdminHost
 	// means the instance's endpoint.
 	AdminHost string
 	AdminPort int
+	// DeployerCidrs and DeployerSecurityGroupId are where `pulumi up` runs
+	// inside the VPC (a CI runner); they reach PostgreSQL as the bastion does.
+	DeployerCidrs           []string
+	DeployerSecurityGroupId string
 }
 
 // PostgresStorage is the instance's storage.
@@ -99,6 +111,14 @@ type PostgresAppDatabase struct {
 	Database string
 }
 
+// PostgresLogin is one login the chart uses.
+type PostgresLogin struct {
+	Role      string
+	Database  string
+	Password  pulumi.StringOutput
+	SecretArn pulumi.StringOutput
+}
+
 // Postgres is the instance and what the workload needs to reach it.
 type Postgres struct {
 	pulumi.ResourceState
@@ -107,24 +127,18 @@ type Postgres struct {
 	Port    pulumi.IntOutput
 	// MasterSecretArn is the RDS-managed secret of the master user.
 	MasterSecretArn pulumi.StringOutput
-	// KongSecretArn and CamundaSecretArn hold JSON
-	// {host, port, dbname, username, password, sslmode}.
-	KongSecretArn    pulumi.StringOutput
-	CamundaSecretArn pulumi.StringOutput
-	// KongPassword and CamundaPassword are secret outputs, for Kubernetes
-	// secrets.
-	KongPassword    pulumi.StringOutput
-	CamundaPassword pulumi.StringOutput
-	KongRole        string
-	KongDatabase    string
-	CamundaRole     string
-	CamundaDatabase string
+	// Root, Kong and Camunda are the chart's logins, each with its
+	// generated password (a secret output) and the Secrets Manager secret
+	// holding JSON {host, port, dbname, username, password, sslmode}.
+	Root            PostgresLogin
+	Kong            PostgresLogin
+	Camunda         PostgresLogin
 	SSLMode         string
 	SecurityGroupId pulumi.IDOutput
-	// Ready are the roles, databases and grants: whatever connects as Kong
-	// or Camunda must wait for them.
+	// Ready are the roles, databases and grants: whatever connects as one of the
+	// chart's logins (root, Kong, Camunda) must wait for them.
 	Ready []pulumi.Resource
-	// PortForwardCommand forwards AdminPort on the caller's machine to the
+	// PortForwardCommand forwards PostgresForwardPort on the caller's machine to the
 	// instance through the bastion.
 	PortForwardCommand pulumi.StringOutput
 }
@@ -138,7 +152,7 @@ func (a *PostgresArgs) validate() error {
 		"DataSubnetIds": a.DataSubnetIds == nil, "BastionSecurityGroupId": a.BastionSecurityGroupId == nil,
 		"BastionInstanceId": a.BastionInstanceId == nil, "LogsKeyArn": a.LogsKeyArn == nil,
 		"EngineVersion": a.EngineVersion == "", "InstanceClass": a.InstanceClass == "",
-		"MasterUsername": a.MasterUsername == "", "AdminDatabase": a.AdminDatabase == "",
+		"MasterUsername": a.MasterUsername == "", "Root.Role": a.Root.Role == "", "Root.Database": a.Root.Database == "",
 		"Kong.Role": a.Kong.Role == "", "Kong.Database": a.Kong.Database == "",
 		"Camunda.Role": a.Camunda.Role == "", "Camunda.Database": a.Camunda.Database == "",
 		"BackupWindow": a.BackupWindow == "", "MaintenanceWindow": a.MaintenanceWindow == "",
@@ -163,11 +177,15 @@ func (a *PostgresArgs) validate() error {
 	if a.LogRetentionDays <= 0 || a.PerformanceInsightsRetentionDays <= 0 {
 		errs = append(errs, errors.New("LogRetentionDays and PerformanceInsightsRetentionDays must be positive"))
 	}
-	if a.AdminPort < 1 || a.AdminPort > 65535 {
+	if a.AdminHost != "" && (a.AdminPort < 1 || a.AdminPort > 65535) {
 		errs = append(errs, fmt.Errorf("AdminPort %d is not a TCP port", a.AdminPort))
 	}
-	if a.Kong.Role == a.Camunda.Role || a.Kong.Database == a.Camunda.Database {
-		errs = append(errs, errors.New("Kong and Camunda need their own role and database"))
+	roles, dbs := map[string]bool{}, map[string]bool{}
+	for _, l := range []PostgresAppDatabase{a.Root, a.Kong, a.Camunda} {
+		roles[l.Role], dbs[l.Database] = true, true
+	}
+	if len(roles) != 3 || len(dbs) != 3 {
+		errs = append(errs, errors.New("root, Kong and Camunda need their own role and database"))
 	}
 	return errors.Join(errs...)
 }
@@ -201,25 +219,21 @@ func NewPostgres(ctx *pulumi.Context, name string, args *PostgresArgs, opts ...p
 	c.Address = b.db.Address
 	c.Port = b.db.Port
 	c.MasterSecretArn = b.masterSecretArn
-	c.KongSecretArn = b.apps[0].secretArn
-	c.CamundaSecretArn = b.apps[1].secretArn
-	c.KongPassword = b.apps[0].password
-	c.CamundaPassword = b.apps[1].password
-	c.KongRole, c.KongDatabase = args.Kong.Role, args.Kong.Database
-	c.CamundaRole, c.CamundaDatabase = args.Camunda.Role, args.Camunda.Database
+	c.Root, c.Kong, c.Camunda = b.logins[0], b.logins[1], b.logins[2]
 	c.SSLMode = PostgresSSLMode
 	c.SecurityGroupId = b.sg.ID()
 	c.Ready = b.ready
 	c.PortForwardCommand = pulumi.Sprintf(
 		"aws ssm start-session --region %s --target %s --document-name AWS-StartPortForwardingSessionToRemoteHost --parameters host=%s,portNumber=%d,localPortNumber=%d",
-		args.Region, args.BastionInstanceId, b.db.Address, PostgresPort, args.AdminPort)
+		args.Region, args.BastionInstanceId, b.db.Address, PostgresPort, PostgresForwardPort)
 
 	return c, ctx.RegisterResourceOutputs(c, pulumi.Map{
 		"address":            c.Address,
 		"port":               c.Port,
 		"masterSecretArn":    c.MasterSecretArn,
-		"kongSecretArn":      c.KongSecretArn,
-		"camundaSecretArn":   c.CamundaSecretArn,
+		"rootSecretArn":      c.Root.SecretArn,
+		"kongSecretArn":      c.Kong.SecretArn,
+		"camundaSecretArn":   c.Camunda.SecretArn,
 		"securityGroupId":    c.SecurityGroupId,
 		"portForwardCommand": c.PortForwardCommand,
 	})
@@ -242,14 +256,8 @@ type postgresBuilder struct {
 	db                *rds.Instance
 	masterSecretArn   pulumi.StringOutput
 	pg                pulumi.ProviderResource
-	apps              []postgresApp
+	logins            []PostgresLogin
 	ready             []pulumi.Resource
-}
-
-// postgresApp is what one application's role, database and secret expose.
-type postgresApp struct {
-	secretArn pulumi.StringOutput
-	password  pulumi.StringOutput
 }
 
 // protect applies the stack's protection to a stateful resource.

@@ -3,6 +3,7 @@ package databases
 import (
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
@@ -73,6 +74,14 @@ func (b *postgresBuilder) securityGroup() error {
 	}
 	if b.args.NodeSecurityGroupId != nil {
 		sources = append(sources, source{label: "nodes", why: "EKS nodes", group: b.args.NodeSecurityGroupId})
+	}
+	// Where `pulumi up` runs inside the VPC: the program's own provider
+	// creates the roles and databases.
+	for _, c := range b.args.DeployerCidrs {
+		sources = append(sources, source{label: "deployer-" + cidrLabel(c), why: "the deployer at " + c, cidr: pulumi.String(c)})
+	}
+	if b.args.DeployerSecurityGroupId != "" {
+		sources = append(sources, source{label: "deployer", why: "the deployer's security group", group: pulumi.String(b.args.DeployerSecurityGroupId)})
 	}
 	for _, s := range sources {
 		if _, err := vpc.NewSecurityGroupIngressRule(b.ctx, b.name+"-from-"+s.label, &vpc.SecurityGroupIngressRuleArgs{
@@ -215,7 +224,6 @@ func (b *postgresBuilder) instance() error {
 		Engine:           pulumi.String("postgres"),
 		EngineVersion:    pulumi.String(a.EngineVersion),
 		InstanceClass:    pulumi.String(a.InstanceClass),
-		DbName:           pulumi.String(a.AdminDatabase),
 		Port:             pulumi.Int(PostgresPort),
 		CaCertIdentifier: pulumi.String(PostgresCACertificate),
 		// A major version only ("16") lets RDS apply minor upgrades without
@@ -277,3 +285,6 @@ func (b *postgresBuilder) instance() error {
 	b.masterSecretArn = b.db.MasterUserSecrets.Index(pulumi.Int(0)).SecretArn().Elem()
 	return nil
 }
+
+// cidrLabel makes a range part of a logical name ("10-0-0-0-16").
+func cidrLabel(c string) string { return strings.NewReplacer(".", "-", "/", "-").Replace(c) }

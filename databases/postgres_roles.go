@@ -36,9 +36,10 @@ func (b *postgresBuilder) provider() error {
 	}
 	var err error
 	b.pg, err = postgresql.NewProvider(b.ctx, b.name+"-admin", &postgresql.ProviderArgs{
-		Host:     host,
-		Port:     port,
-		Database: pulumi.String(b.args.AdminDatabase),
+		Host: host,
+		Port: port,
+		// Every PostgreSQL instance has it; RDS creates no other database.
+		Database: pulumi.String("postgres"),
 		Username: pulumi.String(b.args.MasterUsername),
 		Password: password,
 		Sslmode:  pulumi.String(PostgresSSLMode),
@@ -68,22 +69,26 @@ func postgresMasterPassword(secretString string) (string, error) {
 	return v.Password, nil
 }
 
-// applications creates each application's role, database and secret.
+// applications creates each login the chart uses, its database and secret:
+// the chart's root login first, then Kong and Camunda.
 func (b *postgresBuilder) applications() error {
 	for _, app := range []struct {
 		label string
-		PostgresAppDatabase
-	}{{"kong", b.args.Kong}, {"camunda", b.args.Camunda}} {
-		out, err := b.application(app.label, app.PostgresAppDatabase)
+		login PostgresAppDatabase
+		// root may create databases and roles, as the guide's
+		// PG_INITDB_ROOT_USERNAME could.
+		root bool
+	}{{"root", b.args.Root, true}, {"kong", b.args.Kong, false}, {"camunda", b.args.Camunda, false}} {
+		login, err := b.application(app.label, app.login, app.root)
 		if err != nil {
 			return fmt.Errorf("%s: %w", app.label, err)
 		}
-		b.apps = append(b.apps, out)
+		b.logins = append(b.logins, login)
 	}
 	return nil
 }
 
-func (b *postgresBuilder) application(label string, app PostgresAppDatabase) (postgresApp, error) {
+func (b *postgresBuilder) application(label string, app PostgresAppDatabase, root bool) (PostgresLogin, error) {
 	name := b.name + "-" + label
 	onPg := pulumi.Provider(b.pg)
 
@@ -98,7 +103,7 @@ func (b *postgresBuilder) application(label string, app PostgresAppDatabase) (po
 		MinSpecial:      pulumi.Int(1),
 	}, b.parent)
 	if err != nil {
-		return postgresApp{}, fmt.Errorf("generate password: %w", err)
+		return PostgresLogin{}, fmt.Errorf("generate password: %w", err)
 	}
 	password := pulumi.ToSecret(generated.Result).(pulumi.StringOutput)
 
@@ -106,8 +111,8 @@ func (b *postgresBuilder) application(label string, app PostgresAppDatabase) (po
 		Name:           pulumi.String(app.Role),
 		Login:          pulumi.Bool(true),
 		Password:       password,
-		CreateDatabase: pulumi.Bool(false),
-		CreateRole:     pulumi.Bool(false),
+		CreateDatabase: pulumi.Bool(root),
+		CreateRole:     pulumi.Bool(root),
 		Inherit:        pulumi.Bool(true),
 	}, b.parent, onPg, b.protect(),
 		// The real ordering need: a password is hashed with the
@@ -118,30 +123,25 @@ func (b *postgresBuilder) application(label string, app PostgresAppDatabase) (po
 		// dependency on the instance.
 		pulumi.DependsOn([]pulumi.Resource{b.db, b.params}))
 	if err != nil {
-		return postgresApp{}, fmt.Errorf("create role: %w", err)
+		return PostgresLogin{}, fmt.Errorf("create role: %w", err)
 	}
 
-	// PostgreSQL 16 lets a non-superuser create a database owned by another
-	// role only if it may SET ROLE to it: make the master user a member.
-	membership, err := postgresql.NewGrantRole(b.ctx, name+"-to-master", &postgresql.GrantRoleArgs{
-		Role:      pulumi.String(b.args.MasterUsername),
-		GrantRole: role.Name,
-	}, b.parent, onPg)
-	if err != nil {
-		return postgresApp{}, fmt.Errorf("grant role to the master user: %w", err)
-	}
-
+	// No GrantRole of the owner to the master user: PostgreSQL 16 lets a
+	// non-superuser create a database owned by another role only if it may
+	// SET ROLE to it, and the provider (v1.25.0,
+	// resource_postgresql_database.go createDatabase) grants and revokes
+	// that membership itself. A GrantRole would replace itself on every
+	// run: PG16 records an implicit ADMIN membership for roles a CREATEROLE
+	// user creates, and the provider reads that row back
+	// (resource_postgresql_grant_role.go).
 	database, err := postgresql.NewDatabase(b.ctx, name, &postgresql.DatabaseArgs{
 		Name:             pulumi.String(app.Database),
 		Owner:            role.Name,
 		Encoding:         pulumi.String("UTF8"),
 		AllowConnections: pulumi.Bool(true),
-	}, b.parent, onPg, b.protect(),
-		// CREATE DATABASE ... OWNER fails on PostgreSQL 16 until the
-		// membership above exists; no data flows from it.
-		pulumi.DependsOn([]pulumi.Resource{membership}))
+	}, b.parent, onPg, b.protect())
 	if err != nil {
-		return postgresApp{}, fmt.Errorf("create database: %w", err)
+		return PostgresLogin{}, fmt.Errorf("create database: %w", err)
 	}
 
 	// New databases let every role connect and create temporary tables;
@@ -153,7 +153,7 @@ func (b *postgresBuilder) application(label string, app PostgresAppDatabase) (po
 		Privileges: pulumi.StringArray{},
 	}, b.parent, onPg)
 	if err != nil {
-		return postgresApp{}, fmt.Errorf("revoke PUBLIC on the database: %w", err)
+		return PostgresLogin{}, fmt.Errorf("revoke PUBLIC on the database: %w", err)
 	}
 
 	recovery := 0 // unprotected stacks can be rebuilt at once under the same name
@@ -168,7 +168,7 @@ func (b *postgresBuilder) application(label string, app PostgresAppDatabase) (po
 		Tags:                 b.tags("postgres-" + label),
 	}, b.parent)
 	if err != nil {
-		return postgresApp{}, fmt.Errorf("create secret: %w", err)
+		return PostgresLogin{}, fmt.Errorf("create secret: %w", err)
 	}
 	// Names from the arguments, not the role's and database's outputs: the
 	// secret describes the connection; Ready is what consumers wait for.
@@ -184,9 +184,9 @@ func (b *postgresBuilder) application(label string, app PostgresAppDatabase) (po
 		SecretId:     secret.ID(),
 		SecretString: pulumi.ToSecret(document).(pulumi.StringOutput),
 	}, b.parent); err != nil {
-		return postgresApp{}, fmt.Errorf("store connection secret: %w", err)
+		return PostgresLogin{}, fmt.Errorf("store connection secret: %w", err)
 	}
 
-	b.ready = append(b.ready, role, membership, database, revoke)
-	return postgresApp{secretArn: secret.Arn, password: password}, nil
+	b.ready = append(b.ready, role, database, revoke)
+	return PostgresLogin{Role: app.Role, Database: app.Database, Password: password, SecretArn: secret.Arn}, nil
 }

@@ -2,6 +2,7 @@ package databases_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/netip"
@@ -11,8 +12,10 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/pulumi/pulumi-postgresql/sdk/v3/go/postgresql"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/internals"
 
 	"github.com/bpa-infra/bpa-infra/databases"
 	"github.com/bpa-infra/bpa-infra/internal/harness"
@@ -70,8 +73,10 @@ func TestEveryPostgresResourceIsParentedToTheComponent(t *testing.T) {
 func TestInstanceSettingsPerStack(t *testing.T) {
 	t.Parallel()
 	common := map[string]any{
-		"identifier": "", "engine": "postgres", "engineVersion": "16", "port": 5432.0, "dbName": "admin",
-		"username": "admin", "manageMasterUserPassword": true, "publiclyAccessible": false,
+		"identifier": "", "engine": "postgres", "engineVersion": "16", "port": 5432.0,
+		// RDS refuses admin as the master user; RDS creates only the
+		// postgres database (no dbName).
+		"dbName": nil, "username": "bpa_master", "manageMasterUserPassword": true, "publiclyAccessible": false,
 		"storageEncrypted": true, "caCertIdentifier": "rds-ca-rsa2048-g1", "copyTagsToSnapshot": true,
 		"autoMinorVersionUpgrade": true, "performanceInsightsEnabled": true,
 		"performanceInsightsRetentionPeriod": 7.0, "monitoringInterval": 60.0,
@@ -286,7 +291,7 @@ func TestProviderWorksAgainstRdsAsItIs(t *testing.T) {
 		p := providers[0]
 		db := stacktest.Must(t, rec, pgInstance, "postgres")
 		for path, want := range map[string]string{
-			"superuser": "false", "sslmode": "require", "username": "admin", "database": "admin",
+			"superuser": "false", "sslmode": "require", "username": "bpa_master", "database": "postgres",
 			"expectedVersion": "16", "connectTimeout": "15",
 		} {
 			// Provider inputs may travel as JSON-encoded strings.
@@ -301,7 +306,7 @@ func TestProviderWorksAgainstRdsAsItIs(t *testing.T) {
 		if !slices.Contains(p.PropertyDependencies["host"], db.URN) {
 			t.Errorf("provider host comes from %v, want the instance", p.PropertyDependencies["host"])
 		}
-		for _, typ := range []string{pgRole, pgDatabase, pgGrantRole, pgGrant} {
+		for _, typ := range []string{pgRole, pgDatabase, pgGrant} {
 			for _, r := range rec.OfType(typ) {
 				if r.Provider != p.URN {
 					t.Errorf("%s %s uses provider %q, not the explicit one", typ, r.Name, r.Provider)
@@ -313,20 +318,42 @@ func TestProviderWorksAgainstRdsAsItIs(t *testing.T) {
 
 func TestProviderHostAndPortCanPointAtAPortForward(t *testing.T) {
 	t.Parallel()
-	rec, err := stacktest.Run(t, "dev", func(cfg map[string]string) {
-		cfg["bpa:postgresAdminHost"] = "localhost"
-		cfg["bpa:postgresAdminPort"] = "15432"
+	rec, _, err := unit(t, false, func(a *databases.PostgresArgs) {
+		a.AdminHost, a.AdminPort = "localhost", databases.PostgresForwardPort
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := rec.OfType(pgProvider)[0]
-	if stacktest.Input(p, "host") != "localhost" || fmt.Sprint(stacktest.Input(p, "port")) != "15432" {
-		t.Errorf("provider goes to %v:%v, want localhost:15432", stacktest.Input(p, "host"), stacktest.Input(p, "port"))
+	checkProviderThroughPortForward(t, rec, "localhost", "15432")
+}
+
+// BPA_POSTGRES_ADMIN_ENDPOINT is read from the process environment, so this
+// check cannot run in parallel with the others (t.Setenv forbids it).
+func TestAdminEndpointFromTheEnvironmentRedirectsTheProvider(t *testing.T) {
+	t.Setenv("BPA_POSTGRES_ADMIN_ENDPOINT", "127.0.0.1:25432")
+	rec, err := stacktest.Run(t, "dev", nil)
+	if err != nil {
+		t.Fatal(err)
 	}
-	// The app secrets still name the real endpoint, not the forward.
+	checkProviderThroughPortForward(t, rec, "127.0.0.1", "25432")
+}
+
+func checkProviderThroughPortForward(t *testing.T, rec *harness.Recording, host, port string) {
+	t.Helper()
+	providers := rec.OfType(pgProvider)
+	if len(providers) != 1 {
+		t.Fatalf("want one postgresql provider, got %d", len(providers))
+	}
+	p := providers[0]
+	if stacktest.Input(p, "host") != host || fmt.Sprint(stacktest.Input(p, "port")) != port {
+		t.Errorf("provider goes to %v:%v, want %s:%s", stacktest.Input(p, "host"), stacktest.Input(p, "port"), host, port)
+	}
+	if stacktest.Input(p, "database") != "postgres" {
+		t.Errorf("provider database %v, want postgres", stacktest.Input(p, "database"))
+	}
+	// The login secrets still name the real endpoint, not the forward.
 	db := stacktest.Must(t, rec, pgInstance, "postgres")
-	for _, label := range []string{"kong", "camunda"} {
+	for _, label := range pgLogins {
 		v := stacktest.Must(t, rec, pgSecretVer, "postgres-"+label)
 		if !slices.Contains(v.PropertyDependencies["secretString"], db.URN) {
 			t.Errorf("%s does not take its host from the instance", v.Name)
@@ -334,29 +361,44 @@ func TestProviderHostAndPortCanPointAtAPortForward(t *testing.T) {
 	}
 	// Roles still wait for the md5 parameter group although the provider no
 	// longer depends on the instance.
+	params := stacktest.Must(t, rec, pgParams, "postgres")
 	for _, r := range rec.OfType(pgRole) {
-		if !rec.DependsOn(r, stacktest.Must(t, rec, pgParams, "postgres")) || !rec.DependsOn(r, db) {
+		if !rec.DependsOn(r, params) || !rec.DependsOn(r, db) {
 			t.Errorf("role %s does not wait for the instance and its parameter group", r.Name)
 		}
 	}
 }
 
+// pgLogins are the labels of the chart's logins, in creation order.
+var pgLogins = []string{"root", "kong", "camunda"}
+
+// pgWant are each login's role and database in the stacks (the defaults).
+var pgWant = map[string][2]string{"root": {"admin", "admin"}, "kong": {"kong", "kong"}, "camunda": {"camunda", "process-engine"}}
+
 func TestRolesAndDatabasesWithTheirOwners(t *testing.T) {
 	t.Parallel()
-	want := map[string][2]string{"kong": {"kong", "kong"}, "camunda": {"camunda", "process-engine"}}
 	stacktest.ForEachStack(t, func(t *testing.T, stack string, rec *harness.Recording) {
-		if n := len(rec.OfType(pgRole)); n != 2 {
-			t.Errorf("%d roles, want kong and camunda", n)
+		if n := len(rec.OfType(pgRole)); n != 3 {
+			t.Errorf("%d roles, want root, kong and camunda", n)
 		}
-		for label, names := range want {
+		if n := len(rec.OfType(pgDatabase)); n != 3 {
+			t.Errorf("%d databases, want root's, kong's and camunda's", n)
+		}
+		for label, names := range pgWant {
 			role := stacktest.Must(t, rec, pgRole, "postgres-"+label)
 			db := stacktest.Must(t, rec, pgDatabase, "postgres-"+label)
 			if stacktest.Input(role, "name") != names[0] || stacktest.Input(role, "login") != true {
 				t.Errorf("role %v login %v", stacktest.Input(role, "name"), stacktest.Input(role, "login"))
 			}
-			for _, attr := range []string{"superuser", "createDatabase", "createRole"} {
-				if v := stacktest.Input(role, attr); v == true {
-					t.Errorf("role %s has %s", names[0], attr)
+			if stacktest.Input(role, "superuser") == true {
+				t.Errorf("role %s is a superuser", names[0])
+			}
+			// Only the chart's root login may create databases and roles,
+			// as the guide's PG_INITDB_ROOT_USERNAME could.
+			root := label == "root"
+			for _, attr := range []string{"createDatabase", "createRole"} {
+				if v := stacktest.Input(role, attr); v != root {
+					t.Errorf("role %s %s = %v, want %v", names[0], attr, v, root)
 				}
 			}
 			if stacktest.Input(role, "password") != harness.SecretMarker && stacktest.Input(role, "password") != harness.UnknownMarker {
@@ -402,17 +444,26 @@ func TestRolesWaitForTheMd5ParameterGroupAndTheInstance(t *testing.T) {
 	})
 }
 
-func TestDatabasesWaitForTheMasterUsersMembershipInTheirOwner(t *testing.T) {
+// PostgreSQL 16 lets the (non-superuser) master create a database owned by
+// another role only while it may SET ROLE to it; the provider (v1.25.0)
+// grants and revokes that membership itself. A GrantRole would read PG16's
+// implicit ADMIN membership back and replace itself on every run.
+func TestNoGrantRoleAndDatabasesWaitOnlyForTheirOwner(t *testing.T) {
 	t.Parallel()
 	stacktest.ForEachStack(t, func(t *testing.T, _ string, rec *harness.Recording) {
-		for _, label := range []string{"kong", "camunda"} {
-			m := stacktest.Must(t, rec, pgGrantRole, "postgres-"+label+"-to-master")
+		for _, r := range rec.OfType(pgGrantRole) {
+			t.Errorf("GrantRole %s exists: %v", r.Name, r.Plain())
+		}
+		for _, label := range pgLogins {
+			db := stacktest.Must(t, rec, pgDatabase, "postgres-"+label)
 			role := stacktest.Must(t, rec, pgRole, "postgres-"+label)
-			if stacktest.Input(m, "role") != "admin" || !slices.Contains(m.PropertyDependencies["grantRole"], role.URN) {
-				t.Errorf("membership %v", m.Plain())
+			for _, d := range db.Dependencies {
+				if dep := rec.ByURN(d); dep == nil || dep.Type == pgGrantRole {
+					t.Errorf("database %s waits for %s", db.Name, d)
+				}
 			}
-			if db := stacktest.Must(t, rec, pgDatabase, "postgres-"+label); !slices.Contains(db.Dependencies, m.URN) {
-				t.Errorf("database %s is created before the master user may SET ROLE to its owner", db.Name)
+			if !slices.Equal(db.Dependencies, []string{role.URN}) {
+				t.Errorf("database %s waits for %v, want only its owner %s", db.Name, db.Dependencies, role.Name)
 			}
 		}
 	})
@@ -462,7 +513,7 @@ func TestApplicationSecretsAreEncryptedAndHoldTheConnection(t *testing.T) {
 	t.Parallel()
 	stacktest.ForEachResolvedStack(t, func(t *testing.T, stack string, rec *harness.Recording) {
 		key := stacktest.Must(t, rec, pgKey, "postgres-key")
-		for label, want := range map[string][2]string{"kong": {"kong", "kong"}, "camunda": {"camunda", "process-engine"}} {
+		for label, want := range pgWant {
 			s := stacktest.Must(t, rec, pgSecret, "postgres-"+label)
 			if stacktest.Input(s, "name") != "bpa/acme-"+stack+"/postgres/"+label {
 				t.Errorf("secret name %v", stacktest.Input(s, "name"))
@@ -577,10 +628,10 @@ func unit(t *testing.T, resolve bool, change func(*databases.PostgresArgs)) (*ha
 		Storage:             databases.PostgresStorage{Type: "gp3", AllocatedGiB: 20},
 		BackupRetentionDays: 1, BackupWindow: "09:00-10:00", MaintenanceWindow: "sun:10:30-sun:11:30",
 		PerformanceInsightsRetentionDays: 7, MonitoringIntervalSeconds: 60, LogRetentionDays: 30, SlowStatementMs: 1000,
-		MasterUsername: "admin", AdminDatabase: "admin",
-		Kong:      databases.PostgresAppDatabase{Role: "kong", Database: "kong"},
-		Camunda:   databases.PostgresAppDatabase{Role: "camunda", Database: "process-engine"},
-		AdminPort: 15432,
+		MasterUsername: "bpa_master",
+		Root:           databases.PostgresAppDatabase{Role: "admin", Database: "admin"},
+		Kong:           databases.PostgresAppDatabase{Role: "kong", Database: "kong"},
+		Camunda:        databases.PostgresAppDatabase{Role: "camunda", Database: "process-engine"},
 	}
 	if change != nil {
 		change(args)
@@ -637,41 +688,160 @@ func TestMonitoringOffCreatesNoRole(t *testing.T) {
 	}
 }
 
+// await resolves an output of a finished unit run (tests only; never print
+// a secret's value).
+func await(t *testing.T, o pulumi.Output) internals.UnsafeAwaitOutputResult {
+	t.Helper()
+	r, err := internals.UnsafeAwaitOutput(context.Background(), o)
+	if err != nil {
+		t.Fatalf("await output: %v", err)
+	}
+	if !r.Known {
+		t.Fatal("output is unknown")
+	}
+	return r
+}
+
 func TestPortForwardCommandReachesTheInstanceThroughTheBastion(t *testing.T) {
 	t.Parallel()
 	_, c, err := unit(t, true, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := make(chan string, 1)
-	c.PortForwardCommand.ApplyT(func(s string) string { got <- s; return s })
-	want := "aws ssm start-session --region us-west-2 --target i-bastion --document-name AWS-StartPortForwardingSessionToRemoteHost " +
-		"--parameters host=unit-test-postgres.cmockabcdefg.us-west-2.rds.amazonaws.com,portNumber=5432,localPortNumber=15432"
-	if s := <-got; s != want {
+	want := fmt.Sprintf("aws ssm start-session --region us-west-2 --target i-bastion --document-name AWS-StartPortForwardingSessionToRemoteHost "+
+		"--parameters host=unit-test-postgres.cmockabcdefg.us-west-2.rds.amazonaws.com,portNumber=5432,localPortNumber=%d", databases.PostgresForwardPort)
+	if s := await(t, c.PortForwardCommand).Value; s != want {
 		t.Errorf("port forward command\n got %s\nwant %s", s, want)
 	}
-	if c.KongRole != "kong" || c.CamundaDatabase != "process-engine" || len(c.Ready) != 8 {
-		t.Errorf("contract: roles %s/%s, %d ready resources", c.KongRole, c.CamundaDatabase, len(c.Ready))
+	if databases.PostgresForwardPort != 15432 {
+		t.Errorf("PostgresForwardPort %d, want 15432 (5432 is often a local PostgreSQL)", databases.PostgresForwardPort)
+	}
+}
+
+func TestPostgresOutputsOneLoginPerChartUser(t *testing.T) {
+	t.Parallel()
+	_, c, err := unit(t, true, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	logins := map[string]databases.PostgresLogin{"root": c.Root, "kong": c.Kong, "camunda": c.Camunda}
+	for label, l := range logins {
+		if want := pgWant[label]; l.Role != want[0] || l.Database != want[1] {
+			t.Errorf("%s login is %s on %s, want %s on %s", label, l.Role, l.Database, want[0], want[1])
+		}
+		pw := await(t, l.Password)
+		if !pw.Secret || pw.Value != mockGeneratedPassword+"postgres-"+label+"-password" {
+			t.Errorf("%s password: secret %v, the generated one %v", label, pw.Secret, pw.Value == mockGeneratedPassword+"postgres-"+label+"-password")
+		}
+		// The fake cloud's ARN of the secret (cloudfake).
+		if arn := await(t, l.SecretArn).Value; arn != "arn:aws:secretsmanager:us-west-2:"+harness.MockAccountID+":Secret/postgres-"+label {
+			t.Errorf("%s secret ARN %v is not its Secrets Manager secret's", label, arn)
+		}
+	}
+	if c.SSLMode != "require" {
+		t.Errorf("SSLMode %q", c.SSLMode)
+	}
+	// Each login contributes its role, database and PUBLIC revoke; nothing
+	// else (no GrantRole) is for consumers to wait for.
+	if len(c.Ready) != 9 {
+		t.Errorf("%d ready resources, want 9 (role, database, grant per login)", len(c.Ready))
+	}
+	for _, r := range c.Ready {
+		switch r.(type) {
+		case *postgresql.Role, *postgresql.Database, *postgresql.Grant:
+		default:
+			t.Errorf("Ready holds a %T", r)
+		}
 	}
 }
 
 func TestInvalidPostgresArgsRegisterNothing(t *testing.T) {
 	t.Parallel()
-	rec, _, err := unit(t, false, func(a *databases.PostgresArgs) {
-		a.ParameterFamily = "16"
-		a.Camunda.Role = "kong"
-		a.BastionInstanceId = nil
-	})
-	if err == nil {
-		t.Fatal("invalid args accepted")
+	cases := map[string]struct {
+		change func(*databases.PostgresArgs)
+		says   []string
+	}{
+		"several": {func(a *databases.PostgresArgs) {
+			a.ParameterFamily = "16"
+			a.Camunda.Role = "kong"
+			a.BastionInstanceId = nil
+		}, []string{"ParameterFamily", "own role", "BastionInstanceId is required"}},
+		"no root":                 {func(a *databases.PostgresArgs) { a.Root = databases.PostgresAppDatabase{} }, []string{"Root.Role is required", "Root.Database is required"}},
+		"root shares a database":  {func(a *databases.PostgresArgs) { a.Root.Database = "kong" }, []string{"own role and database"}},
+		"root shares a role":      {func(a *databases.PostgresArgs) { a.Root.Role = "camunda" }, []string{"own role and database"}},
+		"admin host without port": {func(a *databases.PostgresArgs) { a.AdminHost = "localhost" }, []string{"AdminPort 0 is not a TCP port"}},
 	}
-	for _, says := range []string{"ParameterFamily", "own role", "BastionInstanceId is required"} {
-		if !strings.Contains(err.Error(), says) {
-			t.Errorf("error does not mention %s: %v", says, err)
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			rec, _, err := unit(t, false, tc.change)
+			if err == nil {
+				t.Fatal("invalid args accepted")
+			}
+			for _, says := range tc.says {
+				if !strings.Contains(err.Error(), says) {
+					t.Errorf("error does not mention %s: %v", says, err)
+				}
+			}
+			if len(rec.Resources) != 0 {
+				t.Errorf("%d resources registered despite invalid args", len(rec.Resources))
+			}
+		})
+	}
+}
+
+// Without an admin host the port is not used: the provider goes to the
+// instance's endpoint.
+func TestAdminPortIsIgnoredWithoutAnAdminHost(t *testing.T) {
+	t.Parallel()
+	rec, _, err := unit(t, false, func(a *databases.PostgresArgs) { a.AdminPort = 0 })
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := rec.OfType(pgProvider)[0]
+	if !slices.Contains(p.PropertyDependencies["host"], stacktest.Must(t, rec, pgInstance, "postgres").URN) {
+		t.Errorf("provider host comes from %v, want the instance", p.PropertyDependencies["host"])
+	}
+}
+
+// Where `pulumi up` runs inside the VPC (a CI runner) reaches PostgreSQL on
+// 5432 as the bastion does: the program's own provider creates the roles.
+func TestDeployerIsAdmittedOnPostgresWhenConfigured(t *testing.T) {
+	t.Parallel()
+	rec, err := stacktest.Run(t, "dev", func(cfg map[string]string) {
+		cfg["bpa:deployerCidrs"] = `["10.20.0.0/16","192.168.4.0/24"]`
+		cfg["bpa:deployerSecurityGroupId"] = "sg-0123456789abcdef0"
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sg := stacktest.Must(t, rec, pgSG, "postgres")
+	for name, want := range map[string]map[string]any{
+		"postgres-from-deployer-10-20-0-0-16":   {"cidrIpv4": "10.20.0.0/16", "referencedSecurityGroupId": nil},
+		"postgres-from-deployer-192-168-4-0-24": {"cidrIpv4": "192.168.4.0/24", "referencedSecurityGroupId": nil},
+		"postgres-from-deployer":                {"cidrIpv4": nil, "referencedSecurityGroupId": "sg-0123456789abcdef0"},
+	} {
+		r := stacktest.Must(t, rec, pgIngress, name)
+		want["ipProtocol"], want["fromPort"], want["toPort"] = "tcp", 5432.0, 5432.0
+		for path, w := range want {
+			if got := stacktest.Input(r, path); got != w {
+				t.Errorf("%s %s = %v, want %v", name, path, got, w)
+			}
+		}
+		if !slices.Contains(r.PropertyDependencies["securityGroupId"], sg.URN) {
+			t.Errorf("%s is not a rule of the postgres security group", name)
 		}
 	}
-	if len(rec.Resources) != 0 {
-		t.Errorf("%d resources registered despite invalid args", len(rec.Resources))
+	in, _ := rulesOf(rec, sg)
+	if len(in) != 6 { // pods, bastion, nodes and the three deployer rules
+		t.Errorf("%d ingress rules, want 6", len(in))
+	}
+
+	// Unconfigured, there is no deployer rule.
+	for _, r := range stacktest.Preview(t, "dev").OfType(pgIngress) {
+		if strings.HasPrefix(r.Name, "postgres-from-deployer") {
+			t.Errorf("%s exists without a configured deployer", r.Name)
+		}
 	}
 }
 

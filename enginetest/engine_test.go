@@ -389,7 +389,8 @@ func TestCustomerRenameReplacesStatefulResources(t *testing.T) {
 			replaced[step.Type] = true
 		}
 	}
-	for _, typ := range []string{"aws:rds/instance:Instance", "aws:ecr/repository:Repository", "mongodbatlas:index/advancedCluster:AdvancedCluster", "aws:eks/cluster:Cluster"} {
+	// RDS renames in place (identifier is no ForceNew field); these cannot.
+	for _, typ := range []string{"aws:ecr/repository:Repository", "mongodbatlas:index/advancedCluster:AdvancedCluster", "aws:eks/cluster:Cluster", "aws:s3/bucketV2:BucketV2"} {
 		if !replaced[typ] {
 			t.Errorf("renaming the customer does not replace %s", typ)
 		}
@@ -401,7 +402,12 @@ func TestCustomerRenameReplacesStatefulResources(t *testing.T) {
 func TestDestroyOfAProtectedStackIsRefused(t *testing.T) {
 	t.Parallel()
 	_, base := firstDeployment(t, "prod")
-	for _, typ := range policy.StatefulTypes {
+	// pulumi-eks's component is not protected, its control plane is: protect
+	// on the component would reach every child, and removing an admin role
+	// would be refused.
+	stateful := append(slices.DeleteFunc(slices.Clone(policy.StatefulTypes), func(typ string) bool { return typ == "eks:index:Cluster" }),
+		"aws:eks/cluster:Cluster")
+	for _, typ := range stateful {
 		found := false
 		for _, r := range base.Snapshot.Resources {
 			if string(r.Type) == typ {
@@ -413,6 +419,11 @@ func TestDestroyOfAProtectedStackIsRefused(t *testing.T) {
 		}
 		if !found {
 			t.Errorf("prod has no %s", typ)
+		}
+	}
+	for _, r := range base.Snapshot.Resources {
+		if (r.Type == "eks:index:Cluster" || insideRemoteComponent(r.URN) && r.Type != "aws:eks/cluster:Cluster") && r.Protect {
+			t.Errorf("%s is protected: only the control plane of pulumi-eks's component should be", r.URN)
 		}
 	}
 	res := newEngine(t).PreviewDestroy(load(t, "prod"), base.Snapshot)
@@ -523,5 +534,74 @@ func TestEngineRefusesWhatTheProgramMustNotDo(t *testing.T) {
 				t.Errorf("want the engine to refuse with %q; got %v\n%s", c.want, res.Err, all)
 			}
 		})
+	}
+}
+
+// A new launch template for every BPA node rolls them one at a time, node-1
+// to node-4, so ZooKeeper and Kafka keep their quorum; the data volumes
+// stay.
+func TestBpaNodesRollOneAfterAnother(t *testing.T) {
+	forEachStack(t, func(t *testing.T, name string) {
+		_, base := firstDeployment(t, name)
+		s := load(t, name)
+		if err := s.Set("bpa:bpaNodeInstanceType", "m6i.4xlarge"); err != nil {
+			t.Fatal(err)
+		}
+		res := newEngine(t).Update(s, base.Snapshot)
+		if res.Err != nil {
+			t.Fatalf("%v\n%s", res.Err, strings.Join(res.Errors(), "\n"))
+		}
+		var rolled []string
+		for _, op := range res.Cloud.Ops() {
+			if op.Kind == "update" && op.URN.Type() == "aws:eks/nodeGroup:NodeGroup" && strings.Contains(op.URN.Name(), "bpa-node") {
+				rolled = append(rolled, op.URN.Name())
+			}
+			if op.URN.Type() == "aws:ebs/volume:Volume" {
+				t.Errorf("%s %s: a node roll must leave the data volumes alone", op.Kind, op.URN)
+			}
+		}
+		want := []string{"cluster-bpa-node-1", "cluster-bpa-node-2", "cluster-bpa-node-3", "cluster-bpa-node-4"}
+		if !slices.Equal(rolled, want) {
+			t.Errorf("node groups updated in the order %v, want %v", rolled, want)
+		}
+		if res.Cloud.Overlapped("aws:eks/nodeGroup:NodeGroup") {
+			t.Error("two node groups updated at the same time")
+		}
+	})
+}
+
+// A first deployment runs in two phases (README runbook): everything but
+// the release, then, once images and chart are pushed, the release alone.
+func TestFirstDeploymentInTwoPhases(t *testing.T) {
+	t.Parallel()
+	s := load(t, "prod")
+	if err := s.Set("bpa:installRelease", "false"); err != nil {
+		t.Fatal(err)
+	}
+	phase1 := newEngine(t).Update(s, nil)
+	if phase1.Err != nil {
+		t.Fatalf("%v\n%s", phase1.Err, strings.Join(phase1.Errors(), "\n"))
+	}
+	if st := findStep(phase1, "kubernetes:helm.sh/v3:Release"); st.URN != "" {
+		t.Errorf("phase 1 installs the release: %s", st.Op)
+	}
+	if st := findStep(phase1, "kubernetes:core/v1:Secret"); st.Op != deploy.OpCreate {
+		t.Errorf("phase 1 does not create the secrets the release needs: %q", st.Op)
+	}
+	if err := s.Remove("bpa:installRelease"); err != nil {
+		t.Fatal(err)
+	}
+	phase2 := newEngine(t).Update(s, phase1.Snapshot)
+	if phase2.Err != nil {
+		t.Fatalf("%v\n%s", phase2.Err, strings.Join(phase2.Errors(), "\n"))
+	}
+	for _, st := range phase2.Steps {
+		want := deploy.OpSame
+		if st.Type == "kubernetes:helm.sh/v3:Release" {
+			want = deploy.OpCreate
+		}
+		if st.Op != want {
+			t.Errorf("phase 2: %s %s, want %s", st.Op, st.URN, want)
+		}
 	}
 }

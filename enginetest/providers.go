@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/blang/semver"
 	"github.com/pulumi/pulumi/pkg/v3/resource/deploy/deploytest"
@@ -179,6 +180,11 @@ func (c *Cloud) provider(pkg string, version semver.Version, versions map[string
 				}
 			}
 		}
+		for k, v := range schemaDefaults[string(req.URN.Type())] {
+			if _, set := news[resource.PropertyKey(k)]; !set {
+				news[resource.PropertyKey(k)] = resource.NewPropertyValue(v)
+			}
+		}
 		return plugin.CheckResponse{Properties: resource.FromResourcePropertyMap(news)}, nil
 	}
 	// A provider's own settings (region, default tags, kubeconfig) change in
@@ -187,7 +193,12 @@ func (c *Cloud) provider(pkg string, version semver.Version, versions map[string
 		return diff("", resource.ToResourcePropertyMap(req.OldInputs), resource.ToResourcePropertyMap(req.NewInputs), property.Map{}), nil
 	}
 	p.DiffF = func(_ context.Context, req plugin.DiffRequest) (plugin.DiffResult, error) {
-		return diff(string(req.URN.Type()), resource.ToResourcePropertyMap(req.OldInputs), resource.ToResourcePropertyMap(req.NewInputs), p.Config), nil
+		typ := string(req.URN.Type())
+		olds := resource.ToResourcePropertyMap(req.OldInputs)
+		if !strings.HasPrefix(typ, "kubernetes:") {
+			olds = priorState(olds, resource.ToResourcePropertyMap(req.OldOutputs))
+		}
+		return diff(typ, olds, resource.ToResourcePropertyMap(req.NewInputs), p.Config), nil
 	}
 	p.CreateF = func(_ context.Context, req plugin.CreateRequest) (plugin.CreateResponse, error) {
 		inputs := resource.ToResourcePropertyMap(req.Properties)
@@ -222,6 +233,11 @@ func (c *Cloud) provider(pkg string, version semver.Version, versions map[string
 		}
 		c.begin(req.URN)
 		defer c.end("update", req.URN)
+		if slowUpdates[typ] {
+			// Long enough for the engine to start any other update it
+			// considers independent: overlap shows in Cloud.Overlapped.
+			time.Sleep(50 * time.Millisecond)
+		}
 		return plugin.UpdateResponse{Properties: resource.FromResourcePropertyMap(out), Status: resource.StatusOK}, nil
 	}
 	p.DeleteF = func(_ context.Context, req plugin.DeleteRequest) (plugin.DeleteResponse, error) {
@@ -251,6 +267,43 @@ func (c *Cloud) provider(pkg string, version semver.Version, versions map[string
 		}
 	}
 	return p
+}
+
+// slowUpdates are the types whose updates take minutes in the real cloud
+// and whose order a test checks.
+var slowUpdates = map[string]bool{"aws:eks/nodeGroup:NodeGroup": true}
+
+// schemaDefaults are inputs a bridged provider's Check fills in from its
+// schema's defaults when the program leaves them out, where a test needs
+// them: GrantRole's with_admin_option (Default: false,
+// terraform-provider-postgresql v1.25.0 resource_postgresql_grant_role.go).
+var schemaDefaults = map[string]map[string]any{
+	"postgresql:index/grantRole:GrantRole": {"withAdminOption": false},
+}
+
+// priorState is what a Terraform-bridged provider compares the program's
+// inputs with: the state it read back after the last operation, for every
+// input it has, not the inputs last sent. A provider that reads back a
+// value other than it was given shows a diff on every run.
+func priorState(oldInputs, oldOutputs resource.PropertyMap) resource.PropertyMap {
+	return readBack(resource.NewProperty(oldInputs), resource.NewProperty(oldOutputs)).ObjectValue()
+}
+
+// readBack is the state's value for what the program gave: objects field
+// by field (a computed field the program never set is not compared), the
+// read value where there is one.
+func readBack(given, read resource.PropertyValue) resource.PropertyValue {
+	switch {
+	case given.IsObject() && read.IsObject():
+		out := resource.PropertyMap{}
+		for k, v := range given.ObjectValue() {
+			out[k] = readBack(v, read.ObjectValue()[k])
+		}
+		return resource.NewProperty(out)
+	case read.IsNull():
+		return given
+	}
+	return read
 }
 
 // autoName is the name a provider makes up: from the program's prefix

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
@@ -18,6 +19,10 @@ import (
 // TypeToken is the component's type in URNs.
 const TypeToken = "bpa:registry:Registry"
 
+// ChartRepository is the ECR repository of the BPA chart, named after the
+// chart of the release bundle (the guide's bpa-helm-chart).
+const ChartRepository = "bpa-helm-chart"
+
 // PullActions are what a node needs on a repository to pull from it.
 var PullActions = []string{"ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"}
 
@@ -27,6 +32,10 @@ type Args struct {
 	Region     string
 	// Images are repository names below the prefix, e.g. "bpa/ui".
 	Images []string
+	// Charts are Helm chart repositories below the prefix, named after the
+	// chart (helm push <chart>-<version>.tgz oci://<registry>/<prefix>
+	// pushes to <prefix>/<chart>), e.g. "bpa-helm-chart".
+	Charts []string
 	// ImmutableTags refuses to overwrite a pushed tag.
 	ImmutableTags bool
 	// KeepTaggedImages is how many tagged images each repository keeps.
@@ -44,9 +53,15 @@ type Registry struct {
 
 	// URL is the registry host, <account>.dkr.ecr.<region>.amazonaws.com.
 	URL pulumi.StringOutput
-	// RepositoryURLs maps each image name to its repository URL.
+	// RepositoryURLs maps each image and chart name to its repository URL.
 	RepositoryURLs pulumi.StringMapOutput
-	PullPolicyArn  pulumi.StringOutput
+	// ChartPushURL is where `helm push` sends the stack's charts,
+	// oci://<registry>/<prefix>.
+	ChartPushURL  pulumi.StringOutput
+	PullPolicyArn pulumi.StringOutput
+	// PullAccess is the pull policy's attachment to the node role: pods
+	// cannot pull BPA's images before it exists.
+	PullAccess pulumi.Resource
 }
 
 var imagePattern = regexp.MustCompile(`^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$`)
@@ -60,14 +75,19 @@ func (a *Args) validate() error {
 		errs = append(errs, errors.New("Images: at least one image is required"))
 	}
 	seen := map[string]bool{}
-	for _, img := range a.Images {
-		if !imagePattern.MatchString(img) {
-			errs = append(errs, fmt.Errorf("Images: %q is not a valid repository name", img))
+	for _, list := range []struct {
+		field string
+		names []string
+	}{{"Images", a.Images}, {"Charts", a.Charts}} {
+		for _, n := range list.names {
+			if !imagePattern.MatchString(n) {
+				errs = append(errs, fmt.Errorf("%s: %q is not a valid repository name", list.field, n))
+			}
+			if seen[n] {
+				errs = append(errs, fmt.Errorf("%s: %q is listed twice", list.field, n))
+			}
+			seen[n] = true
 		}
-		if seen[img] {
-			errs = append(errs, fmt.Errorf("Images: %q is listed twice", img))
-		}
-		seen[img] = true
 	}
 	if a.KeepTaggedImages < 1 || a.UntaggedExpiryDays < 1 {
 		errs = append(errs, errors.New("KeepTaggedImages and UntaggedExpiryDays must be at least 1"))
@@ -123,7 +143,7 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 	}
 	urls := pulumi.StringMap{}
 	arns := pulumi.StringArray{}
-	for _, img := range args.Images {
+	for _, img := range append(append([]string{}, args.Images...), args.Charts...) {
 		label := strings.NewReplacer("/", "-", ".", "-", "_", "-").Replace(img)
 		repo, err := ecr.NewRepository(ctx, name+"-"+label, &ecr.RepositoryArgs{
 			Name:               pulumi.String(args.NamePrefix + "/" + img),
@@ -148,7 +168,9 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 			return nil, fmt.Errorf("registry %s: lifecycle policy for %s: %w", name, img, err)
 		}
 		urls[img] = repo.RepositoryUrl
-		arns = append(arns, repo.Arn)
+		if slices.Contains(args.Images, img) {
+			arns = append(arns, repo.Arn)
+		}
 	}
 
 	policy, err := iam.NewPolicy(ctx, name+"-pull", &iam.PolicyArgs{
@@ -164,7 +186,7 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 		return nil, fmt.Errorf("registry %s: create pull policy: %w", name, err)
 	}
 	if args.NodeRoleName != nil {
-		if _, err := iam.NewRolePolicyAttachment(ctx, name+"-pull", &iam.RolePolicyAttachmentArgs{
+		if reg.PullAccess, err = iam.NewRolePolicyAttachment(ctx, name+"-pull", &iam.RolePolicyAttachmentArgs{
 			Role:      args.NodeRoleName,
 			PolicyArn: policy.Arn,
 		}, parent); err != nil {
@@ -174,10 +196,12 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 
 	reg.URL = pulumi.Sprintf("%s.dkr.ecr.%s.amazonaws.com", account, args.Region)
 	reg.RepositoryURLs = urls.ToStringMapOutput()
+	reg.ChartPushURL = pulumi.Sprintf("oci://%s/%s", reg.URL, args.NamePrefix)
 	reg.PullPolicyArn = policy.Arn
 	return reg, ctx.RegisterResourceOutputs(reg, pulumi.Map{
 		"url":            reg.URL,
 		"repositoryUrls": reg.RepositoryURLs,
+		"chartPushUrl":   reg.ChartPushURL,
 		"pullPolicyArn":  reg.PullPolicyArn,
 	})
 }

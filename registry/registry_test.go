@@ -7,8 +7,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/bpa-infra/bpa-infra/internal/cloudfake"
 	"github.com/bpa-infra/bpa-infra/internal/harness"
 	"github.com/bpa-infra/bpa-infra/internal/stacktest"
 	"github.com/bpa-infra/bpa-infra/registry"
@@ -19,11 +21,34 @@ const (
 	lifecycleType = "aws:ecr/lifecyclePolicy:LifecyclePolicy"
 	policyType    = "aws:iam/policy:Policy"
 	attachType    = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
+	releaseType   = "kubernetes:helm.sh/v3:Release"
 )
 
-var images = []string{"bpa/auth", "bpa/core", "bpa/ui", "bpa/workflow-engine"}
+// repositories are what a stack's registry holds, below its name prefix:
+// one repository per configured image and one for the BPA chart.
+func repositories(t *testing.T, stack string) (images, all []string) {
+	t.Helper()
+	cfg := stacktest.Config(t, stack)
+	if len(cfg.Registry.Images) == 0 {
+		t.Fatalf("%s configures no images", stack)
+	}
+	for _, img := range cfg.Registry.Images {
+		images = append(images, cfg.NamePrefix()+"/"+img)
+	}
+	all = append(slices.Clone(images), cfg.NamePrefix()+"/"+registry.ChartRepository)
+	sort.Strings(images)
+	sort.Strings(all)
+	return images, all
+}
 
-func TestOneHardenedRepositoryPerImage(t *testing.T) {
+// repoName is a repository resource's name input, <prefix>/<image>.
+func repoName(r *harness.Resource) string {
+	name, _ := stacktest.Input(r, "name").(string)
+	return name
+}
+
+// Every image and the chart get a repository of the same hardening.
+func TestOneHardenedRepositoryPerImageAndChart(t *testing.T) {
 	t.Parallel()
 	mutability := map[string]string{"dev": "MUTABLE", "prod": "IMMUTABLE"}
 	stacktest.ForEachStack(t, func(t *testing.T, stack string, rec *harness.Recording) {
@@ -54,9 +79,9 @@ func TestOneHardenedRepositoryPerImage(t *testing.T) {
 			}
 		}
 		sort.Strings(names)
-		want := make([]string, len(images))
-		for i, img := range images {
-			want[i] = "acme-" + stack + "/" + img
+		_, want := repositories(t, stack)
+		if !slices.Contains(want, "acme-"+stack+"/bpa-helm-chart") {
+			t.Fatalf("the chart repository is not among %v", want)
 		}
 		if !slices.Equal(names, want) {
 			t.Errorf("repositories %v, want %v", names, want)
@@ -73,8 +98,22 @@ func TestLifecyclePolicyExpiresUntaggedAndKeepsTheLastTagged(t *testing.T) {
 	for _, stack := range stacktest.Stacks {
 		rec := stacktest.Preview(t, stack)
 		policies := rec.OfType(lifecycleType)
-		if len(policies) != len(images) {
-			t.Fatalf("%s: %d lifecycle policies for %d repositories", stack, len(policies), len(images))
+		repos := rec.OfType(repoType)
+		if len(policies) != len(repos) {
+			t.Fatalf("%s: %d lifecycle policies for %d repositories", stack, len(policies), len(repos))
+		}
+		covered := map[string]bool{}
+		for _, p := range policies {
+			for _, u := range p.PropertyDependencies["repository"] {
+				if r := rec.ByURN(u); r != nil && r.Type == repoType {
+					covered[repoName(r)] = true
+				}
+			}
+		}
+		for _, r := range repos {
+			if !covered[repoName(r)] {
+				t.Errorf("%s: repository %s has no lifecycle policy", stack, repoName(r))
+			}
 		}
 		for _, p := range policies {
 			var doc struct {
@@ -100,41 +139,156 @@ func TestLifecyclePolicyExpiresUntaggedAndKeepsTheLastTagged(t *testing.T) {
 	}
 }
 
+// The nodes pull images, never charts (Helm fetches the chart from where
+// `pulumi up` runs): the pull policy names exactly the image repositories.
 func TestPullPolicyGrantsExactlyWhatANodeNeeds(t *testing.T) {
 	t.Parallel()
-	rec := stacktest.Resolved(t, "prod")
-	p := rec.Find(policyType, "registry-pull")
-	if p == nil {
-		t.Fatal("no pull policy")
-	}
-	var doc struct {
-		Statement []struct {
-			Effect   string
-			Action   []string
-			Resource []string
+	stacktest.ForEachResolvedStack(t, func(t *testing.T, stack string, rec *harness.Recording) {
+		p := rec.Find(policyType, "registry-pull")
+		if p == nil {
+			t.Fatal("no pull policy")
 		}
-	}
-	if err := json.Unmarshal([]byte(stacktest.Input(p, "policy").(string)), &doc); err != nil {
+		var doc struct {
+			Statement []struct {
+				Effect   string
+				Action   []string
+				Resource []string
+			}
+		}
+		if err := json.Unmarshal([]byte(stacktest.Input(p, "policy").(string)), &doc); err != nil {
+			t.Fatal(err)
+		}
+		if len(doc.Statement) != 2 {
+			t.Fatalf("want 2 statements, got %+v", doc.Statement)
+		}
+		token, pull := doc.Statement[0], doc.Statement[1]
+		if !slices.Equal(token.Action, []string{"ecr:GetAuthorizationToken"}) || !slices.Equal(token.Resource, []string{"*"}) {
+			t.Errorf("token statement %+v", token)
+		}
+		if !slices.Equal(pull.Action, registry.PullActions) {
+			t.Errorf("pull actions %v, want %v", pull.Action, registry.PullActions)
+		}
+		images, _ := repositories(t, stack)
+		var want, chart []string
+		for _, r := range rec.OfType(repoType) {
+			arn := cloudfake.Outputs(r.Type, r.Name, r.Inputs)["arn"].StringValue()
+			if slices.Contains(images, repoName(r)) {
+				want = append(want, arn)
+			} else {
+				chart = append(chart, arn)
+			}
+		}
+		got := slices.Clone(pull.Resource)
+		sort.Strings(got)
+		sort.Strings(want)
+		if len(want) != len(images) || !slices.Equal(got, want) {
+			t.Errorf("pull resources %v, want the %d image repositories %v", got, len(images), want)
+		}
+		if len(chart) != 1 {
+			t.Errorf("%d chart repositories, want 1", len(chart))
+		}
+		for _, c := range chart {
+			if slices.Contains(pull.Resource, c) {
+				t.Errorf("the pull policy grants the chart repository %s", c)
+			}
+		}
+	})
+}
+
+// probe is a resource that only records what it is given.
+type probe struct{ pulumi.CustomResourceState }
+
+// runProbed runs the registry with resolved outputs and registers a probe
+// that takes its ChartPushURL and URL as inputs and waits for its
+// PullAccess, so that both can be read from the recording.
+func runProbed(t *testing.T, args *registry.Args) (*harness.Recording, *registry.Registry) {
+	t.Helper()
+	var reg *registry.Registry
+	rec, err := harness.Run(func(ctx *pulumi.Context) error {
+		var err error
+		if reg, err = registry.New(ctx, "registry", args); err != nil {
+			return err
+		}
+		var opts []pulumi.ResourceOption
+		if reg.PullAccess != nil {
+			opts = append(opts, pulumi.DependsOn([]pulumi.Resource{reg.PullAccess}))
+		}
+		return ctx.RegisterResource("test:index:Probe", "probe", pulumi.Map{
+			"chartPushUrl": reg.ChartPushURL, "url": reg.URL, "repositoryUrls": reg.RepositoryURLs,
+		}, &probe{}, opts...)
+	}, harness.Options{Stack: "test", Resolve: true})
+	if err != nil {
 		t.Fatal(err)
 	}
-	if len(doc.Statement) != 2 {
-		t.Fatalf("want 2 statements, got %+v", doc.Statement)
+	return rec, reg
+}
+
+// Charts are repositories below the prefix like the images, pushed to
+// with helm push <chart>.tgz oci://<registry>/<prefix>; the pull policy
+// leaves them out.
+func TestChartsGetRepositoriesButNoPullAccess(t *testing.T) {
+	t.Parallel()
+	args := validArgs()
+	args.Charts = []string{"bpa-helm-chart"}
+	args.NodeRoleName = pulumi.String("acme-test-nodes")
+	rec, _ := runProbed(t, args)
+
+	var names []string
+	for _, r := range rec.OfType(repoType) {
+		names = append(names, repoName(r))
 	}
-	token, pull := doc.Statement[0], doc.Statement[1]
-	if !slices.Equal(token.Action, []string{"ecr:GetAuthorizationToken"}) || !slices.Equal(token.Resource, []string{"*"}) {
-		t.Errorf("token statement %+v", token)
+	sort.Strings(names)
+	if want := []string{"acme-test/bpa-helm-chart", "acme-test/bpa/core"}; !slices.Equal(names, want) {
+		t.Errorf("repositories %v, want %v", names, want)
 	}
-	if !slices.Equal(pull.Action, registry.PullActions) {
-		t.Errorf("pull actions %v, want %v", pull.Action, registry.PullActions)
+	if n := len(rec.OfType(lifecycleType)); n != 2 {
+		t.Errorf("%d lifecycle policies, want one per repository", n)
 	}
-	if len(pull.Resource) != len(images) {
-		t.Errorf("pull resources %v, want the %d repositories", pull.Resource, len(images))
+
+	p := stacktest.Input(rec.Find(policyType, "registry-pull"), "policy").(string)
+	if !strings.Contains(p, "Repository/registry-bpa-core") || strings.Contains(p, "helm-chart") {
+		t.Errorf("pull policy %s, want the image repository only", p)
 	}
-	for _, r := range pull.Resource {
-		if strings.Contains(r, "*") || !strings.Contains(r, "registry-bpa-") {
-			t.Errorf("pull resource %q is not one of the repositories", r)
+
+	pr := rec.Find("test:index:Probe", "probe")
+	registryHost := cloudfake.AccountID + ".dkr.ecr.us-west-2.amazonaws.com"
+	if got, want := stacktest.Input(pr, "url"), registryHost; got != want {
+		t.Errorf("URL %v, want %s", got, want)
+	}
+	if got, want := stacktest.Input(pr, "chartPushUrl"), "oci://"+registryHost+"/acme-test"; got != want {
+		t.Errorf("ChartPushURL %v, want %s", got, want)
+	}
+	if got, want := stacktest.Input(pr, "repositoryUrls.bpa-helm-chart"), registryHost+"/acme-test/bpa-helm-chart"; got != want {
+		t.Errorf("chart repository URL %v, want %s", got, want)
+	}
+}
+
+// The stack's release pulls the chart from the chart repository: the push
+// URL and the chart's name give the repository's URL.
+func TestTheReleaseChartIsTheChartRepository(t *testing.T) {
+	t.Parallel()
+	stacktest.ForEachResolvedStack(t, func(t *testing.T, stack string, rec *harness.Recording) {
+		if stacktest.Config(t, stack).Workload.Chart != "" {
+			t.Skipf("%s names its own chart", stack)
 		}
-	}
+		var chartRepo *harness.Resource
+		for _, r := range rec.OfType(repoType) {
+			if strings.HasSuffix(repoName(r), "/"+registry.ChartRepository) {
+				chartRepo = r
+			}
+		}
+		if chartRepo == nil {
+			t.Fatal("no chart repository")
+		}
+		url := cloudfake.Outputs(chartRepo.Type, chartRepo.Name, chartRepo.Inputs)["repositoryUrl"].StringValue()
+		release := rec.OfType(releaseType)
+		if len(release) != 1 {
+			t.Fatalf("%d releases", len(release))
+		}
+		if got := stacktest.Input(release[0], "chart"); got != "oci://"+url {
+			t.Errorf("release chart %v, want oci://%s", got, url)
+		}
+	})
 }
 
 func run(t *testing.T, args *registry.Args) (*harness.Recording, error) {
@@ -167,14 +321,47 @@ func TestPullPolicyIsAttachedToTheNodeRole(t *testing.T) {
 	}
 }
 
-func TestInvalidImagesRegisterNothing(t *testing.T) {
+// PullAccess is the attachment: whatever pulls BPA's images can wait for it.
+func TestPullAccessIsTheAttachment(t *testing.T) {
 	t.Parallel()
-	for name, images := range map[string][]string{"none": nil, "upper case": {"BPA/Core"}, "twice": {"a", "a"}} {
+	args := validArgs()
+	args.NodeRoleName = pulumi.String("acme-test-nodes")
+	rec, reg := runProbed(t, args)
+	if _, ok := reg.PullAccess.(*iam.RolePolicyAttachment); !ok {
+		t.Fatalf("PullAccess is %T, want the role policy attachment", reg.PullAccess)
+	}
+	a := rec.Find(attachType, "registry-pull")
+	if pr := rec.Find("test:index:Probe", "probe"); a == nil || !slices.Contains(pr.Dependencies, a.URN) {
+		t.Errorf("waiting for PullAccess does not wait for the attachment: %v", pr.Dependencies)
+	}
+
+	// Without a node role nothing is attached, and there is nothing to
+	// wait for.
+	rec, reg = runProbed(t, validArgs())
+	if reg.PullAccess != nil || len(rec.OfType(attachType)) != 0 {
+		t.Errorf("no node role, yet PullAccess %v and %d attachments", reg.PullAccess, len(rec.OfType(attachType)))
+	}
+}
+
+func TestInvalidImagesOrChartsRegisterNothing(t *testing.T) {
+	t.Parallel()
+	for name, c := range map[string]struct {
+		images, charts []string
+		says           string
+	}{
+		"no image":              {nil, nil, "Images"},
+		"no image, only charts": {nil, []string{"bpa-helm-chart"}, "Images"},
+		"upper case image":      {[]string{"BPA/Core"}, nil, `"BPA/Core"`},
+		"image twice":           {[]string{"a", "a"}, nil, `"a" is listed twice`},
+		"upper case chart":      {[]string{"bpa/core"}, []string{"BPA-Chart"}, `"BPA-Chart"`},
+		"chart twice":           {[]string{"bpa/core"}, []string{"c", "c"}, `"c" is listed twice`},
+		"chart also an image":   {[]string{"bpa/core", "bpa-helm-chart"}, []string{"bpa-helm-chart"}, `"bpa-helm-chart" is listed twice`},
+	} {
 		args := validArgs()
-		args.Images = images
+		args.Images, args.Charts = c.images, c.charts
 		rec, err := run(t, args)
-		if err == nil || !strings.Contains(err.Error(), "Images") {
-			t.Errorf("%s: want an Images error, got %v", name, err)
+		if err == nil || !strings.Contains(err.Error(), c.says) {
+			t.Errorf("%s: want an error saying %s, got %v", name, c.says, err)
 		}
 		if len(rec.Resources) != 0 {
 			t.Errorf("%s: %d resources registered", name, len(rec.Resources))

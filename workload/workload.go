@@ -3,12 +3,15 @@ package workload
 import (
 	"errors"
 	"fmt"
+	"net/url"
 	"strings"
 
 	corev1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/core/v1"
 	helmv3 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/helm/v3"
 	metav1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/meta/v1"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/bpa-infra/bpa-infra/workload/postrender"
 )
 
 // TypeToken is the component's type in URNs.
@@ -16,7 +19,8 @@ const TypeToken = "bpa:workload:Bpa"
 
 // Names the BPA chart and its ingress controller expect.
 const (
-	TLSSecretName     = "bpa-certificate-ingress"
+	TLSSecretName     = postrender.TLSSecret
+	RootSecretName    = "bpa-root-db"
 	KongSecretName    = "bpa-kong-db"
 	CamundaSecretName = "bpa-camunda-db"
 	MongoSecretName   = "bpa-mongo"
@@ -25,7 +29,7 @@ const (
 // Chart says where the BPA chart comes from: a local path, a chart name in
 // a repository, or an oci:// reference.
 type Chart struct {
-	Location   string
+	Location   pulumi.StringInput
 	Version    string
 	Repository string
 }
@@ -37,13 +41,25 @@ type Database struct {
 	Password pulumi.StringInput // secret
 }
 
-// Postgres is how BPA reaches RDS.
+// Postgres is how BPA reaches RDS: its own root login (the guide's
+// PG_INITDB_ROOT_*), Kong's and Camunda's.
 type Postgres struct {
 	Host    pulumi.StringInput
 	Port    pulumi.IntInput
 	SSLMode string
+	Root    Database
 	Kong    Database
 	Camunda Database
+}
+
+// Mongo is how BPA reaches Atlas: its user and the cluster's private SRV
+// address.
+type Mongo struct {
+	Username   pulumi.StringInput
+	Password   pulumi.StringInput // secret
+	AuthSource pulumi.StringInput
+	// SrvAddress is the private-endpoint mongodb+srv:// address (secret).
+	SrvAddress pulumi.StringInput
 }
 
 // Args describe the BPA installation.
@@ -54,17 +70,24 @@ type Args struct {
 	ReleaseName   string
 	Chart         Chart
 	TimeoutSecond int
+	// InstallRelease installs the chart; false creates only the namespace
+	// and secrets, for the first phase of a first deployment (images and
+	// chart are pushed to the new registry between the two phases).
+	InstallRelease bool
+	// PostRenderer is the executable Helm pipes the rendered chart through
+	// (bpa-postrender, which adds the ingress controller's default
+	// certificate); empty renders the chart as it is.
+	PostRenderer string
 	// TLSCertificate and TLSKey are PEM text, secrets from stack config.
 	TLSCertificate pulumi.StringInput
 	TLSKey         pulumi.StringInput
 	// ImageRegistry is where the chart pulls BPA images from.
 	ImageRegistry pulumi.StringInput
 	Postgres      Postgres
-	// MongoConnectionString is Atlas's private-endpoint SRV string (secret).
-	MongoConnectionString pulumi.StringInput
-	// NodeLabelKey/NodeNames pin BPA's stateful pods (name=node-1..4).
-	NodeLabelKey string
-	NodeNames    []string
+	Mongo         Mongo
+	// ValuePaths say where in the chart's values each fact goes (see
+	// ValuePaths); a fact without a path is not wired.
+	ValuePaths map[Fact]string
 	// ExtraValues from stack config are merged over the wired values.
 	ExtraValues map[string]any
 	// WaitFor is what must be ready before the release installs.
@@ -77,7 +100,6 @@ type Bpa struct {
 
 	Namespace     pulumi.StringOutput
 	ReleaseStatus pulumi.StringOutput
-	ReleaseName   pulumi.StringOutput
 }
 
 func (a *Args) validate() error {
@@ -86,23 +108,34 @@ func (a *Args) validate() error {
 		errs = append(errs, errors.New("KubeProvider is required: BPA must never land on an ambient kubeconfig"))
 	}
 	if a.Namespace == "" || a.ReleaseName == "" {
-		errs = append(errs, errors.New("Namespace and ReleaseName are required"))
+		errs = append(errs, errors.New("namespace and release name are required"))
 	}
-	if a.Chart.Location == "" {
-		errs = append(errs, errors.New("Chart.Location is required"))
+	if a.Chart.Location == nil {
+		errs = append(errs, errors.New("chart location is required"))
 	}
 	if a.TimeoutSecond <= 0 {
-		errs = append(errs, errors.New("TimeoutSecond must be positive"))
+		errs = append(errs, errors.New("timeout must be positive"))
 	}
 	if a.TLSCertificate == nil || a.TLSKey == nil {
-		errs = append(errs, errors.New("TLSCertificate and TLSKey are required"))
+		errs = append(errs, errors.New("TLS certificate and key are required"))
 	}
-	if a.ImageRegistry == nil || a.Postgres.Host == nil || a.Postgres.Port == nil ||
-		a.Postgres.Kong.Password == nil || a.Postgres.Camunda.Password == nil || a.MongoConnectionString == nil {
-		errs = append(errs, errors.New("ImageRegistry, the Postgres connection and passwords, and MongoConnectionString are required"))
+	p := a.Postgres
+	if a.ImageRegistry == nil || p.Host == nil || p.Port == nil ||
+		p.Root.Password == nil || p.Kong.Password == nil || p.Camunda.Password == nil {
+		errs = append(errs, errors.New("image registry, the PostgreSQL connection and passwords are required"))
 	}
-	if a.NodeLabelKey == "" || len(a.NodeNames) == 0 {
-		errs = append(errs, errors.New("NodeLabelKey and NodeNames are required"))
+	m := a.Mongo
+	if m.Username == nil || m.Password == nil || m.AuthSource == nil || m.SrvAddress == nil {
+		errs = append(errs, errors.New("the MongoDB user, password, auth source and SRV address are required"))
+	}
+	paths := map[string]string{}
+	for f, p := range a.ValuePaths {
+		paths[string(f)] = p
+	}
+	if checked, err := ValuePaths(paths); err != nil {
+		errs = append(errs, fmt.Errorf("value paths: %w", err))
+	} else if len(a.ValuePaths) != len(checked) {
+		errs = append(errs, errors.New("value paths: every fact needs one (workload.ValuePaths gives the defaults)"))
 	}
 	return errors.Join(errs...)
 }
@@ -115,7 +148,8 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 	if err := args.validate(); err != nil {
 		return nil, fmt.Errorf("workload: invalid args: %w", err)
 	}
-	values, err := mergeValues(wiredValues(args), args.ExtraValues)
+	mongoURI := MongoURI(args.Mongo)
+	values, err := MergeValues(Place(args.ValuePaths, facts(args, mongoURI)), args.ExtraValues, args.ValuePaths)
 	if err != nil {
 		return nil, fmt.Errorf("workload: invalid extra helm values: %w", err)
 	}
@@ -140,14 +174,22 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 	namespace := pulumi.String(args.Namespace)
 	inNamespace := pulumi.DependsOn([]pulumi.Resource{ns})
 
+	m := args.Mongo
 	secrets := []struct {
 		name, kind string
 		data       pulumi.StringMap
 	}{
 		{TLSSecretName, "kubernetes.io/tls", pulumi.StringMap{"tls.crt": args.TLSCertificate, "tls.key": args.TLSKey}},
+		{RootSecretName, "Opaque", databaseSecret(args.Postgres, args.Postgres.Root)},
 		{KongSecretName, "Opaque", databaseSecret(args.Postgres, args.Postgres.Kong)},
 		{CamundaSecretName, "Opaque", databaseSecret(args.Postgres, args.Postgres.Camunda)},
-		{MongoSecretName, "Opaque", pulumi.StringMap{"connectionString": pulumi.ToSecret(args.MongoConnectionString).(pulumi.StringOutput)}},
+		{MongoSecretName, "Opaque", pulumi.StringMap{
+			"username":         m.Username,
+			"password":         secret(m.Password),
+			"authSource":       m.AuthSource,
+			"srvAddress":       secret(m.SrvAddress),
+			"connectionString": mongoURI,
+		}},
 	}
 	waitFor := append([]pulumi.Resource{ns}, args.WaitFor...)
 	for _, s := range secrets {
@@ -165,30 +207,88 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 		waitFor = append(waitFor, sec)
 	}
 
-	release, err := helmv3.NewRelease(ctx, name+"-release", &helmv3.ReleaseArgs{
-		Name:            pulumi.String(args.ReleaseName),
-		Namespace:       namespace,
-		Chart:           pulumi.String(args.Chart.Location),
-		Version:         optional(args.Chart.Version),
-		RepositoryOpts:  repository(args.Chart.Repository),
-		CreateNamespace: pulumi.Bool(false),
-		Atomic:          pulumi.Bool(true),
-		CleanupOnFail:   pulumi.Bool(true),
-		Timeout:         pulumi.Int(args.TimeoutSecond),
-		MaxHistory:      pulumi.Int(10),
-		Values:          toInput(values).(pulumi.Map),
-	}, parent, pulumi.DependsOn(waitFor))
-	if err != nil {
-		return nil, fmt.Errorf("workload %s: create helm release: %w", name, err)
-	}
-
 	bpa.Namespace = ns.Metadata.Name().Elem()
-	bpa.ReleaseName = release.Name.Elem()
-	bpa.ReleaseStatus = release.Status.Status()
-	return bpa, ctx.RegisterResourceOutputs(bpa, pulumi.Map{
-		"namespace":     bpa.Namespace,
-		"releaseStatus": bpa.ReleaseStatus,
-	})
+	outputs := pulumi.Map{"namespace": bpa.Namespace}
+	if args.InstallRelease {
+		release, err := helmv3.NewRelease(ctx, name+"-release", &helmv3.ReleaseArgs{
+			Name:            pulumi.String(args.ReleaseName),
+			Namespace:       namespace,
+			Chart:           args.Chart.Location,
+			Version:         optional(args.Chart.Version),
+			RepositoryOpts:  repository(args.Chart.Repository),
+			Postrender:      optional(args.PostRenderer),
+			CreateNamespace: pulumi.Bool(false),
+			Atomic:          pulumi.Bool(true),
+			CleanupOnFail:   pulumi.Bool(true),
+			Timeout:         pulumi.Int(args.TimeoutSecond),
+			MaxHistory:      pulumi.Int(10),
+			Values:          toInput(values).(pulumi.Map),
+		}, parent, pulumi.DependsOn(waitFor))
+		if err != nil {
+			return nil, fmt.Errorf("workload %s: create helm release: %w", name, err)
+		}
+		bpa.ReleaseStatus = release.Status.Status()
+		outputs["releaseStatus"] = bpa.ReleaseStatus
+	} else {
+		bpa.ReleaseStatus = pulumi.String("not installed (bpa:installRelease is false)").ToStringOutput()
+	}
+	return bpa, ctx.RegisterResourceOutputs(bpa, outputs)
+}
+
+// facts are the values the program wires, by fact; credentials are secret.
+func facts(a *Args, mongoURI pulumi.StringOutput) map[Fact]any {
+	p := a.Postgres
+	return map[Fact]any{
+		FactIngressControllerCreate: true,
+		FactPostgresHost:            p.Host,
+		FactPostgresPort:            p.Port,
+		FactPostgresSSLMode:         p.SSLMode,
+		FactRootDatabase:            p.Root.Name,
+		FactRootUser:                p.Root.User,
+		FactRootPassword:            secret(p.Root.Password),
+		FactKongDatabase:            p.Kong.Name,
+		FactKongUser:                p.Kong.User,
+		FactKongPassword:            secret(p.Kong.Password),
+		FactCamundaDatabase:         p.Camunda.Name,
+		FactCamundaUser:             p.Camunda.User,
+		FactCamundaPassword:         secret(p.Camunda.Password),
+		FactMongoURI:                mongoURI,
+		FactImageRegistry:           a.ImageRegistry,
+	}
+}
+
+// percentEncode escapes everything but RFC 3986's unreserved characters, as
+// MongoDB's connection string format asks of user and password: Go's
+// userinfo encoding leaves "+&=$,;" alone, which some drivers decode.
+func percentEncode(s string) string {
+	var b strings.Builder
+	for _, c := range []byte(s) {
+		if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("-._~", c) >= 0 {
+			b.WriteByte(c)
+		} else {
+			fmt.Fprintf(&b, "%%%02X", c)
+		}
+	}
+	return b.String()
+}
+
+func secret(v pulumi.StringInput) pulumi.StringOutput {
+	return pulumi.ToSecret(v).(pulumi.StringOutput)
+}
+
+// MongoURI is the full connection string BPA's MongoDB driver takes: the
+// user and password (escaped) in the private SRV address, and the auth
+// source. SRV addresses imply TLS. Secret.
+func MongoURI(m Mongo) pulumi.StringOutput {
+	return secret(pulumi.All(m.SrvAddress, m.Username, m.Password, m.AuthSource).ApplyT(func(v []any) (string, error) {
+		srv, user, password, authSource := v[0].(string), v[1].(string), v[2].(string), v[3].(string)
+		u, err := url.Parse(srv)
+		if err != nil || u.Scheme != "mongodb+srv" || u.Host == "" {
+			return "", errors.New("the Atlas private SRV address is not a mongodb+srv:// URL")
+		}
+		query := url.Values{"authSource": {authSource}, "retryWrites": {"true"}, "w": {"majority"}}.Encode()
+		return "mongodb+srv://" + percentEncode(user) + ":" + percentEncode(password) + "@" + u.Host + "/?" + query, nil
+	}).(pulumi.StringOutput))
 }
 
 func databaseSecret(pg Postgres, db Database) pulumi.StringMap {
@@ -198,7 +298,7 @@ func databaseSecret(pg Postgres, db Database) pulumi.StringMap {
 		"sslmode":  pulumi.String(pg.SSLMode),
 		"database": pulumi.String(db.Name),
 		"username": pulumi.String(db.User),
-		"password": pulumi.ToSecret(db.Password).(pulumi.StringOutput),
+		"password": secret(db.Password),
 	}
 }
 
@@ -214,77 +314,6 @@ func repository(url string) helmv3.RepositoryOptsPtrInput {
 		return nil
 	}
 	return &helmv3.RepositoryOptsArgs{Repo: pulumi.String(url)}
-}
-
-// secretRef points the chart at one key of a Kubernetes secret.
-func secretRef(name, key string) map[string]any {
-	return map[string]any{"name": name, "key": key}
-}
-
-// wiredValues are the chart values that come from other components. Keys
-// follow the guide's environment names where it gives them.
-func wiredValues(a *Args) map[string]any {
-	return map[string]any{
-		"ingress_controller": map[string]any{
-			"create":                  true,
-			"default_ssl_certificate": a.Namespace + "/" + TLSSecretName,
-		},
-		"global": map[string]any{
-			"imageRegistry": a.ImageRegistry,
-			"nodeSelector":  map[string]any{"labelKey": a.NodeLabelKey, "nodes": stringsToAny(a.NodeNames)},
-		},
-		"postgres": map[string]any{
-			"host":    a.Postgres.Host,
-			"port":    a.Postgres.Port,
-			"sslmode": a.Postgres.SSLMode,
-			"auth": map[string]any{ // Kong: AUTH_DB_NAME, AUTH_DB_USER, AUTH_DB_PASSWORD
-				"database":       a.Postgres.Kong.Name,
-				"user":           a.Postgres.Kong.User,
-				"passwordSecret": secretRef(KongSecretName, "password"),
-			},
-			"workflow": map[string]any{ // Camunda: WFE_DB_NAME, WFE_DB_USER, WFE_DB_PASSWORD
-				"database":       a.Postgres.Camunda.Name,
-				"user":           a.Postgres.Camunda.User,
-				"passwordSecret": secretRef(CamundaSecretName, "password"),
-			},
-		},
-		"mongodb": map[string]any{
-			"connectionStringSecret": secretRef(MongoSecretName, "connectionString"),
-		},
-	}
-}
-
-func stringsToAny(s []string) []any {
-	out := make([]any, len(s))
-	for i, v := range s {
-		out[i] = v
-	}
-	return out
-}
-
-// mergeValues lays extra over base, key by key through nested maps.
-func mergeValues(base, extra map[string]any) (map[string]any, error) {
-	out := make(map[string]any, len(base))
-	for k, v := range base {
-		out[k] = v
-	}
-	for k, v := range extra {
-		if sub, ok := v.(map[string]any); ok {
-			if baseSub, ok := out[k].(map[string]any); ok {
-				merged, err := mergeValues(baseSub, sub)
-				if err != nil {
-					return nil, fmt.Errorf("%s.%w", k, err)
-				}
-				out[k] = merged
-				continue
-			}
-		}
-		if strings.Contains(strings.ToLower(k), "password") {
-			return nil, fmt.Errorf("%s: passwords reach the chart only through secrets", k)
-		}
-		out[k] = v
-	}
-	return out, nil
 }
 
 // toInput turns plain values (and inputs nested in them) into pulumi inputs.

@@ -16,22 +16,42 @@ import (
 )
 
 const (
-	secretType   = "kubernetes:core/v1:Secret"
-	releaseType  = "kubernetes:helm.sh/v3:Release"
-	kongPassword = "kong-password-must-stay-secret"
-	camundaPass  = "camunda-password-must-stay-secret"
-	mongoURI     = "mongodb+srv://bpa:pw-must-stay-secret@pl-0.example.mongodb.net"
-	tlsKey       = "-----BEGIN PRIVATE KEY-----must-stay-secret"
+	secretType    = "kubernetes:core/v1:Secret"
+	releaseType   = "kubernetes:helm.sh/v3:Release"
+	namespaceType = "kubernetes:core/v1:Namespace"
+	rootPassword  = "root-password-must-stay-secret"
+	kongPassword  = "kong-password-must-stay-secret"
+	camundaPass   = "camunda-password-must-stay-secret"
+	mongoPassword = "mongo-password-must-stay-secret"
+	mongoSrv      = "mongodb+srv://acme-prod-bpa-pl-0.abcde.mongodb.net"
+	tlsKey        = "-----BEGIN PRIVATE KEY-----must-stay-secret"
 )
 
+// mongoURI is what workload.MongoURI builds from the stand-ins below.
+const mongoURI = "mongodb+srv://acme-prod-bpa:" + mongoPassword + "@acme-prod-bpa-pl-0.abcde.mongodb.net/?authSource=admin&retryWrites=true&w=majority"
+
+// secretNames are the Kubernetes secrets the chart reads, each with the
+// logical name it is registered under.
+var secretNames = map[string]string{
+	workload.TLSSecretName:     "bpa-certificate-ingress",
+	workload.RootSecretName:    "bpa-root-db",
+	workload.KongSecretName:    "bpa-kong-db",
+	workload.CamundaSecretName: "bpa-camunda-db",
+	workload.MongoSecretName:   "bpa-mongo",
+}
+
 type ready struct{ pulumi.CustomResourceState }
+
+func secretString(s string) pulumi.StringOutput {
+	return pulumi.ToSecret(pulumi.String(s)).(pulumi.StringOutput)
+}
 
 // install runs the workload alone, fed with stand-ins for the other
 // components' outputs, so every wired value is known and checkable.
 func install(t *testing.T, change func(*workload.Args)) (*harness.Recording, error) {
 	t.Helper()
 	return harness.Run(func(ctx *pulumi.Context) error {
-		k8s, err := kubernetes.NewProvider(ctx, "k8s", &kubernetes.ProviderArgs{Kubeconfig: pulumi.ToSecret(pulumi.String("{}")).(pulumi.StringOutput)})
+		k8s, err := kubernetes.NewProvider(ctx, "k8s", &kubernetes.ProviderArgs{Kubeconfig: secretString("{}")})
 		if err != nil {
 			return err
 		}
@@ -47,21 +67,28 @@ func install(t *testing.T, change func(*workload.Args)) (*harness.Recording, err
 			KubeProvider:   k8s,
 			Namespace:      "bpa-ns",
 			ReleaseName:    "bpa-rel",
-			Chart:          workload.Chart{Location: "oci://registry.example/bpa-helm-chart", Version: "4.0.3-6"},
+			Chart:          workload.Chart{Location: pulumi.String("oci://registry.example/bpa-helm-chart"), Version: "4.0.3-6"},
 			TimeoutSecond:  1800,
-			TLSCertificate: pulumi.ToSecret(pulumi.String("-----BEGIN CERTIFICATE-----")).(pulumi.StringOutput),
-			TLSKey:         pulumi.ToSecret(pulumi.String(tlsKey)).(pulumi.StringOutput),
+			InstallRelease: true,
+			PostRenderer:   "bpa-postrender",
+			TLSCertificate: secretString("-----BEGIN CERTIFICATE-----"),
+			TLSKey:         secretString(tlsKey),
 			ImageRegistry:  pulumi.String("123456789012.dkr.ecr.us-west-2.amazonaws.com/acme-prod"),
 			Postgres: workload.Postgres{
 				Host: pulumi.String("acme-prod.rds.example"), Port: pulumi.Int(5432), SSLMode: "require",
-				Kong:    workload.Database{Name: "kong", User: "kong", Password: pulumi.ToSecret(pulumi.String(kongPassword)).(pulumi.StringOutput)},
-				Camunda: workload.Database{Name: "process-engine", User: "camunda", Password: pulumi.ToSecret(pulumi.String(camundaPass)).(pulumi.StringOutput)},
+				Root:    workload.Database{Name: "admin", User: "admin", Password: secretString(rootPassword)},
+				Kong:    workload.Database{Name: "kong", User: "kong", Password: secretString(kongPassword)},
+				Camunda: workload.Database{Name: "process-engine", User: "camunda", Password: secretString(camundaPass)},
 			},
-			MongoConnectionString: pulumi.ToSecret(pulumi.String(mongoURI)).(pulumi.StringOutput),
-			NodeLabelKey:          "name",
-			NodeNames:             []string{"node-1", "node-2", "node-3", "node-4"},
-			ExtraValues:           map[string]any{"ingress_controller": map[string]any{"replicas": 2.0}, "ui": map[string]any{"theme": "dark"}},
-			WaitFor:               waits,
+			Mongo: workload.Mongo{
+				Username:   pulumi.String("acme-prod-bpa"),
+				Password:   secretString(mongoPassword),
+				AuthSource: pulumi.String("admin"),
+				SrvAddress: secretString(mongoSrv),
+			},
+			ValuePaths:  workload.DefaultValuePaths,
+			ExtraValues: map[string]any{"ingress_controller": map[string]any{"replicas": 2.0}, "ui": map[string]any{"theme": "dark"}},
+			WaitFor:     waits,
 		}
 		if change != nil {
 			change(args)
@@ -83,20 +110,22 @@ func installed(t *testing.T) *harness.Recording {
 func TestSecretsHaveTheTypesAndKeysTheChartReads(t *testing.T) {
 	t.Parallel()
 	rec := installed(t)
+	dbKeys := []string{"database", "host", "password", "port", "sslmode", "username"}
 	want := map[string]struct {
 		kind string
 		keys []string
 	}{
 		workload.TLSSecretName:     {"kubernetes.io/tls", []string{"tls.crt", "tls.key"}},
-		workload.KongSecretName:    {"Opaque", []string{"database", "host", "password", "port", "sslmode", "username"}},
-		workload.CamundaSecretName: {"Opaque", []string{"database", "host", "password", "port", "sslmode", "username"}},
-		workload.MongoSecretName:   {"Opaque", []string{"connectionString"}},
+		workload.RootSecretName:    {"Opaque", dbKeys},
+		workload.KongSecretName:    {"Opaque", dbKeys},
+		workload.CamundaSecretName: {"Opaque", dbKeys},
+		workload.MongoSecretName:   {"Opaque", []string{"authSource", "connectionString", "password", "srvAddress", "username"}},
+	}
+	if n := len(rec.OfType(secretType)); n != len(want) {
+		t.Errorf("%d secrets, want %d", n, len(want))
 	}
 	for name, w := range want {
-		s := rec.Find(secretType, "bpa-"+strings.TrimPrefix(name, "bpa-"))
-		if s == nil {
-			t.Fatalf("secret %s missing", name)
-		}
+		s := stacktest.Must(t, rec, secretType, secretNames[name])
 		if stacktest.Input(s, "metadata.name") != name || stacktest.Input(s, "metadata.namespace") != "bpa-ns" {
 			t.Errorf("secret %s is named %v in %v", name, stacktest.Input(s, "metadata.name"), stacktest.Input(s, "metadata.namespace"))
 		}
@@ -104,18 +133,33 @@ func TestSecretsHaveTheTypesAndKeysTheChartReads(t *testing.T) {
 			t.Errorf("secret %s type %v, want %s", name, stacktest.Input(s, "type"), w.kind)
 		}
 		data, _ := s.Revealed()["stringData"].(map[string]any)
-		keys := harness.SortedKeys(data)
-		if !slices.Equal(keys, w.keys) {
+		if keys := harness.SortedKeys(data); !slices.Equal(keys, w.keys) {
 			t.Errorf("secret %s keys %v, want %v", name, keys, w.keys)
 		}
 	}
-	kong := rec.Find(secretType, "bpa-kong-db")
-	if got := harness.Dig(kong.Revealed(), "stringData.database"); got != "kong" {
-		t.Errorf("kong secret database %v", got)
+	for name, login := range map[string][3]string{
+		"bpa-root-db":    {"admin", "admin", rootPassword},
+		"bpa-kong-db":    {"kong", "kong", kongPassword},
+		"bpa-camunda-db": {"process-engine", "camunda", camundaPass},
+	} {
+		got := stacktest.Must(t, rec, secretType, name).Revealed()
+		for key, w := range map[string]string{
+			"host": "acme-prod.rds.example", "port": "5432", "sslmode": "require",
+			"database": login[0], "username": login[1], "password": login[2],
+		} {
+			if harness.Dig(got, "stringData."+key) != w {
+				t.Errorf("%s %s is not %q", name, key, w)
+			}
+		}
 	}
-	camunda := rec.Find(secretType, "bpa-camunda-db")
-	if got := harness.Dig(camunda.Revealed(), "stringData.database"); got != "process-engine" {
-		t.Errorf("camunda secret database %v", got)
+	mongo := stacktest.Must(t, rec, secretType, "bpa-mongo").Revealed()
+	for key, w := range map[string]string{
+		"username": "acme-prod-bpa", "password": mongoPassword, "authSource": "admin",
+		"srvAddress": mongoSrv, "connectionString": mongoURI,
+	} {
+		if harness.Dig(mongo, "stringData."+key) != w {
+			t.Errorf("bpa-mongo %s is not what the chart needs", key)
+		}
 	}
 }
 
@@ -124,69 +168,186 @@ func TestNoCredentialAppearsInPlainText(t *testing.T) {
 	rec := installed(t)
 	for _, r := range rec.Resources {
 		plain, _ := json.Marshal(r.Plain())
-		for _, secret := range []string{kongPassword, camundaPass, mongoURI, tlsKey} {
+		for _, secret := range []string{rootPassword, kongPassword, camundaPass, mongoPassword, mongoSrv, tlsKey} {
 			if strings.Contains(string(plain), secret) {
 				t.Errorf("%s %s shows a credential in plain text", r.Type, r.Name)
 			}
 		}
 	}
 	// The Kubernetes secrets hold them, as Pulumi secrets.
-	for _, name := range []string{workload.KongSecretName, workload.CamundaSecretName, workload.MongoSecretName} {
-		data := rec.Find(secretType, "bpa-"+strings.TrimPrefix(name, "bpa-")).Inputs["stringData"]
+	for name, logical := range secretNames {
+		data := stacktest.Must(t, rec, secretType, logical).Inputs["stringData"]
 		if !data.ContainsSecrets() {
 			t.Errorf("%s data is not a secret", name)
 		}
 	}
-}
-
-func values(t *testing.T, rec *harness.Recording) map[string]any {
-	t.Helper()
-	rel := rec.Find(releaseType, "bpa-release")
-	if rel == nil {
-		t.Fatal("no helm release")
+	// Each credential is hidden in a preview, by itself or with its secret.
+	hidden := func(r *harness.Resource, key string) bool {
+		return stacktest.Input(r, "stringData") == harness.SecretMarker || stacktest.Input(r, "stringData."+key) == harness.SecretMarker
 	}
-	v, _ := stacktest.Input(rel, "values").(map[string]any)
-	return v
+	for name, keys := range map[string][]string{
+		"bpa-mongo": {"password", "srvAddress", "connectionString"}, "bpa-certificate-ingress": {"tls.key"},
+		"bpa-root-db": {"password"}, "bpa-kong-db": {"password"}, "bpa-camunda-db": {"password"},
+	} {
+		for _, key := range keys {
+			if !hidden(stacktest.Must(t, rec, secretType, name), key) {
+				t.Errorf("%s %s is shown in a preview", name, key)
+			}
+		}
+	}
 }
 
-func TestReleaseValuesCarryEveryWiredConnectionFact(t *testing.T) {
+func values(t *testing.T, rec *harness.Recording) *harness.Resource {
+	t.Helper()
+	return stacktest.Must(t, rec, releaseType, "bpa-release")
+}
+
+func TestReleaseValuesAreTheFactsAtTheirDefaultPaths(t *testing.T) {
 	t.Parallel()
-	v := values(t, installed(t))
+	rel := values(t, installed(t))
+	v, _ := rel.Revealed()["values"].(map[string]any)
 	want := map[string]any{
-		"ingress_controller.create":                  true,
-		"ingress_controller.default_ssl_certificate": "bpa-ns/bpa-certificate-ingress",
-		"ingress_controller.replicas":                2.0, // from stack values
-		"ui.theme":                                   "dark",
-		"global.imageRegistry":                       "123456789012.dkr.ecr.us-west-2.amazonaws.com/acme-prod",
-		"global.nodeSelector.labelKey":               "name",
-		"global.nodeSelector.nodes.3":                "node-4",
-		"postgres.host":                              "acme-prod.rds.example",
-		"postgres.port":                              5432.0,
-		"postgres.sslmode":                           "require",
-		"postgres.auth.database":                     "kong",
-		"postgres.auth.user":                         "kong",
-		"postgres.auth.passwordSecret.name":          workload.KongSecretName,
-		"postgres.auth.passwordSecret.key":           "password",
-		"postgres.workflow.database":                 "process-engine",
-		"postgres.workflow.user":                     "camunda",
-		"postgres.workflow.passwordSecret.name":      workload.CamundaSecretName,
-		"mongodb.connectionStringSecret.name":        workload.MongoSecretName,
-		"mongodb.connectionStringSecret.key":         "connectionString",
+		"ingress_controller.create":   true,
+		"ingress_controller.replicas": 2.0, // from stack values
+		"ui.theme":                    "dark",
+		"global.imageRegistry":        "123456789012.dkr.ecr.us-west-2.amazonaws.com/acme-prod",
+		"PG_HOST":                     "acme-prod.rds.example",
+		"PG_PORT":                     5432.0,
+		"PG_SSLMODE":                  "require",
+		"PG_ROOT_DATABASE":            "admin",
+		"PG_INITDB_ROOT_USERNAME":     "admin",
+		"PG_INITDB_ROOT_PASSWORD":     rootPassword,
+		"AUTH_DB_NAME":                "kong",
+		"AUTH_DB_USER":                "kong",
+		"AUTH_DB_PASSWORD":            kongPassword,
+		"WFE_DB_NAME":                 "process-engine",
+		"WFE_DB_USER":                 "camunda",
+		"WFE_DB_PASSWORD":             camundaPass,
+		"MONGODB_URI":                 mongoURI,
 	}
 	for path, w := range want {
 		if got := harness.Dig(v, path); got != w {
+			if strings.Contains(path, "PASSWORD") || path == "MONGODB_URI" {
+				got = "(redacted)"
+			}
 			t.Errorf("values.%s = %v, want %v", path, got, w)
 		}
+	}
+	// Nothing else: the fixed layout (postgres.*, mongodb.*) and the node
+	// pinning (global.nodeSelector) are gone.
+	wantTop := []string{"AUTH_DB_NAME", "AUTH_DB_PASSWORD", "AUTH_DB_USER", "MONGODB_URI", "PG_HOST", "PG_INITDB_ROOT_PASSWORD",
+		"PG_INITDB_ROOT_USERNAME", "PG_PORT", "PG_ROOT_DATABASE", "PG_SSLMODE", "WFE_DB_NAME", "WFE_DB_PASSWORD", "WFE_DB_USER",
+		"global", "ingress_controller", "ui"}
+	if got := harness.SortedKeys(v); !slices.Equal(got, wantTop) {
+		t.Errorf("top-level values %v, want %v", got, wantTop)
+	}
+	if got := harness.SortedKeys(harness.Dig(v, "global").(map[string]any)); !slices.Equal(got, []string{"imageRegistry"}) {
+		t.Errorf("global values %v, want imageRegistry only", got)
+	}
+	if got := harness.SortedKeys(harness.Dig(v, "ingress_controller").(map[string]any)); !slices.Equal(got, []string{"create", "replicas"}) {
+		t.Errorf("ingress_controller values %v", got)
+	}
+}
+
+func TestSecretFactsAreSecretInTheReleaseValues(t *testing.T) {
+	t.Parallel()
+	rel := values(t, installed(t))
+	for _, f := range workload.SecretFacts {
+		path := workload.DefaultValuePaths[f]
+		if got := stacktest.Input(rel, "values."+path); got != harness.SecretMarker {
+			t.Errorf("values.%s (%s) is shown as %v", path, f, got)
+		}
+	}
+	for _, path := range []string{"PG_INITDB_ROOT_PASSWORD", "AUTH_DB_PASSWORD", "WFE_DB_PASSWORD", "MONGODB_URI"} {
+		if !slices.ContainsFunc(workload.SecretFacts, func(f workload.Fact) bool { return workload.DefaultValuePaths[f] == path }) {
+			t.Errorf("%s is not a secret fact", path)
+		}
+	}
+	// Everything else is plain, readable in a preview.
+	for _, path := range []string{"PG_HOST", "PG_ROOT_DATABASE", "AUTH_DB_USER", "global.imageRegistry"} {
+		if got := stacktest.Input(rel, "values."+path); got == harness.SecretMarker {
+			t.Errorf("values.%s is needlessly secret", path)
+		}
+	}
+}
+
+// The component makes credentials secret itself, even when a caller hands
+// them over as plain strings.
+func TestCredentialsAreSecretEvenWhenGivenInPlainText(t *testing.T) {
+	t.Parallel()
+	rec, err := install(t, func(a *workload.Args) {
+		a.Postgres.Root.Password = pulumi.String(rootPassword)
+		a.Postgres.Kong.Password = pulumi.String(kongPassword)
+		a.Postgres.Camunda.Password = pulumi.String(camundaPass)
+		a.Mongo.Password = pulumi.String(mongoPassword)
+		a.Mongo.SrvAddress = pulumi.String(mongoSrv)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rec.Resources {
+		plain, _ := json.Marshal(r.Plain())
+		for _, secret := range []string{rootPassword, kongPassword, camundaPass, mongoPassword, mongoSrv} {
+			if strings.Contains(string(plain), secret) {
+				t.Errorf("%s %s shows a credential in plain text", r.Type, r.Name)
+			}
+		}
+	}
+	rel := values(t, rec)
+	for _, f := range workload.SecretFacts {
+		if got := stacktest.Input(rel, "values."+workload.DefaultValuePaths[f]); got != harness.SecretMarker {
+			t.Errorf("values.%s is shown as %v", workload.DefaultValuePaths[f], got)
+		}
+	}
+}
+
+func TestReleaseValuesFollowTheConfiguredPaths(t *testing.T) {
+	t.Parallel()
+	paths, err := workload.ValuePaths(map[string]string{
+		"postgresHost":    "database.postgres.host",
+		"postgresPort":    "database.postgres.port",
+		"mongoUri":        "", // not wired
+		"imageRegistry":   "",
+		"postgresSslMode": "PGSSLMODE",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec, err := install(t, func(a *workload.Args) { a.ValuePaths = paths; a.ExtraValues = nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, _ := values(t, rec).Revealed()["values"].(map[string]any)
+	for path, w := range map[string]any{
+		"database.postgres.host": "acme-prod.rds.example", "database.postgres.port": 5432.0, "PGSSLMODE": "require",
+		"PG_ROOT_DATABASE": "admin", "ingress_controller.create": true,
+	} {
+		if got := harness.Dig(v, path); got != w {
+			t.Errorf("values.%s = %v, want %v", path, got, w)
+		}
+	}
+	for _, gone := range []string{"PG_HOST", "PG_PORT", "PG_SSLMODE", "MONGODB_URI", "global"} {
+		if _, ok := v[gone]; ok {
+			t.Errorf("values.%s is set though its fact moved or is unwired", gone)
+		}
+	}
+	// An unwired fact still reaches the chart's secrets.
+	if harness.Dig(stacktest.Must(t, rec, secretType, "bpa-mongo").Revealed(), "stringData.connectionString") != mongoURI {
+		t.Error("bpa-mongo lost its connection string with MONGODB_URI unwired")
 	}
 }
 
 func TestReleaseIsAtomicPinnedAndWaitsOnlyForWhatItNeeds(t *testing.T) {
 	t.Parallel()
 	rec := installed(t)
-	rel := rec.Find(releaseType, "bpa-release")
+	if n := len(rec.OfType(releaseType)); n != 1 {
+		t.Fatalf("%d releases, want 1", n)
+	}
+	rel := values(t, rec)
 	checks := map[string]any{
 		"name": "bpa-rel", "namespace": "bpa-ns", "chart": "oci://registry.example/bpa-helm-chart",
-		"version": "4.0.3-6", "atomic": true, "timeout": 1800.0, "createNamespace": false,
+		"version": "4.0.3-6", "atomic": true, "cleanupOnFail": true, "timeout": 1800.0, "maxHistory": 10.0,
+		"createNamespace": false, "postrender": "bpa-postrender",
 	}
 	for path, want := range checks {
 		if got := stacktest.Input(rel, path); got != want {
@@ -199,11 +360,11 @@ func TestReleaseIsAtomicPinnedAndWaitsOnlyForWhatItNeeds(t *testing.T) {
 	}
 	sort.Strings(deps)
 	want := []string{"bpa-camunda-db", "bpa-certificate-ingress", "bpa-kong-db", "bpa-mongo",
-		"bpa-namespace", "node-group-1", "postgres-roles", "privatelink-link"}
+		"bpa-namespace", "bpa-root-db", "node-group-1", "postgres-roles", "privatelink-link"}
 	if !slices.Equal(deps, want) {
 		t.Errorf("release waits for %v, want exactly %v", deps, want)
 	}
-	provider := rec.Find("pulumi:providers:kubernetes", "k8s")
+	provider := stacktest.Must(t, rec, "pulumi:providers:kubernetes", "k8s")
 	for _, r := range rec.Resources {
 		if strings.HasPrefix(r.Type, "kubernetes:") && r.Provider != provider.URN {
 			t.Errorf("%s %s does not use the cluster's provider", r.Type, r.Name)
@@ -211,22 +372,202 @@ func TestReleaseIsAtomicPinnedAndWaitsOnlyForWhatItNeeds(t *testing.T) {
 	}
 }
 
+func TestReleaseWithoutPostRendererOrRepository(t *testing.T) {
+	t.Parallel()
+	rec, err := install(t, func(a *workload.Args) {
+		a.PostRenderer = ""
+		a.Chart = workload.Chart{Location: pulumi.String("bpa"), Version: "4.0.3-6", Repository: "https://charts.example"}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rel := values(t, rec)
+	if got := stacktest.Input(rel, "postrender"); got != nil {
+		t.Errorf("postrender %v with no post-renderer", got)
+	}
+	if stacktest.Input(rel, "chart") != "bpa" || stacktest.Input(rel, "repositoryOpts.repo") != "https://charts.example" {
+		t.Errorf("chart %v from %v", stacktest.Input(rel, "chart"), stacktest.Input(rel, "repositoryOpts"))
+	}
+}
+
+// The chart location may be an output (the stack's own ECR repository).
+func TestChartLocationMayComeFromAnotherResource(t *testing.T) {
+	t.Parallel()
+	rec, err := harness.Run(func(ctx *pulumi.Context) error {
+		k8s, err := kubernetes.NewProvider(ctx, "k8s", &kubernetes.ProviderArgs{Kubeconfig: secretString("{}")})
+		if err != nil {
+			return err
+		}
+		repo := &ready{}
+		if err := ctx.RegisterResource("test:index:Ready", "chart-repository", pulumi.Map{}, repo); err != nil {
+			return err
+		}
+		location := pulumi.Sprintf("oci://%s/bpa-helm-chart", repo.ID())
+		_, err = workload.New(ctx, "bpa", &workload.Args{
+			KubeProvider: k8s, Namespace: "bpa-ns", ReleaseName: "bpa-rel", InstallRelease: true,
+			Chart: workload.Chart{Location: location, Version: "4.0.3-6"}, TimeoutSecond: 600,
+			TLSCertificate: secretString("c"), TLSKey: secretString("k"), ImageRegistry: pulumi.String("r"),
+			Postgres: workload.Postgres{Host: pulumi.String("h"), Port: pulumi.Int(5432), SSLMode: "require",
+				Root:    workload.Database{Name: "admin", User: "admin", Password: secretString("a")},
+				Kong:    workload.Database{Name: "kong", User: "kong", Password: secretString("b")},
+				Camunda: workload.Database{Name: "process-engine", User: "camunda", Password: secretString("c")}},
+			Mongo: workload.Mongo{Username: pulumi.String("u"), Password: secretString("p"), AuthSource: pulumi.String("admin"),
+				SrvAddress: secretString(mongoSrv)},
+			ValuePaths: workload.DefaultValuePaths,
+		})
+		return err
+	}, harness.Options{Stack: "test", Resolve: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rel := values(t, rec)
+	repo := stacktest.Must(t, rec, "test:index:Ready", "chart-repository")
+	if !slices.Contains(rel.PropertyDependencies["chart"], repo.URN) {
+		t.Errorf("release chart comes from %v, want the repository", rel.PropertyDependencies["chart"])
+	}
+	if got := stacktest.Input(rel, "chart"); got != "oci://chart-repository-id/bpa-helm-chart" {
+		t.Errorf("release chart %v", got)
+	}
+}
+
+// The first phase of a first deployment: the namespace and the secrets,
+// before the images and the chart are in the new registry.
+func TestWithoutInstallReleaseOnlyTheNamespaceAndSecretsExist(t *testing.T) {
+	t.Parallel()
+	rec, err := install(t, func(a *workload.Args) { a.InstallRelease = false })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(rec.OfType(releaseType)); n != 0 {
+		t.Errorf("%d helm releases with InstallRelease false", n)
+	}
+	ns := stacktest.Must(t, rec, namespaceType, "bpa-namespace")
+	if stacktest.Input(ns, "metadata.name") != "bpa-ns" {
+		t.Errorf("namespace %v", stacktest.Input(ns, "metadata.name"))
+	}
+	for name, logical := range secretNames {
+		s := stacktest.Must(t, rec, secretType, logical)
+		if !slices.Contains(s.Dependencies, ns.URN) {
+			t.Errorf("secret %s does not wait for its namespace", name)
+		}
+	}
+	var kinds []string
+	for _, r := range rec.Resources {
+		if strings.HasPrefix(r.Type, "kubernetes:") {
+			kinds = append(kinds, r.Type)
+		}
+	}
+	if len(kinds) != 1+len(secretNames) {
+		t.Errorf("Kubernetes resources %v, want the namespace and %d secrets", kinds, len(secretNames))
+	}
+}
+
 func TestBadArgsRegisterNothing(t *testing.T) {
 	t.Parallel()
 	cases := map[string]func(*workload.Args){
-		"no chart":           func(a *workload.Args) { a.Chart.Location = "" },
+		"no chart":           func(a *workload.Args) { a.Chart.Location = nil },
 		"no provider":        func(a *workload.Args) { a.KubeProvider = nil },
 		"password in values": func(a *workload.Args) { a.ExtraValues = map[string]any{"dbPassword": "x"} },
+		"nested password": func(a *workload.Args) {
+			a.ExtraValues = map[string]any{"ingress_controller": map[string]any{"adminPassword": "x"}}
+		},
+		"no value paths":      func(a *workload.Args) { a.ValuePaths = nil },
+		"no root password":    func(a *workload.Args) { a.Postgres.Root.Password = nil },
+		"no mongo address":    func(a *workload.Args) { a.Mongo.SrvAddress = nil },
+		"no mongo auth":       func(a *workload.Args) { a.Mongo.AuthSource = nil },
+		"no timeout":          func(a *workload.Args) { a.TimeoutSecond = 0 },
+		"no namespace":        func(a *workload.Args) { a.Namespace = "" },
+		"no tls key":          func(a *workload.Args) { a.TLSKey = nil },
+		"no image registry":   func(a *workload.Args) { a.ImageRegistry = nil },
+		"no postgres host":    func(a *workload.Args) { a.Postgres.Host = nil },
+		"no mongo password":   func(a *workload.Args) { a.Mongo.Password = nil },
+		"no camunda password": func(a *workload.Args) { a.Postgres.Camunda.Password = nil },
 	}
 	for name, change := range cases {
-		rec, err := install(t, change)
-		if err == nil {
-			t.Errorf("%s: accepted", name)
-		}
-		for _, r := range rec.Resources {
-			if strings.HasPrefix(r.Type, "kubernetes:") && r.Type != "pulumi:providers:kubernetes" {
-				t.Errorf("%s: %s registered", name, r.Name)
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			rec, err := install(t, change)
+			if err == nil || !strings.Contains(err.Error(), "workload: invalid ") {
+				t.Errorf("accepted: %v", err)
+			}
+			for _, r := range rec.Resources {
+				if strings.HasPrefix(r.Type, "kubernetes:") || r.Type == workload.TypeToken {
+					t.Errorf("%s registered", r.Name)
+				}
+			}
+		})
+	}
+}
+
+// In the stacks every fact comes from the component that owns it, and the
+// release waits for the logins, the PrivateLink registration and its secrets.
+func TestStacksWireTheComponentsFactsIntoTheRelease(t *testing.T) {
+	t.Parallel()
+	stacktest.ForEachResolvedStack(t, func(t *testing.T, stack string, rec *harness.Recording) {
+		rel := values(t, rec)
+		v, _ := rel.Revealed()["values"].(map[string]any)
+		prefix := "acme-" + stack
+		for path, w := range map[string]any{
+			"PG_HOST":                 prefix + "-postgres.cmockabcdefg.us-west-2.rds.amazonaws.com",
+			"PG_PORT":                 5432.0,
+			"PG_SSLMODE":              "require",
+			"PG_ROOT_DATABASE":        "admin",
+			"PG_INITDB_ROOT_USERNAME": "admin",
+			"PG_INITDB_ROOT_PASSWORD": harness.GeneratedPasswordPrefix + "postgres-root-password",
+			"AUTH_DB_NAME":            "kong",
+			"AUTH_DB_PASSWORD":        harness.GeneratedPasswordPrefix + "postgres-kong-password",
+			"WFE_DB_NAME":             "process-engine",
+			"WFE_DB_USER":             "camunda",
+			"WFE_DB_PASSWORD":         harness.GeneratedPasswordPrefix + "postgres-camunda-password",
+			"MONGODB_URI": "mongodb+srv://" + prefix + "-bpa:" + harness.GeneratedPasswordPrefix + "mongo-user-password@" +
+				prefix + "-bpa-pl-0.abcde.mongodb.net/?authSource=admin&retryWrites=true&w=majority",
+			"ingress_controller.create": true,
+		} {
+			if got := harness.Dig(v, path); got != w {
+				if strings.Contains(path, "PASSWORD") || path == "MONGODB_URI" {
+					got = "(redacted)"
+				}
+				t.Errorf("values.%s = %v, want %v", path, got, w)
 			}
 		}
+		if got, _ := harness.Dig(v, "global.imageRegistry").(string); !strings.HasSuffix(got, "/"+prefix) {
+			t.Errorf("global.imageRegistry %q is not the stack's registry prefix", got)
+		}
+		if stacktest.Input(rel, "postrender") != "bpa-postrender" {
+			t.Errorf("postrender %v", stacktest.Input(rel, "postrender"))
+		}
+		for _, w := range []struct{ typ, name string }{
+			{"postgresql:index/role:Role", "postgres-root"},
+			{"postgresql:index/database:Database", "postgres-root"},
+			{"postgresql:index/grant:Grant", "postgres-root-no-public"},
+			{"postgresql:index/role:Role", "postgres-kong"},
+			{"postgresql:index/database:Database", "postgres-camunda"},
+			{"mongodbatlas:index/privateLinkEndpointService:PrivateLinkEndpointService", "mongo-endpoint-service"},
+			{secretType, "bpa-root-db"},
+			{secretType, "bpa-mongo"},
+		} {
+			if !rec.DependsOn(rel, stacktest.Must(t, rec, w.typ, w.name)) {
+				t.Errorf("release does not wait for %s", w.name)
+			}
+		}
+		root := stacktest.Must(t, rec, secretType, "bpa-root-db").Revealed()
+		if harness.Dig(root, "stringData.username") != "admin" || harness.Dig(root, "stringData.database") != "admin" ||
+			harness.Dig(root, "stringData.password") != harness.GeneratedPasswordPrefix+"postgres-root-password" {
+			t.Error("bpa-root-db is not the root login")
+		}
+	})
+}
+
+func TestStackWithoutInstallReleaseHasNoRelease(t *testing.T) {
+	t.Parallel()
+	rec, err := stacktest.Run(t, "dev", func(cfg map[string]string) { cfg["bpa:installRelease"] = "false" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(rec.OfType(releaseType)); n != 0 {
+		t.Errorf("%d releases with bpa:installRelease false", n)
+	}
+	for _, name := range secretNames {
+		stacktest.Must(t, rec, secretType, name)
 	}
 }

@@ -245,6 +245,10 @@ func TestPlanShowsCriticalPathAndCost(t *testing.T) {
 			CriticalPath struct {
 				SerialSeconds, CriticalPathSeconds int
 				Chain                              []struct{ URN string }
+				NodeRoll                           *struct {
+					Seconds int
+					Chain   []string
+				}
 			}
 			Cost *struct {
 				Total      float64
@@ -261,9 +265,12 @@ func TestPlanShowsCriticalPathAndCost(t *testing.T) {
 		if doc.Cost == nil || doc.Cost.Total <= 0 || doc.Cost.PricesDate == "" {
 			t.Errorf("%s: cost %+v", stack, doc.Cost)
 		}
+		if roll := cp.NodeRoll; roll == nil || roll.Seconds <= 0 || len(roll.Chain) == 0 {
+			t.Errorf("%s: criticalPath.nodeRoll %+v, want the node groups' roll", stack, roll)
+		}
 
 		code, out, _ = runPlan(t, "--stack", stack, "--dir", stacktest.Root(t), "--summary")
-		for _, want := range []string{"Policies:", "Serial sum: ", "Critical path: ", "TOTAL per month", "data transfer"} {
+		for _, want := range []string{"Policies:", "Serial sum: ", "Critical path: ", "Rolling every node", "TOTAL per month", "data transfer"} {
 			if code != 0 || !strings.Contains(out, want) {
 				t.Errorf("%s: text plan (exit %d) lacks %q", stack, code, want)
 			}

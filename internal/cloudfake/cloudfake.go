@@ -43,7 +43,18 @@ func ID(typ, name string) string { return name + "-id" }
 func Outputs(typ, name string, inputs resource.PropertyMap) resource.PropertyMap {
 	out := inputs.Copy()
 	for k, v := range computed(typ, name, inputs) {
-		out[resource.PropertyKey(k)] = resource.NewPropertyValue(v)
+		key := resource.PropertyKey(k)
+		add := resource.NewPropertyValue(v)
+		// A computed field inside an input object (vpcConfig's
+		// clusterSecurityGroupId) joins the object the program gave.
+		if given, ok := out[key]; ok && given.IsObject() && add.IsObject() {
+			merged := given.ObjectValue().Copy()
+			for nk, nv := range add.ObjectValue() {
+				merged[nk] = nv
+			}
+			add = resource.NewProperty(merged)
+		}
+		out[key] = add
 	}
 	return out
 }
@@ -134,6 +145,13 @@ var typeOutputs = map[string]func(name string, in func(string) string) map[strin
 	"aws:lb/loadBalancer:LoadBalancer": func(name string, in func(string) string) map[string]any {
 		return map[string]any{"dnsName": in("name") + "-1234567890." + Region + ".elb.amazonaws.com", "zoneId": "Z1H1FL5HABSF5"}
 	},
+	// A bucket created from a prefix is named by S3 (prefix and a suffix).
+	"aws:s3/bucketV2:BucketV2": func(name string, in func(string) string) map[string]any {
+		if in("bucket") != "" {
+			return nil
+		}
+		return map[string]any{"bucket": in("bucketPrefix") + shortHash(name)}
+	},
 	"aws:ecr/repository:Repository": func(name string, in func(string) string) map[string]any {
 		return map[string]any{
 			"repositoryUrl": AccountID + ".dkr.ecr." + Region + ".amazonaws.com/" + in("name"),
@@ -164,6 +182,15 @@ var typeOutputs = map[string]func(name string, in func(string) string) map[strin
 	},
 	"mongodbatlas:index/advancedCluster:AdvancedCluster": func(name string, in func(string) string) map[string]any {
 		return map[string]any{"clusterId": "65f0c0ffee00000000c1a5e7", "stateName": "IDLE"}
+	},
+	// PostgreSQL 16 records an implicit ADMIN membership of every role a
+	// CREATEROLE user (the RDS master) creates in that user; a GrantRole of
+	// such a role to the master reads that row back first
+	// (terraform-provider-postgresql v1.25.0 resource_postgresql_grant_role.go
+	// reads pg_auth_members without the grantor), so its state says
+	// with_admin_option true whatever it was given.
+	"postgresql:index/grantRole:GrantRole": func(string, func(string) string) map[string]any {
+		return map[string]any{"withAdminOption": true}
 	},
 	"random:index/randomPassword:RandomPassword": func(name string, _ func(string) string) map[string]any {
 		return map[string]any{"result": GeneratedPasswordPrefix + name, "bcryptHash": "$2a$10$mock" + shortHash(name)}

@@ -3,12 +3,16 @@ package config
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/netip"
+	"os"
 	"regexp"
 	"slices"
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/bpa-infra/bpa-infra/cluster"
 )
 
 // ClusterConfig is the EKS cluster, its nodes and the load balancer.
@@ -17,15 +21,24 @@ type ClusterConfig struct {
 	// PublicAccessCidrs may reach the API server's public endpoint; empty
 	// turns the public endpoint off (private endpoint only, from the VPC).
 	PublicAccessCidrs []string
-	// AdminRoleArns get cluster-admin access entries.
+	// AdminRoleArns get cluster-admin access entries (the deploy role);
+	// ViewRoleArns read-only ones (the pull-request preview role).
 	AdminRoleArns    []string
+	ViewRoleArns     []string
 	LogRetentionDays int
-	AddonVersions    AddonVersions
+	// PodEgressCidrs are where pods may connect outside the VPC, any port:
+	// BPA talks to network devices and controllers (SSH, NETCONF, vendor
+	// APIs). The guide's all outbound by default.
+	PodEgressCidrs []string
+	AddonVersions  AddonVersions
 
 	BpaNodes     BpaNodes
 	GeneralNodes GeneralNodes
 
 	LoadBalancer LoadBalancerConfig
+	// BundlePath is a local copy of the BPA release bundle the program
+	// uploads to the stack's bundle bucket; empty uploads nothing.
+	BundlePath string
 }
 
 // AddonVersions pins EKS managed add-on versions; empty leaves the choice to
@@ -46,8 +59,16 @@ type BpaNodes struct {
 	DataVolumeGiB   int
 	DataVolumeIops  int
 	DataVolumeMiBps int
-	DataOwnerUID    int
-	DataOwnerGID    int
+	// DataDirectories are each hostPath directory's owner and mode, by
+	// path below /opt/bpa/data ("kafka1", "metrics/grafana").
+	DataDirectories map[string]DataDirectory
+}
+
+// DataDirectory is a hostPath directory's owner and mode. hostPath volumes
+// ignore fsGroup, so they must suit whatever uid each image runs as.
+type DataDirectory struct {
+	UID, GID int
+	Mode     uint32
 }
 
 // GeneralNodes are the optional node group for pods not pinned to a BPA node.
@@ -74,6 +95,9 @@ type Listener struct {
 	TargetPort      int    `json:"targetPort"`
 	TargetProtocol  string `json:"targetProtocol"`
 	HealthCheckPath string `json:"healthCheckPath"`
+	// HostPort says the target port is one the chart's pods bind on the node
+	// itself (hostPort or host network) rather than a Kubernetes NodePort.
+	HostPort bool `json:"hostPort"`
 }
 
 // DefaultKubernetesVersion is in EKS standard support until 2027-03-27; a
@@ -84,12 +108,22 @@ const DefaultKubernetesVersion = "1.35"
 // until 2027-03-23; 1.31's ends 2026-11-26).
 const minKubernetesMinor = 32
 
-// defaultListeners are the guide's two ports. The guide opens 443 and 30101
-// on the nodes themselves, which is where BPA's ingress controller listens.
+// defaultListeners are the guide's two ports, both forwarded to the guide's
+// NodePort 30101, where BPA's ingress controller is reached on every node.
+// A target group on node port 443 would need a pod bound to hostPort 443.
 var defaultListeners = map[string]any{
-	"443":   map[string]any{"protocol": "HTTPS", "targetPort": 443, "targetProtocol": "HTTPS", "healthCheckPath": "/"},
+	"443":   map[string]any{"protocol": "HTTPS", "targetPort": 30101, "targetProtocol": "HTTPS", "healthCheckPath": "/"},
 	"30101": map[string]any{"protocol": "HTTPS", "targetPort": 30101, "targetProtocol": "HTTPS", "healthCheckPath": "/"},
 }
+
+// Kubernetes allocates NodePorts from this range (kube-apiserver's default
+// --service-node-port-range, which EKS does not change).
+const nodePortMin, nodePortMax = 30000, 32767
+
+// DataDirectoryDefault is the guide's: root's, world-writable (chmod 777),
+// which the BPA 4.0.3 chart was validated with whatever uid each image runs
+// as (Grafana 472, Prometheus 65534, Kafka and ZooKeeper 1001 in Bitnami's).
+const DataDirectoryDefault = "0:0:0777"
 
 // eniLimits are the ENIs per instance and IPv4 addresses per ENI of the
 // instance types the nodes may use; max pods depend on them.
@@ -120,7 +154,7 @@ var (
 	addonVersionPattern = regexp.MustCompile(`^v[0-9]+\.[0-9]+\.[0-9]+-eksbuild\.[0-9]+$`)
 	roleArnPattern      = regexp.MustCompile(`^arn:aws(-cn|-us-gov)?:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/-]{1,512}$`)
 	acmArnPattern       = regexp.MustCompile(`^arn:aws(-cn|-us-gov)?:acm:([a-z]{2}(-gov)?-[a-z]+-[0-9]):([0-9]{12}):certificate/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
-	ownerPattern        = regexp.MustCompile(`^([0-9]{1,10}):([0-9]{1,10})$`)
+	dataDirPattern      = regexp.MustCompile(`^([0-9]{1,10}):([0-9]{1,10}):(0?[0-7]{3})$`)
 	healthPathPattern   = regexp.MustCompile(`^/[A-Za-z0-9/._~%!$&'()*+,;=:@-]{0,1000}$`)
 )
 
@@ -129,7 +163,9 @@ func readCluster(r *reader, cfg *Config) ClusterConfig {
 		KubernetesVersion: r.string("kubernetesVersion", DefaultKubernetesVersion),
 		PublicAccessCidrs: r.strings("publicAccessCidrs", []string{}, false),
 		AdminRoleArns:     r.strings("adminRoleArns", []string{}, false),
+		ViewRoleArns:      r.strings("viewRoleArns", []string{}, false),
 		LogRetentionDays:  r.int("clusterLogRetentionDays", 365),
+		PodEgressCidrs:    r.strings("podEgressCidrs", []string{"0.0.0.0/0"}, false),
 		BpaNodes: BpaNodes{
 			InstanceType:    r.string("bpaNodeInstanceType", "m6i.2xlarge"),
 			RootVolumeGiB:   r.int("bpaNodeRootVolumeGiB", 50),
@@ -148,15 +184,31 @@ func readCluster(r *reader, cfg *Config) ClusterConfig {
 		},
 	}
 	r.object("clusterAddonVersions", &c.AddonVersions)
-	owner := r.string("bpaDataOwner", "1000:1000")
+	c.BundlePath = r.optionalString("bpaBundlePath")
+	if c.BundlePath != "" {
+		if info, err := os.Stat(c.BundlePath); err != nil || !info.IsDir() {
+			r.fail("bpaBundlePath", "%q is not a directory holding the BPA release bundle", c.BundlePath)
+		}
+	}
+	dirDefault := r.string("bpaDataDirectoryDefault", DataDirectoryDefault)
+	var dirOverrides map[string]string
+	r.object("bpaDataDirectories", &dirOverrides)
 	listeners := r.listeners("loadBalancerListeners", defaultListeners)
 
 	validateKubernetesVersion(r, c.KubernetesVersion)
 	validateCidrs(r, "publicAccessCidrs", c.PublicAccessCidrs, false)
 	validateCidrs(r, "loadBalancerIngressCidrs", c.LoadBalancer.IngressCidrs, true)
-	for _, arn := range c.AdminRoleArns {
-		if !roleArnPattern.MatchString(arn) {
-			r.fail("adminRoleArns", "%q is not an IAM role ARN (arn:aws:iam::<account>:role/<name>)", arn)
+	validateCidrs(r, "podEgressCidrs", c.PodEgressCidrs, true)
+	for key, arns := range map[string][]string{"adminRoleArns": c.AdminRoleArns, "viewRoleArns": c.ViewRoleArns} {
+		for _, arn := range arns {
+			if !roleArnPattern.MatchString(arn) {
+				r.fail(key, "%q is not an IAM role ARN (arn:aws:iam::<account>:role/<name>)", arn)
+			}
+		}
+	}
+	for _, arn := range c.ViewRoleArns {
+		if slices.Contains(c.AdminRoleArns, arn) {
+			r.fail("viewRoleArns", "%q is also in adminRoleArns; a role gets one access entry", arn)
 		}
 	}
 	if !slices.Contains(logRetentionDays, c.LogRetentionDays) {
@@ -180,15 +232,7 @@ func readCluster(r *reader, cfg *Config) ClusterConfig {
 		r.fail("generalNodeCount", "%d must be between 0 and 100", c.GeneralNodes.Count)
 	}
 	validateVolumes(r, c.BpaNodes)
-	if m := ownerPattern.FindStringSubmatch(owner); m == nil {
-		r.fail("bpaDataOwner", "%q must be <uid>:<gid> in numbers, such as 1000:1000", owner)
-	} else {
-		c.BpaNodes.DataOwnerUID, _ = strconv.Atoi(m[1])
-		c.BpaNodes.DataOwnerGID, _ = strconv.Atoi(m[2])
-		if c.BpaNodes.DataOwnerUID == 0 {
-			r.fail("bpaDataOwner", "%q makes the data directories root's; name the uid the BPA pods run as", owner)
-		}
-	}
+	c.BpaNodes.DataDirectories = readDataDirectories(r, dirDefault, dirOverrides, cfg)
 
 	if d := c.LoadBalancer.AccessLogDays; d < 0 || d > 3650 {
 		r.fail("loadBalancerAccessLogDays", "%d must be between 1 and 3650 days, or 0 to turn access logs off", d)
@@ -259,7 +303,7 @@ func validateListeners(r *reader, ls []Listener) {
 	if len(ls) == 0 {
 		r.fail(key, "lists no listener; BPA needs at least 443")
 	}
-	targets := map[int]int{}
+	targets := map[int]Listener{}
 	for _, l := range ls {
 		if l.Port < 1 || l.Port > 65535 {
 			r.fail(key, "listener %d is not a TCP port", l.Port)
@@ -273,13 +317,16 @@ func validateListeners(r *reader, ls []Listener) {
 		if l.TargetProtocol != "HTTPS" && l.TargetProtocol != "HTTP" {
 			r.fail(key, "listener %d targetProtocol %q must be HTTPS or HTTP", l.Port, l.TargetProtocol)
 		}
-		if l.TargetPort < 1 || l.TargetPort > 65535 || slices.Contains(reservedNodePorts, l.TargetPort) {
-			r.fail(key, "listener %d targetPort %d is not a port BPA may serve on (1-65535, not %v)", l.Port, l.TargetPort, reservedNodePorts)
+		switch {
+		case l.HostPort && (l.TargetPort < 1 || l.TargetPort > 65535 || slices.Contains(reservedNodePorts, l.TargetPort)):
+			r.fail(key, "listener %d targetPort %d is not a port BPA may bind on the nodes (1-65535, not %v)", l.Port, l.TargetPort, reservedNodePorts)
+		case !l.HostPort && (l.TargetPort < nodePortMin || l.TargetPort > nodePortMax):
+			r.fail(key, "listener %d targetPort %d is not a Kubernetes NodePort (%d-%d); set hostPort: true if the chart binds it on the nodes", l.Port, l.TargetPort, nodePortMin, nodePortMax)
 		}
-		if prev, dup := targets[l.TargetPort]; dup {
-			r.fail(key, "listeners %d and %d both forward to node port %d", prev, l.Port, l.TargetPort)
+		if prev, ok := targets[l.TargetPort]; ok && prev.TargetProtocol != l.TargetProtocol {
+			r.fail(key, "listeners %d and %d forward to node port %d with different target protocols", prev.Port, l.Port, l.TargetPort)
 		}
-		targets[l.TargetPort] = l.Port
+		targets[l.TargetPort] = l
 		if !healthPathPattern.MatchString(l.HealthCheckPath) {
 			r.fail(key, "listener %d healthCheckPath %q must be an absolute URL path", l.Port, l.HealthCheckPath)
 		}
@@ -345,3 +392,47 @@ func knownInstanceTypes() string {
 	sort.Strings(types)
 	return fmt.Sprint(types)
 }
+
+// readDataDirectories gives every hostPath directory of the BPA nodes its
+// owner and mode: the default, or its entry in bpaDataDirectories
+// ("<uid>:<gid>:<mode>").
+func readDataDirectories(r *reader, def string, overrides map[string]string, _ *Config) map[string]DataDirectory {
+	parse := func(key, v string) (DataDirectory, bool) {
+		m := dataDirPattern.FindStringSubmatch(v)
+		if m == nil {
+			r.fail(key, "%q must be <uid>:<gid>:<octal mode>, such as 1001:1001:0750", v)
+			return DataDirectory{}, false
+		}
+		uid, _ := strconv.Atoi(m[1])
+		gid, _ := strconv.Atoi(m[2])
+		mode, _ := strconv.ParseUint(m[3], 8, 32)
+		return DataDirectory{UID: uid, GID: gid, Mode: uint32(mode)}, true
+	}
+	base, _ := parse("bpaDataDirectoryDefault", def)
+	out := map[string]DataDirectory{}
+	for _, dir := range BpaDataDirectories {
+		out[dir] = base
+	}
+	for _, dir := range slices.Sorted(maps.Keys(overrides)) {
+		if !slices.Contains(BpaDataDirectories, dir) {
+			r.fail("bpaDataDirectories", "%q is not a BPA data directory; the chart's are %v", dir, BpaDataDirectories)
+			continue
+		}
+		if d, ok := parse("bpaDataDirectories", overrides[dir]); ok {
+			out[dir] = d
+		}
+	}
+	return out
+}
+
+// BpaDataDirectories are the chart's hostPath directories below
+// /opt/bpa/data on the four BPA nodes, from the guide's node table
+// (cluster.Nodes).
+var BpaDataDirectories = func() []string {
+	var dirs []string
+	for _, n := range cluster.Nodes {
+		dirs = append(dirs, n.DataDirs...)
+	}
+	slices.Sort(dirs)
+	return slices.Compact(dirs)
+}()

@@ -23,12 +23,16 @@ func TestClusterDefaultsAreTheGuidesShapeOnASupportedVersion(t *testing.T) {
 		"max pods for custom networking":    c.BpaNodes.MaxPods == 44,
 		"2 TB data volumes":                 c.BpaNodes.DataVolumeGiB == 2048,
 		"gp3 baseline IOPS and throughput":  c.BpaNodes.DataVolumeIops == 3000 && c.BpaNodes.DataVolumeMiBps == 125,
-		"data owned by 1000:1000":           c.BpaNodes.DataOwnerUID == 1000 && c.BpaNodes.DataOwnerGID == 1000,
+		"data directories the guide's 777":  len(c.BpaNodes.DataDirectories) == 11 && c.BpaNodes.DataDirectories["kafka1"] == config.DataDirectory{UID: 0, GID: 0, Mode: 0o777},
+		"pods reach anywhere, as the guide": len(c.PodEgressCidrs) == 1 && c.PodEgressCidrs[0] == "0.0.0.0/0",
+		"no view roles":                     len(c.ViewRoleArns) == 0,
 		"no general nodes":                  c.GeneralNodes.Count == 0,
 		"listeners closed until configured": len(c.LoadBalancer.IngressCidrs) == 0,
 		"listeners 443 and 30101":           len(listeners) == 2 && listeners[0].Port == 443 && listeners[1].Port == 30101,
-		"listeners HTTPS to the same port":  len(listeners) == 2 && listeners[0].Protocol == "HTTPS" && listeners[1].TargetPort == 30101 && listeners[1].TargetProtocol == "HTTPS",
-		"add-on versions left to EKS":       c.AddonVersions == config.AddonVersions{},
+		// A target group on node port 443 would need a pod on hostPort 443.
+		"both listeners to NodePort 30101": len(listeners) == 2 && listeners[0].TargetPort == 30101 && listeners[1].TargetPort == 30101 &&
+			listeners[0].Protocol == "HTTPS" && listeners[1].TargetProtocol == "HTTPS",
+		"add-on versions left to EKS": c.AddonVersions == config.AddonVersions{},
 	}
 	for what, ok := range checks {
 		if !ok {
@@ -66,40 +70,46 @@ func TestEveryInvalidClusterSettingIsReportedByKey(t *testing.T) {
 		key, value string
 		says       string
 	}{
-		"version malformed":        {"kubernetesVersion", "v1.33", "not a Kubernetes minor version"},
-		"version unsupported":      {"kubernetesVersion", "1.31", "no longer supported"},
-		"api open to internet":     {"publicAccessCidrs", `["0.0.0.0/0"]`, "whole internet"},
-		"api cidr malformed":       {"publicAccessCidrs", `["10.0.0.0/33"]`, "not an IPv4 CIDR"},
-		"api cidr host bits":       {"publicAccessCidrs", `["198.51.100.7/24"]`, "host bits"},
-		"api cidr twice":           {"publicAccessCidrs", `["198.51.100.0/24","198.51.100.0/24"]`, "listed twice"},
-		"admin not a role":         {"adminRoleArns", `["arn:aws:iam::123456789012:user/bob"]`, "not an IAM role ARN"},
-		"retention not allowed":    {"clusterLogRetentionDays", "10", "retention period"},
-		"access log days negative": {"loadBalancerAccessLogDays", "-1", "or 0 to turn access logs off"},
-		"access log days too long": {"loadBalancerAccessLogDays", "4000", "between 1 and 3650"},
-		"addon version malformed":  {"clusterAddonVersions", `{"coreDns":"1.11"}`, "coreDns version"},
-		"addon unknown":            {"clusterAddonVersions", `{"metricsServer":"v1.0.0-eksbuild.1"}`, "not a valid object"},
-		"bpa type unknown":         {"bpaNodeInstanceType", "x1.huge", "no known ENI limits"},
-		"general type unknown":     {"generalNodeInstanceType", "x1.huge", "no known ENI limits"},
-		"general count negative":   {"generalNodeCount", "-1", "between 0 and 100"},
-		"root too small":           {"bpaNodeRootVolumeGiB", "8", "between 20"},
-		"data too big":             {"bpaNodeDataVolumeGiB", "20000", "gp3 volume size"},
-		"iops too high":            {"bpaNodeDataVolumeIops", "20000", "gp3 IOPS"},
-		"throughput too high":      {"bpaNodeDataVolumeThroughput", "2000", "gp3 throughput"},
-		"throughput needs iops":    {"bpaNodeDataVolumeThroughput", "1000", "needs at least 4000 IOPS"},
-		"owner malformed":          {"bpaDataOwner", "bpa:bpa", "<uid>:<gid>"},
-		"owner root":               {"bpaDataOwner", "0:0", "root's"},
-		"lb cidr malformed":        {"loadBalancerIngressCidrs", `["everyone"]`, "not an IPv4 CIDR"},
-		"certificate missing":      {"certificateArn", "", "is required"},
-		"certificate not acm":      {"certificateArn", "arn:aws:iam::123456789012:server-certificate/bpa", "not an ACM certificate ARN"},
-		"certificate elsewhere":    {"certificateArn", "arn:aws:acm:us-east-1:123456789012:certificate/00000000-0000-0000-0000-000000000000", "its own region"},
-		"listeners empty":          {"loadBalancerListeners", `{}`, "at least 443"},
-		"listener port text":       {"loadBalancerListeners", `{"https":{}}`, "not a port number"},
-		"listener unknown field":   {"loadBalancerListeners", `{"443":{"target":1}}`, "unknown field"},
-		"listener 443 plain":       {"loadBalancerListeners", `{"443":{"protocol":"HTTP"}}`, "must be HTTPS"},
-		"listener protocol":        {"loadBalancerListeners", `{"443":{"protocol":"TCP"}}`, "HTTPS or HTTP"},
-		"listener to kubelet":      {"loadBalancerListeners", `{"443":{"targetPort":10250}}`, "not a port BPA may serve on"},
-		"listeners share target":   {"loadBalancerListeners", `{"443":{"targetPort":30101},"30101":{}}`, "both forward"},
-		"listener health path":     {"loadBalancerListeners", `{"443":{"healthCheckPath":"healthz"}}`, "absolute URL path"},
+		"version malformed":         {"kubernetesVersion", "v1.33", "not a Kubernetes minor version"},
+		"version unsupported":       {"kubernetesVersion", "1.31", "no longer supported"},
+		"api open to internet":      {"publicAccessCidrs", `["0.0.0.0/0"]`, "whole internet"},
+		"api cidr malformed":        {"publicAccessCidrs", `["10.0.0.0/33"]`, "not an IPv4 CIDR"},
+		"api cidr host bits":        {"publicAccessCidrs", `["198.51.100.7/24"]`, "host bits"},
+		"api cidr twice":            {"publicAccessCidrs", `["198.51.100.0/24","198.51.100.0/24"]`, "listed twice"},
+		"admin not a role":          {"adminRoleArns", `["arn:aws:iam::123456789012:user/bob"]`, "not an IAM role ARN"},
+		"retention not allowed":     {"clusterLogRetentionDays", "10", "retention period"},
+		"access log days negative":  {"loadBalancerAccessLogDays", "-1", "or 0 to turn access logs off"},
+		"access log days too long":  {"loadBalancerAccessLogDays", "4000", "between 1 and 3650"},
+		"addon version malformed":   {"clusterAddonVersions", `{"coreDns":"1.11"}`, "coreDns version"},
+		"addon unknown":             {"clusterAddonVersions", `{"metricsServer":"v1.0.0-eksbuild.1"}`, "not a valid object"},
+		"bpa type unknown":          {"bpaNodeInstanceType", "x1.huge", "no known ENI limits"},
+		"general type unknown":      {"generalNodeInstanceType", "x1.huge", "no known ENI limits"},
+		"general count negative":    {"generalNodeCount", "-1", "between 0 and 100"},
+		"root too small":            {"bpaNodeRootVolumeGiB", "8", "between 20"},
+		"data too big":              {"bpaNodeDataVolumeGiB", "20000", "gp3 volume size"},
+		"iops too high":             {"bpaNodeDataVolumeIops", "20000", "gp3 IOPS"},
+		"throughput too high":       {"bpaNodeDataVolumeThroughput", "2000", "gp3 throughput"},
+		"throughput needs iops":     {"bpaNodeDataVolumeThroughput", "1000", "needs at least 4000 IOPS"},
+		"data default malformed":    {"bpaDataDirectoryDefault", "1000:1000", "<uid>:<gid>:<octal mode>"},
+		"data mode not octal":       {"bpaDataDirectories", `{"kafka1":"1001:1001:0790"}`, "<octal mode>"},
+		"data directory unknown":    {"bpaDataDirectories", `{"kafka4":"1001:1001:0750"}`, "not a BPA data directory"},
+		"bundle missing":            {"bpaBundlePath", "/nonexistent/bundle", "not a directory"},
+		"view not a role":           {"viewRoleArns", `["arn:aws:iam::123456789012:user/bob"]`, "not an IAM role ARN"},
+		"pod egress malformed":      {"podEgressCidrs", `["10.0.0.0/33"]`, "not an IPv4 CIDR"},
+		"lb cidr malformed":         {"loadBalancerIngressCidrs", `["everyone"]`, "not an IPv4 CIDR"},
+		"certificate missing":       {"certificateArn", "", "is required"},
+		"certificate not acm":       {"certificateArn", "arn:aws:iam::123456789012:server-certificate/bpa", "not an ACM certificate ARN"},
+		"certificate elsewhere":     {"certificateArn", "arn:aws:acm:us-east-1:123456789012:certificate/00000000-0000-0000-0000-000000000000", "its own region"},
+		"listeners empty":           {"loadBalancerListeners", `{}`, "at least 443"},
+		"listener port text":        {"loadBalancerListeners", `{"https":{}}`, "not a port number"},
+		"listener unknown field":    {"loadBalancerListeners", `{"443":{"target":1}}`, "unknown field"},
+		"listener 443 plain":        {"loadBalancerListeners", `{"443":{"protocol":"HTTP"}}`, "must be HTTPS"},
+		"listener protocol":         {"loadBalancerListeners", `{"443":{"protocol":"TCP"}}`, "HTTPS or HTTP"},
+		"listener to node port 443": {"loadBalancerListeners", `{"443":{"targetPort":443}}`, "not a Kubernetes NodePort"},
+		"host port to kubelet":      {"loadBalancerListeners", `{"443":{"targetPort":10250,"hostPort":true}}`, "not a port BPA may bind"},
+		"shared target, two protocols": {"loadBalancerListeners", `{"443":{"targetPort":30101},"30101":{"targetProtocol":"HTTP"}}`,
+			"different target protocols"},
+		"listener health path": {"loadBalancerListeners", `{"443":{"healthCheckPath":"healthz"}}`, "absolute URL path"},
 	}
 	keyCases := map[string]keyErrorCase{}
 	for name, tc := range cases {
@@ -111,4 +121,40 @@ func TestEveryInvalidClusterSettingIsReportedByKey(t *testing.T) {
 		keyCases[name] = keyErrorCase{change, key, tc.says}
 	}
 	expectKeyErrors(t, keyCases)
+}
+
+// A chart whose ingress controller binds a host port says so per listener.
+func TestListenerMayTargetAHostPort(t *testing.T) {
+	t.Parallel()
+	cfg := minimal()
+	cfg["bpa:loadBalancerListeners"] = `{"443":{"targetPort":443,"hostPort":true}}`
+	if _, err := parse(cfg); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestViewRoleIsNotAlsoAnAdmin(t *testing.T) {
+	t.Parallel()
+	arn := `["arn:aws:iam::123456789012:role/ci"]`
+	expectKeyErrors(t, map[string]keyErrorCase{
+		"view and admin": {set(map[string]string{"bpa:adminRoleArns": arn, "bpa:viewRoleArns": arn}), "bpa:viewRoleArns", "also in adminRoleArns"},
+	})
+}
+
+func TestDataDirectoriesTakeTheDefaultOrTheirOwn(t *testing.T) {
+	t.Parallel()
+	cfg := minimal()
+	cfg["bpa:bpaDataDirectoryDefault"] = "1000:1000:0770"
+	cfg["bpa:bpaDataDirectories"] = `{"metrics/grafana":"472:472:0750"}`
+	c, err := parse(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dirs := c.Cluster.BpaNodes.DataDirectories
+	if dirs["metrics/grafana"] != (config.DataDirectory{UID: 472, GID: 472, Mode: 0o750}) || dirs["kafka2"] != (config.DataDirectory{UID: 1000, GID: 1000, Mode: 0o770}) {
+		t.Errorf("directories %+v", dirs)
+	}
+	if len(dirs) != len(config.BpaDataDirectories) {
+		t.Errorf("%d directories, want every one of %v", len(dirs), config.BpaDataDirectories)
+	}
 }

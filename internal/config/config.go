@@ -8,6 +8,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"os"
 	"regexp"
 	"sort"
 
@@ -26,6 +27,8 @@ type Config struct {
 	// Protect marks stateful resources with Pulumi's protect option and turns
 	// on the services' own deletion protection.
 	Protect bool
+	// Deployer is where `pulumi up` runs inside the VPC.
+	Deployer Deployer
 
 	Network  NetworkConfig
 	Cluster  ClusterConfig
@@ -34,6 +37,16 @@ type Config struct {
 	Registry RegistryConfig
 	Workload WorkloadConfig
 	Policy   PolicyConfig
+}
+
+// Deployer is the machine that runs `pulumi up` for the stack (a CI runner
+// in the VPC or one peered with it): the private EKS API and RDS admit it
+// as they admit the bastion.
+type Deployer struct {
+	// Cidrs are its source ranges.
+	Cidrs []string
+	// SecurityGroupId is its security group in the stack's VPC, if it has one.
+	SecurityGroupId string
 }
 
 // Tags are the stack-wide tags every taggable AWS resource carries.
@@ -65,10 +78,16 @@ func Load(ctx *pulumi.Context) (*Config, error) {
 	return Parse(ctx.Stack(), ctx.GetConfig, ctx.IsConfigSecret)
 }
 
-// Parse decodes and validates configuration from any lookup; all problems are
-// returned together as one error whose lines each name a key.
+// Parse decodes and validates configuration from any lookup, with this
+// process's environment; all problems are returned together as one error
+// whose lines each name a key.
 func Parse(stack string, lookup Lookup, isSecret func(string) bool) (*Config, error) {
-	cfg, r := decode(stack, lookup, isSecret)
+	return ParseWithEnv(stack, lookup, isSecret, os.LookupEnv)
+}
+
+// ParseWithEnv is Parse with the environment given, for tests.
+func ParseWithEnv(stack string, lookup Lookup, isSecret func(string) bool, env Lookup) (*Config, error) {
+	cfg, r := decode(stack, lookup, isSecret, env)
 	if len(r.errs) > 0 {
 		return nil, joinSorted(r.errs)
 	}
@@ -77,12 +96,13 @@ func Parse(stack string, lookup Lookup, isSecret func(string) bool) (*Config, er
 
 // Keys lists every key the program reads, with its kind and default.
 func Keys() []KeySpec {
-	_, r := decode("keys", func(string) (string, bool) { return "", false }, func(string) bool { return false })
+	none := func(string) (string, bool) { return "", false }
+	_, r := decode("keys", none, func(string) bool { return false }, none)
 	return r.specs
 }
 
-func decode(stack string, lookup Lookup, isSecret func(string) bool) (*Config, *reader) {
-	r := &reader{namespace: Namespace, lookup: lookup, isSecret: isSecret}
+func decode(stack string, lookup Lookup, isSecret func(string) bool, env Lookup) (*Config, *reader) {
+	r := &reader{namespace: Namespace, lookup: lookup, isSecret: isSecret, env: env}
 	cfg := &Config{Stack: stack}
 
 	cfg.Region = r.requireString("region")
@@ -94,6 +114,14 @@ func decode(stack string, lookup Lookup, isSecret func(string) bool) (*Config, *
 	}
 	r.object("extraTags", &cfg.Tags.Extra)
 	cfg.Protect = r.bool("protect", true)
+	cfg.Deployer = Deployer{
+		Cidrs:           r.strings("deployerCidrs", []string{}, false),
+		SecurityGroupId: r.optionalString("deployerSecurityGroupId"),
+	}
+	validateCidrs(r, "deployerCidrs", cfg.Deployer.Cidrs, false)
+	if id := cfg.Deployer.SecurityGroupId; id != "" && !securityGroupIDPattern.MatchString(id) {
+		r.fail("deployerSecurityGroupId", "%q is not a security group id such as sg-0123456789abcdef0", id)
+	}
 	cfg.Network = readNetwork(r)
 	validateCommon(r, cfg)
 	validateNetwork(r, cfg)
@@ -112,8 +140,9 @@ var (
 	regionPattern = regexp.MustCompile(`^[a-z]{2}(-gov)?-[a-z]+-[0-9]$`)
 	// Lower-case letters, digits and single hyphens: the strictest AWS names
 	// (RDS identifiers, load balancers) accept this.
-	namePattern     = regexp.MustCompile(`^[a-z]([a-z0-9]|-[a-z0-9])*$`)
-	tagValuePattern = regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$`)
+	namePattern            = regexp.MustCompile(`^[a-z]([a-z0-9]|-[a-z0-9])*$`)
+	tagValuePattern        = regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$`)
+	securityGroupIDPattern = regexp.MustCompile(`^sg-([0-9a-f]{8}|[0-9a-f]{17})$`)
 )
 
 // Physical names are built as "<customer>-<environment>-<suffix>"; the longest

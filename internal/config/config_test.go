@@ -178,6 +178,8 @@ func TestEveryInvalidSettingIsReportedByKey(t *testing.T) {
 		"waiver without reason":   {func(c map[string]string) { c["bpa:policyWaivers"] = `{"alb-access-logs":"n/a"}` }, "bpa:policyWaivers", "needs a reason"},
 		"protect not a boolean":   {func(c map[string]string) { c["bpa:protect"] = "yes" }, "bpa:protect", "not a boolean"},
 		"vpc cidr malformed":      {func(c map[string]string) { c["bpa:vpcCidr"] = "10.0.0.0/33" }, "bpa:vpcCidr", "not an IPv4 CIDR"},
+		"deployer anywhere":       {func(c map[string]string) { c["bpa:deployerCidrs"] = `["0.0.0.0/0"]` }, "bpa:deployerCidrs", "whole internet"},
+		"deployer sg malformed":   {func(c map[string]string) { c["bpa:deployerSecurityGroupId"] = "sg-xyz" }, "bpa:deployerSecurityGroupId", "not a security group id"},
 		"vpc cidr host bits":      {func(c map[string]string) { c["bpa:vpcCidr"] = "10.0.0.1/16" }, "bpa:vpcCidr", "host bits"},
 		"vpc cidr too big":        {func(c map[string]string) { c["bpa:vpcCidr"] = "10.0.0.0/8" }, "bpa:vpcCidr", "between /16 and /28"},
 		"vpc cidr public":         {func(c map[string]string) { c["bpa:vpcCidr"] = "8.8.0.0/16" }, "bpa:vpcCidr", "RFC 1918"},

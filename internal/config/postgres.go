@@ -1,6 +1,7 @@
 package config
 
 import (
+	"fmt"
 	"maps"
 	"regexp"
 	"slices"
@@ -30,18 +31,32 @@ type PostgresConfig struct {
 	// SlowStatementMs logs every statement that runs longer; -1 turns it off.
 	SlowStatementMs int
 
+	// MasterUsername is the RDS master user: RDS generates and rotates its
+	// password, so nothing but the program's postgresql provider uses it.
 	MasterUsername string
-	// AdminDatabase is the database RDS creates with the instance (the
-	// guide's PG_ROOT_DATABASE) and the one the postgresql provider connects to.
-	AdminDatabase string
-	Kong          PostgresAppDatabase
-	Camunda       PostgresAppDatabase
+	// Root is the login the chart gets as the guide's
+	// PG_INITDB_ROOT_USERNAME / PG_ROOT_DATABASE: a role of its own with
+	// CREATEDB and CREATEROLE and a generated password that never rotates
+	// under it, owning its own database. Not the master user.
+	Root    PostgresAppDatabase
+	Kong    PostgresAppDatabase
+	Camunda PostgresAppDatabase
 
-	// AdminHost and AdminPort override where the program's postgresql
-	// provider connects, e.g. localhost and a port forwarded through the
-	// bastion; empty AdminHost means the RDS endpoint (runs inside the VPC).
-	AdminHost string
-	AdminPort int
+	// AdminEndpoint overrides where the program's postgresql provider
+	// connects ("localhost:15432" through a port forward on the bastion);
+	// empty means the RDS endpoint (runs inside the VPC). It comes from the
+	// environment (AdminEndpointVariable), never from a committed file.
+	AdminEndpoint PostgresEndpoint
+}
+
+// AdminEndpointVariable is the environment variable naming a port forward
+// ("localhost:15432") for the program's own connection to RDS.
+const AdminEndpointVariable = "BPA_POSTGRES_ADMIN_ENDPOINT"
+
+// PostgresEndpoint is a host and port; the zero value means unset.
+type PostgresEndpoint struct {
+	Host string
+	Port int
 }
 
 // PostgresStorage is the instance's storage.
@@ -70,15 +85,21 @@ var (
 	postgresVersionPattern = regexp.MustCompile(`^(1[4-9])(\.[0-9]{1,2})?$`)
 	// Lower-case unquoted-safe identifiers; the guide's "process-engine"
 	// needs the hyphen, which the provider quotes.
-	postgresIdentPattern        = regexp.MustCompile(`^[a-z_][a-z0-9_-]{0,62}$`)
-	postgresMasterUserPattern   = regexp.MustCompile(`^[a-zA-Z][a-zA-Z0-9_]{0,62}$`)
+	postgresIdentPattern = regexp.MustCompile(`^[a-z_][a-z0-9_-]{0,62}$`)
+	// CreateDBInstance's MasterUsername for PostgreSQL: 1-16 letters,
+	// digits or underscores, starting with a letter.
+	postgresMasterUserPattern   = regexp.MustCompile(`^[a-zA-Z][a-zA-Z0-9_]{0,15}$`)
 	postgresInstanceClassRegexp = regexp.MustCompile(`^db\.[a-z0-9-]+\.[a-z0-9]+$`)
 	postgresBackupWindowPattern = regexp.MustCompile(`^([01][0-9]|2[0-3]):[0-5][0-9]-([01][0-9]|2[0-3]):[0-5][0-9]$`)
 	postgresMaintenancePattern  = regexp.MustCompile(`^(mon|tue|wed|thu|fri|sat|sun):([01][0-9]|2[0-3]):[0-5][0-9]-(mon|tue|wed|thu|fri|sat|sun):([01][0-9]|2[0-3]):[0-5][0-9]$`)
 	postgresHostPattern         = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$`)
 	postgresMonitoringIntervals = []int{0, 1, 5, 10, 15, 30, 60}
-	// Names PostgreSQL or RDS keep for themselves.
-	postgresReservedRoles = []string{"postgres", "public", "rdsadmin", "rds_superuser", "rdsrepladmin", "rds_replication", "rds_password", "none", "current_user", "session_user"}
+	// Names PostgreSQL or RDS keep for themselves, for any role.
+	postgresReservedRoles = []string{"public", "rdsadmin", "rds_superuser", "rdsrepladmin", "rds_replication", "rds_password", "none", "current_user", "session_user"}
+	// Names RDS refuses as the PostgreSQL master user though PostgreSQL
+	// allows them ("MasterUsername admin cannot be used as it is a reserved
+	// word used by the engine"); postgres itself is allowed.
+	postgresReservedMasterUsers = []string{"admin"}
 )
 
 func readPostgres(r *reader, cfg *Config) PostgresConfig {
@@ -99,8 +120,11 @@ func readPostgres(r *reader, cfg *Config) PostgresConfig {
 		MonitoringIntervalSeconds:        r.int("postgresMonitoringInterval", 60),
 		LogRetentionDays:                 r.int("postgresLogRetentionDays", 365),
 		SlowStatementMs:                  r.int("postgresSlowStatementMs", 1000),
-		MasterUsername:                   r.string("postgresMasterUsername", "admin"),
-		AdminDatabase:                    r.string("postgresAdminDatabase", "admin"),
+		MasterUsername:                   r.string("postgresMasterUsername", "bpa_master"),
+		Root: PostgresAppDatabase{
+			Role:     r.string("postgresRootUser", "admin"),
+			Database: r.string("postgresRootDatabase", "admin"),
+		},
 		Kong: PostgresAppDatabase{
 			Role:     r.string("postgresKongUser", "kong"),
 			Database: r.string("postgresKongDatabase", "kong"),
@@ -109,11 +133,25 @@ func readPostgres(r *reader, cfg *Config) PostgresConfig {
 			Role:     r.string("postgresCamundaUser", "camunda"),
 			Database: r.string("postgresCamundaDatabase", "process-engine"),
 		},
-		AdminHost: r.optionalString("postgresAdminHost"),
-		AdminPort: r.int("postgresAdminPort", 5432),
 	}
 	validatePostgres(r, p)
+	p.AdminEndpoint = readAdminEndpoint(r)
 	return p
+}
+
+// readAdminEndpoint reads the port forward a laptop run connects through.
+func readAdminEndpoint(r *reader) PostgresEndpoint {
+	v, ok := r.env(AdminEndpointVariable)
+	if !ok || strings.TrimSpace(v) == "" {
+		return PostgresEndpoint{}
+	}
+	host, portText, found := strings.Cut(strings.TrimSpace(v), ":")
+	port, err := strconv.Atoi(portText)
+	if !found || err != nil || port < 1 || port > 65535 || !postgresHostPattern.MatchString(host) {
+		r.errs = append(r.errs, &KeyError{Key: "$" + AdminEndpointVariable, Msg: fmt.Sprintf("%q must be host:port, such as localhost:15432", v)})
+		return PostgresEndpoint{}
+	}
+	return PostgresEndpoint{Host: host, Port: port}
 }
 
 func validatePostgres(r *reader, p PostgresConfig) {
@@ -148,11 +186,13 @@ func validatePostgres(r *reader, p PostgresConfig) {
 		r.fail("postgresSlowStatementMs", "%d must be -1 (off), 0 (every statement) or a positive number of milliseconds", p.SlowStatementMs)
 	}
 
-	if !postgresMasterUserPattern.MatchString(p.MasterUsername) || postgresReserved(p.MasterUsername) {
-		r.fail("postgresMasterUsername", "%q must start with a letter, hold only letters, digits and underscores, and not be a name PostgreSQL or RDS reserves", p.MasterUsername)
+	if !postgresMasterUserPattern.MatchString(p.MasterUsername) || postgresReserved(p.MasterUsername) ||
+		slices.Contains(postgresReservedMasterUsers, strings.ToLower(p.MasterUsername)) {
+		r.fail("postgresMasterUsername", "%q must be 1 to 16 letters, digits and underscores starting with a letter, and not a name RDS reserves for the master user (admin, rds*)", p.MasterUsername)
 	}
 	names := map[string]string{
-		"postgresAdminDatabase":   p.AdminDatabase,
+		"postgresRootUser":        p.Root.Role,
+		"postgresRootDatabase":    p.Root.Database,
 		"postgresKongUser":        p.Kong.Role,
 		"postgresKongDatabase":    p.Kong.Database,
 		"postgresCamundaUser":     p.Camunda.Role,
@@ -164,33 +204,32 @@ func validatePostgres(r *reader, p PostgresConfig) {
 			r.fail(key, "%q must be 1-63 lower-case letters, digits, underscores or hyphens, start with a letter or underscore, and not be reserved by PostgreSQL or RDS", v)
 		}
 	}
-	// RDS's DBName at creation is stricter than CREATE DATABASE.
-	if postgresIdentPattern.MatchString(p.AdminDatabase) && strings.Contains(p.AdminDatabase, "-") {
-		r.fail("postgresAdminDatabase", "%q: the database RDS creates may hold only letters, digits and underscores", p.AdminDatabase)
+	// Each login and each database belongs to one user of the instance.
+	roles := []struct{ key, name string }{
+		{"postgresRootUser", p.Root.Role}, {"postgresKongUser", p.Kong.Role}, {"postgresCamundaUser", p.Camunda.Role},
 	}
-	if p.Kong.Role == p.Camunda.Role {
-		r.fail("postgresCamundaUser", "%q is also postgresKongUser; each application needs its own role", p.Camunda.Role)
+	dbs := []struct{ key, name string }{
+		{"postgresRootDatabase", p.Root.Database}, {"postgresKongDatabase", p.Kong.Database}, {"postgresCamundaDatabase", p.Camunda.Database},
 	}
-	for _, role := range []struct{ key, name string }{{"postgresKongUser", p.Kong.Role}, {"postgresCamundaUser", p.Camunda.Role}} {
+	for i, role := range roles {
 		if strings.EqualFold(role.name, p.MasterUsername) {
-			r.fail(role.key, "%q is the master user; applications must not share it", role.name)
+			r.fail(role.key, "%q is the master user; the chart and the applications must not share it", role.name)
+		}
+		for _, earlier := range roles[:i] {
+			if role.name == earlier.name {
+				r.fail(role.key, "%q is also %s; each needs its own role", role.name, earlier.key)
+			}
 		}
 	}
-	dbs := map[string]string{"postgresKongDatabase": p.Kong.Database, "postgresCamundaDatabase": p.Camunda.Database}
-	for key, db := range dbs {
-		if db == p.AdminDatabase {
-			r.fail(key, "%q is also postgresAdminDatabase; each application needs its own database", db)
+	for i, db := range dbs {
+		if db.name == "postgres" {
+			r.fail(db.key, "%q is the database the program's provider connects to; pick another", db.name)
 		}
-	}
-	if p.Kong.Database == p.Camunda.Database {
-		r.fail("postgresCamundaDatabase", "%q is also postgresKongDatabase; each application needs its own database", p.Camunda.Database)
-	}
-
-	if p.AdminHost != "" && !postgresHostPattern.MatchString(p.AdminHost) {
-		r.fail("postgresAdminHost", "%q is not a host name or IPv4 address", p.AdminHost)
-	}
-	if p.AdminPort < 1 || p.AdminPort > 65535 {
-		r.fail("postgresAdminPort", "%d is not a TCP port", p.AdminPort)
+		for _, earlier := range dbs[:i] {
+			if db.name == earlier.name {
+				r.fail(db.key, "%q is also %s; each needs its own database", db.name, earlier.key)
+			}
+		}
 	}
 }
 

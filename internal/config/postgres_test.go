@@ -1,6 +1,7 @@
 package config_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/bpa-infra/bpa-infra/internal/config"
@@ -21,10 +22,12 @@ func TestPostgresDefaultsAreTheGuidesProductionDatabase(t *testing.T) {
 		"7 days of backups":              p.BackupRetentionDays == 7,
 		"free Performance Insights":      p.PerformanceInsightsRetentionDays == 7,
 		"enhanced monitoring every 60 s": p.MonitoringIntervalSeconds == 60,
-		"admin user and database":        p.MasterUsername == "admin" && p.AdminDatabase == "admin",
-		"kong owns kong":                 p.Kong == config.PostgresAppDatabase{Role: "kong", Database: "kong"},
-		"camunda owns process-engine":    p.Camunda == config.PostgresAppDatabase{Role: "camunda", Database: "process-engine"},
-		"provider goes to the endpoint":  p.AdminHost == "" && p.AdminPort == 5432,
+		// RDS refuses admin as the PostgreSQL master; the chart still gets
+		// the guide's admin, as a login of its own.
+		"master bpa_master, chart root admin": p.MasterUsername == "bpa_master" && p.Root == config.PostgresAppDatabase{Role: "admin", Database: "admin"},
+		"kong owns kong":                      p.Kong == config.PostgresAppDatabase{Role: "kong", Database: "kong"},
+		"camunda owns process-engine":         p.Camunda == config.PostgresAppDatabase{Role: "camunda", Database: "process-engine"},
+		"provider goes to the endpoint":       p.AdminEndpoint == config.PostgresEndpoint{},
 	}
 	for what, ok := range checks {
 		if !ok {
@@ -89,17 +92,19 @@ func TestEveryInvalidPostgresSettingIsReportedByKey(t *testing.T) {
 		"log retention":        {map[string]string{"bpa:postgresLogRetentionDays": "10"}, "bpa:postgresLogRetentionDays", "retention period"},
 		"slow statement":       {map[string]string{"bpa:postgresSlowStatementMs": "-5"}, "bpa:postgresSlowStatementMs", "-1 (off)"},
 		"master user reserved": {map[string]string{"bpa:postgresMasterUsername": "rdsadmin"}, "bpa:postgresMasterUsername", "reserves"},
+		"master user admin":    {map[string]string{"bpa:postgresMasterUsername": "admin"}, "bpa:postgresMasterUsername", "reserves"},
+		"master user 17 chars": {map[string]string{"bpa:postgresMasterUsername": "a234567890123456z"}, "bpa:postgresMasterUsername", "1 to 16"},
 		"master user symbols":  {map[string]string{"bpa:postgresMasterUsername": "ad-min"}, "bpa:postgresMasterUsername", `"ad-min"`},
-		"admin db hyphen":      {map[string]string{"bpa:postgresAdminDatabase": "bpa-admin"}, "bpa:postgresAdminDatabase", "letters, digits and underscores"},
+		"master user digit":    {map[string]string{"bpa:postgresMasterUsername": "1admin"}, "bpa:postgresMasterUsername", "starting with a letter"},
+		"root db postgres":     {map[string]string{"bpa:postgresRootDatabase": "postgres"}, "bpa:postgresRootDatabase", "connects to"},
 		"kong user capitals":   {map[string]string{"bpa:postgresKongUser": "Kong"}, "bpa:postgresKongUser", `"Kong"`},
 		"kong user pg_":        {map[string]string{"bpa:postgresKongUser": "pg_kong"}, "bpa:postgresKongUser", "reserved"},
 		"camunda db public":    {map[string]string{"bpa:postgresCamundaDatabase": "public"}, "bpa:postgresCamundaDatabase", "reserved"},
 		"shared role":          {map[string]string{"bpa:postgresCamundaUser": "kong"}, "bpa:postgresCamundaUser", "own role"},
 		"shared database":      {map[string]string{"bpa:postgresCamundaDatabase": "kong"}, "bpa:postgresCamundaDatabase", "own database"},
-		"app db is admin db":   {map[string]string{"bpa:postgresKongDatabase": "admin"}, "bpa:postgresKongDatabase", "postgresAdminDatabase"},
-		"app uses master":      {map[string]string{"bpa:postgresKongUser": "admin"}, "bpa:postgresKongUser", "master user"},
-		"admin host malformed": {map[string]string{"bpa:postgresAdminHost": "local host"}, "bpa:postgresAdminHost", "host name"},
-		"admin port range":     {map[string]string{"bpa:postgresAdminPort": "70000"}, "bpa:postgresAdminPort", "TCP port"},
+		"app db is root db":    {map[string]string{"bpa:postgresKongDatabase": "admin"}, "bpa:postgresKongDatabase", "postgresRootDatabase"},
+		"app uses master":      {map[string]string{"bpa:postgresKongUser": "bpa_master"}, "bpa:postgresKongUser", "master user"},
+		"app uses root":        {map[string]string{"bpa:postgresCamundaUser": "admin"}, "bpa:postgresCamundaUser", "postgresRootUser"},
 	}
 	keyCases := map[string]keyErrorCase{}
 	for name, tc := range cases {
@@ -115,5 +120,39 @@ func TestBackupWindowNextToMaintenanceIsAccepted(t *testing.T) {
 	cfg["bpa:postgresMaintenanceWindow"] = "sun:10:00-sun:11:00"
 	if _, err := parse(cfg); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// RDS allows postgres as the master user name; PostgreSQL's own role of
+// that name is what RDS creates for it.
+func TestPostgresMasterUserPostgresIsAccepted(t *testing.T) {
+	t.Parallel()
+	cfg := minimal()
+	cfg["bpa:postgresMasterUsername"] = "postgres"
+	if _, err := parse(cfg); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// The program's own connection through a port forward comes from the
+// environment of the machine running Pulumi, never from a committed file.
+func TestPostgresAdminEndpointComesFromTheEnvironment(t *testing.T) {
+	t.Parallel()
+	env := func(v string) config.Lookup {
+		return func(k string) (string, bool) { return v, k == config.AdminEndpointVariable }
+	}
+	opts := minimal()
+	lookup := func(k string) (string, bool) { v, ok := opts[k]; return v, ok }
+	noSecrets := func(string) bool { return true }
+	c, err := config.ParseWithEnv("dev", lookup, noSecrets, env("localhost:15432"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Postgres.AdminEndpoint != (config.PostgresEndpoint{Host: "localhost", Port: 15432}) {
+		t.Errorf("endpoint %+v", c.Postgres.AdminEndpoint)
+	}
+	_, err = config.ParseWithEnv("dev", lookup, noSecrets, env("localhost"))
+	if err == nil || !strings.Contains(err.Error(), "$"+config.AdminEndpointVariable+`: "localhost" must be host:port`) {
+		t.Errorf("got %v", err)
 	}
 }

@@ -44,8 +44,11 @@ type reader struct {
 	lookup    Lookup
 	// isSecret reports whether a fully qualified key is stored encrypted.
 	isSecret func(string) bool
-	errs     []error
-	specs    []KeySpec
+	// env reads the process environment (os.LookupEnv), for the few
+	// settings that belong to the machine running Pulumi, not to the stack.
+	env   Lookup
+	errs  []error
+	specs []KeySpec
 }
 
 func (r *reader) qualify(key string) string { return r.namespace + ":" + key }

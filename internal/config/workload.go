@@ -1,20 +1,32 @@
 package config
 
 import (
-	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
-
 	"regexp"
 	"strings"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/bpa-infra/bpa-infra/workload"
 )
 
 // WorkloadConfig is the BPA release section of the stack configuration.
 type WorkloadConfig struct {
-	Namespace       string
-	ReleaseName     string
+	Namespace   string
+	ReleaseName string
+	// Chart is a local path, a chart name in ChartRepository, or an oci://
+	// reference; empty is the stack's own ECR chart repository.
 	Chart           string
 	ChartVersion    string
 	ChartRepository string
 	TimeoutSeconds  int
+	// InstallRelease installs the chart; false is the first phase of a first
+	// deployment, before the images and the chart are in the new registry.
+	InstallRelease bool
+	// PostRenderer is the executable (on PATH) Helm pipes the rendered chart
+	// through; empty renders the chart as it is.
+	PostRenderer string
+	// ValuePaths say where each wired fact goes in the chart's values.
+	ValuePaths map[workload.Fact]string
 	// Values are merged over the values the program wires from other components.
 	Values map[string]any
 }
@@ -28,18 +40,32 @@ const (
 var (
 	dnsLabel = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`)
 	semver   = regexp.MustCompile(`^v?\d+\.\d+\.\d+([-+][0-9A-Za-z.-]+)?$`)
+	// A bare command name, found on PATH: a path would depend on the
+	// directory Pulumi starts the provider in.
+	postRendererPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
 )
 
 func readWorkload(r *reader, _ *Config, isSecret func(string) bool) WorkloadConfig {
 	c := WorkloadConfig{
 		Namespace:       r.string("namespace", "bpa-ns"),
 		ReleaseName:     r.string("releaseName", "bpa-rel"),
-		Chart:           r.requireString("chart"),
+		Chart:           r.optionalString("chart"),
 		ChartVersion:    r.optionalString("chartVersion"),
 		ChartRepository: r.optionalString("chartRepository"),
 		TimeoutSeconds:  r.int("helmTimeoutSeconds", 1800),
+		InstallRelease:  r.bool("installRelease", true),
+		PostRenderer:    r.string("helmPostRenderer", "bpa-postrender"),
 	}
 	r.object("helmValues", &c.Values)
+	var paths map[string]string
+	r.object("chartValuePaths", &paths)
+	var err error
+	if c.ValuePaths, err = workload.ValuePaths(paths); err != nil {
+		r.fail("chartValuePaths", "%v", err)
+	}
+	if c.PostRenderer != "" && !postRendererPattern.MatchString(c.PostRenderer) {
+		r.fail("helmPostRenderer", "%q must be the name of an executable on PATH (Helm runs it from the provider's working directory), such as bpa-postrender", c.PostRenderer)
+	}
 	r.secret(KeyTLSCertificate, isSecret, true)
 	r.secret(KeyTLSPrivateKey, isSecret, true)
 
@@ -48,9 +74,10 @@ func readWorkload(r *reader, _ *Config, isSecret func(string) bool) WorkloadConf
 			r.fail(key, "%q must be a DNS label of at most 53 characters (lower-case letters, digits, hyphens)", v)
 		}
 	}
-	remote := strings.HasPrefix(c.Chart, "oci://") || c.ChartRepository != ""
+	// No chart location means the stack's own ECR repository for the chart.
+	remote := c.Chart == "" || strings.HasPrefix(c.Chart, "oci://") || c.ChartRepository != ""
 	if remote && c.ChartVersion == "" {
-		r.fail("chartVersion", "is required when the chart comes from a repository or an OCI registry (%q): pin the BPA release", c.Chart)
+		r.fail("chartVersion", "is required when the chart comes from a registry or repository (%q): pin the BPA release", c.Chart)
 	}
 	if c.ChartVersion != "" && !semver.MatchString(c.ChartVersion) {
 		r.fail("chartVersion", "%q is not a chart version such as 4.0.3-6", c.ChartVersion)

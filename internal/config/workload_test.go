@@ -12,7 +12,8 @@ func TestWorkloadDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	w := cfg.Workload
-	if w.Namespace != "bpa-ns" || w.ReleaseName != "bpa-rel" || w.TimeoutSeconds != 1800 {
+	if w.Namespace != "bpa-ns" || w.ReleaseName != "bpa-rel" || w.TimeoutSeconds != 1800 || !w.InstallRelease || w.PostRenderer != "bpa-postrender" ||
+		w.ValuePaths["rootPassword"] != "PG_INITDB_ROOT_PASSWORD" {
 		t.Errorf("workload defaults %+v", w)
 	}
 }
@@ -20,7 +21,15 @@ func TestWorkloadDefaults(t *testing.T) {
 func TestWorkloadSettingsAreValidated(t *testing.T) {
 	t.Parallel()
 	expectKeyErrors(t, map[string]keyErrorCase{
-		"chart missing":             {func(c map[string]string) { delete(c, "bpa:chart") }, "bpa:chart", "is required"},
+		// No chart location is the stack's own ECR chart repository: a
+		// registry, so the version is pinned.
+		"own registry chart without version": {func(c map[string]string) { delete(c, "bpa:chart") }, "bpa:chartVersion", "is required"},
+		"unknown chart fact":                 {func(c map[string]string) { c["bpa:chartValuePaths"] = `{"kafkaPassword":"x"}` }, "bpa:chartValuePaths", "not a wired fact"},
+		"chart path malformed":               {func(c map[string]string) { c["bpa:chartValuePaths"] = `{"kongUser":"auth..user"}` }, "bpa:chartValuePaths", "dotted values path"},
+		"chart paths collide": {func(c map[string]string) {
+			c["bpa:chartValuePaths"] = `{"kongUser":"AUTH_DB_NAME.user"}`
+		}, "bpa:chartValuePaths", "collides"},
+		"post-renderer a path":      {func(c map[string]string) { c["bpa:helmPostRenderer"] = "./bin/bpa-postrender" }, "bpa:helmPostRenderer", "on PATH"},
 		"oci chart without version": {func(c map[string]string) { c["bpa:chart"] = "oci://r.example/bpa" }, "bpa:chartVersion", "is required"},
 		"repo chart without version": {func(c map[string]string) {
 			c["bpa:chart"] = "bpa"

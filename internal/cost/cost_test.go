@@ -3,8 +3,11 @@ package cost
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"maps"
 	"math"
+	"slices"
+	"sort"
 	"strings"
 	"testing"
 
@@ -22,40 +25,48 @@ func estimateStack(t *testing.T, stack string) *Report {
 	return rep
 }
 
-// The totals change only when a stack's configuration or the price table
-// changes; either should be a deliberate edit of these figures.
-func TestTotalsPerStack(t *testing.T) {
-	want := map[string]map[string]float64{
-		"dev": {
-			"bpa": 0, "cluster": 720.51, "mongo": 81.70, "network": 51.12, "postgres": 57.47, "registry": 1.00,
-			"TOTAL": 911.80,
-		},
-		"prod": {
-			"bpa": 0, "cluster": 2431.34, "mongo": 417.50, "network": 300.97, "postgres": 1934.50, "registry": 1.00,
-			"TOTAL": 5085.31,
-		},
-	}
+// components are the program's components, each listed even when nothing
+// in it is priced.
+var components = []string{"bpa", "cluster", "mongo", "network", "postgres", "registry"}
+
+// Every component is listed once, its total is the sum of its lines, and
+// the stack's total the sum of the components. The workload's resources
+// live inside the cluster (their pods run on the priced nodes), so it costs
+// nothing of its own; the registry's only priced resource is its KMS key
+// (ECR storage depends on what is pushed and is listed as unpriced).
+func TestTotalsAddUpPerComponent(t *testing.T) {
 	for _, stack := range stacktest.Stacks {
 		t.Run(stack, func(t *testing.T) {
 			rep := estimateStack(t, stack)
-			got := map[string]float64{"TOTAL": rep.Total}
+			var listed []string
 			var sum float64
 			for _, c := range rep.Components {
-				got[c.Component] = c.Monthly
+				listed = append(listed, c.Component)
 				sum += c.Monthly
-			}
-			for _, k := range harness.SortedKeys(want[stack]) {
-				if got[k] != want[stack][k] {
-					t.Errorf("%s: %.2f, want %.2f", k, got[k], want[stack][k])
+				var lines float64
+				for _, l := range rep.Lines {
+					if l.Component == c.Component {
+						lines += l.Monthly
+					}
+				}
+				if cents(lines) != c.Monthly {
+					t.Errorf("%s: lines add up to %.2f, component total is %.2f", c.Component, lines, c.Monthly)
 				}
 			}
-			for _, k := range harness.SortedKeys(got) {
-				if _, ok := want[stack][k]; !ok {
-					t.Errorf("unexpected component %s (%.2f)", k, got[k])
-				}
+			if !slices.Equal(listed, components) {
+				t.Errorf("components %v, want %v", listed, components)
 			}
 			if cents(sum) != rep.Total {
 				t.Errorf("components add up to %.2f, total is %.2f", sum, rep.Total)
+			}
+			if rep.Total <= 0 {
+				t.Errorf("total %.2f", rep.Total)
+			}
+			if got := rep.ComponentTotal("bpa"); got != 0 {
+				t.Errorf("bpa: %.2f, want 0", got)
+			}
+			if got, want := rep.ComponentTotal("registry"), cents(usWest2.KMSKey.USD); got != want {
+				t.Errorf("registry: %.2f, want its KMS key %.2f", got, want)
 			}
 		})
 	}
@@ -128,12 +139,25 @@ func TestUnknownTypeIsReportedNotIgnored(t *testing.T) {
 		Type: "aws:ec2/transitGateway:TransitGateway", Name: "network-tgw", Custom: true,
 		Parent: rec.Find("bpa:network:Network", "network").URN, Inputs: resource.PropertyMap{},
 	})
+	base := estimateStack(t, "dev")
 	rep, err := Estimate(&extra)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(rep.Unclassified) != 1 || rep.Unclassified[0].Type != "aws:ec2/transitGateway:TransitGateway" || rep.Unclassified[0].Count != 1 {
-		t.Fatalf("unclassified = %+v", rep.Unclassified)
+	// Exactly the added type joins whatever the stack itself leaves
+	// unclassified (nothing, see TestEveryTypeIsClassifiedAndEveryPricedTypePriced).
+	want := append([]TypeNote{{Type: "aws:ec2/transitGateway:TransitGateway", Count: 1}}, base.Unclassified...)
+	sort.Slice(want, func(i, j int) bool { return want[i].Type < want[j].Type })
+	if len(rep.Unclassified) != len(want) {
+		t.Fatalf("unclassified = %+v, want the stack's %+v and the transit gateway", rep.Unclassified, base.Unclassified)
+	}
+	for i, u := range rep.Unclassified {
+		if u.Type != want[i].Type || u.Count != want[i].Count || u.Reason == "" {
+			t.Errorf("unclassified[%d] = %+v, want %s ×%d with a reason", i, u, want[i].Type, want[i].Count)
+		}
+	}
+	if rep.Total != base.Total {
+		t.Errorf("an unclassified type changed the total: %.2f, was %.2f", rep.Total, base.Total)
 	}
 	var text bytes.Buffer
 	if err := rep.WriteText(&text); err != nil {
@@ -154,9 +178,134 @@ func linesOf(rep *Report, typ, namePrefix, descContains string) []Line {
 	return out
 }
 
+const (
+	nodeGroupType = "aws:eks/nodeGroup:NodeGroup"
+	volumeType    = "aws:ebs/volume:Volume"
+	secretType    = "aws:secretsmanager/secret:Secret"
+)
+
+// bpaNodes are the four BPA node groups, each with its own data volume.
+var bpaNodes = []string{"node-1", "node-2", "node-3", "node-4"}
+
+// gp3Monthly is what AWS bills for one gp3 volume a month: its size, and
+// the IOPS and throughput provisioned above the 3000 IOPS and 125 MiB/s
+// every gp3 volume includes.
+func gp3Monthly(p *Prices, gib, iops, mibps int) float64 {
+	return float64(gib)*p.EBSgp3GB.USD +
+		float64(max(iops-3000, 0))*p.EBSgp3IOPS.USD +
+		float64(max(mibps-125, 0))*p.EBSgp3Throughput.USD
+}
+
+// Every BPA node is priced as one instance of the configured type with its
+// root volume; its data volume is no longer in the launch template, so the
+// node group carries no second EBS line (the volume is priced on its own).
+func TestEveryBPANodeIsPricedWithItsInstanceAndRootVolume(t *testing.T) {
+	for _, stack := range stacktest.Stacks {
+		t.Run(stack, func(t *testing.T) {
+			n := stacktest.Config(t, stack).Cluster.BpaNodes
+			rep := estimateStack(t, stack)
+			instance := cents(usWest2.EC2[n.InstanceType].USD * HoursPerMonth)
+			root := cents(gp3Monthly(usWest2, n.RootVolumeGiB, 3000, 125))
+			if instance == 0 {
+				t.Fatalf("no price for %s", n.InstanceType)
+			}
+			for _, node := range bpaNodes {
+				name := "cluster-bpa-" + node
+				all := linesOf(rep, nodeGroupType, name, "")
+				inst := linesOf(rep, nodeGroupType, name, "1 × "+n.InstanceType+" on-demand")
+				ebs := linesOf(rep, nodeGroupType, name, "EBS")
+				rootLine := linesOf(rep, nodeGroupType, name, fmt.Sprintf("EBS gp3 %d GiB (/dev/xvda)", n.RootVolumeGiB))
+				if len(all) == 0 || all[0].Component != "cluster" {
+					t.Errorf("%s: lines %+v, want them in the cluster", name, all)
+				}
+				if len(inst) != 1 || inst[0].Monthly != instance {
+					t.Errorf("%s: instance lines %+v, want one %s at %.2f", name, inst, n.InstanceType, instance)
+				}
+				if len(ebs) != 1 || len(rootLine) != 1 || rootLine[0].Monthly != root {
+					t.Errorf("%s: EBS lines %+v, want only the %d GiB root volume at %.2f", name, ebs, n.RootVolumeGiB, root)
+				}
+				for _, l := range all {
+					if strings.Contains(l.Description, "/dev/xvdb") || strings.Contains(l.Description, fmt.Sprintf(" %d GiB", n.DataVolumeGiB)) {
+						t.Errorf("%s prices a data volume in its launch template: %q", name, l.Description)
+					}
+				}
+			}
+		})
+	}
+}
+
+// Each BPA node's data volume is an aws:ebs/volume:Volume of its own,
+// priced once at the configured gp3 size, IOPS and throughput.
+func TestEachDataVolumeIsPricedOnceAtTheConfiguredSize(t *testing.T) {
+	for _, stack := range stacktest.Stacks {
+		t.Run(stack, func(t *testing.T) {
+			n := stacktest.Config(t, stack).Cluster.BpaNodes
+			rec := stacktest.Preview(t, stack)
+			rep := estimateStack(t, stack)
+			want := cents(gp3Monthly(usWest2, n.DataVolumeGiB, n.DataVolumeIops, n.DataVolumeMiBps))
+			volumes := rec.OfType(volumeType)
+			if len(volumes) != len(bpaNodes) {
+				t.Fatalf("%d data volumes, want %d", len(volumes), len(bpaNodes))
+			}
+			var lines []Line
+			for _, l := range rep.Lines {
+				if l.Type == volumeType {
+					lines = append(lines, l)
+				}
+			}
+			if len(lines) != len(bpaNodes) {
+				t.Errorf("volume lines %+v, want one per BPA node", lines)
+			}
+			for _, node := range bpaNodes {
+				name := "cluster-data-" + node
+				if rec.Find(volumeType, name) == nil {
+					t.Errorf("no data volume %s", name)
+					continue
+				}
+				l := linesOf(rep, volumeType, name, "")
+				if len(l) != 1 {
+					t.Errorf("%s: lines %+v, want exactly one", name, l)
+					continue
+				}
+				if l[0].Component != "cluster" || l[0].Monthly != want ||
+					!strings.Contains(l[0].Description, fmt.Sprintf("1 × EBS gp3 %d GiB", n.DataVolumeGiB)) {
+					t.Errorf("%s: %s %q %.2f, want cluster, %d GiB gp3 at %.2f", name, l[0].Component, l[0].Description, l[0].Monthly, n.DataVolumeGiB, want)
+				}
+			}
+		})
+	}
+}
+
+// Prod's data volumes provision IOPS and throughput above gp3's baseline,
+// which must show in the line; dev's stay at the baseline and pay for size
+// only.
+func TestDataVolumePerformanceAboveTheBaselineIsPriced(t *testing.T) {
+	prod := stacktest.Config(t, "prod").Cluster.BpaNodes
+	if prod.DataVolumeIops <= 3000 || prod.DataVolumeMiBps <= 125 {
+		t.Fatalf("prod data volumes at %d IOPS, %d MiB/s: the check needs both above the baseline", prod.DataVolumeIops, prod.DataVolumeMiBps)
+	}
+	l := linesOf(estimateStack(t, "prod"), volumeType, "cluster-data-node-1", "")
+	if len(l) != 1 ||
+		!strings.Contains(l[0].Description, fmt.Sprintf("+ %d IOPS above 3000", prod.DataVolumeIops-3000)) ||
+		!strings.Contains(l[0].Description, fmt.Sprintf("+ %d MiB/s above 125", prod.DataVolumeMiBps-125)) {
+		t.Errorf("prod data volume %+v does not price its IOPS and throughput above the baseline", l)
+	}
+	if size := cents(gp3Monthly(usWest2, prod.DataVolumeGiB, 3000, 125)); len(l) == 1 && l[0].Monthly <= size {
+		t.Errorf("prod data volume %.2f, not above its storage alone %.2f", l[0].Monthly, size)
+	}
+
+	dev := stacktest.Config(t, "dev").Cluster.BpaNodes
+	d := linesOf(estimateStack(t, "dev"), volumeType, "cluster-data-node-1", "")
+	if dev.DataVolumeIops == 3000 && dev.DataVolumeMiBps == 125 {
+		if len(d) != 1 || strings.Contains(d[0].Description, "above") || d[0].Monthly != cents(float64(dev.DataVolumeGiB)*usWest2.EBSgp3GB.USD) {
+			t.Errorf("dev data volume %+v, want %d GiB of storage only", d, dev.DataVolumeGiB)
+		}
+	}
+}
+
 func TestProdBPANodesAreFourInstancesOfTheConfiguredType(t *testing.T) {
 	rep := estimateStack(t, "prod")
-	nodes := linesOf(rep, "aws:eks/nodeGroup:NodeGroup", "cluster-bpa-node-", "m6i.2xlarge on-demand")
+	nodes := linesOf(rep, nodeGroupType, "cluster-bpa-node-", "m6i.2xlarge on-demand")
 	if len(nodes) != 4 {
 		t.Fatalf("BPA node instance lines = %d, want 4: %+v", len(nodes), nodes)
 	}
@@ -172,13 +321,49 @@ func TestProdBPANodesAreFourInstancesOfTheConfiguredType(t *testing.T) {
 	}
 	// Each data volume: 2048 GiB gp3 plus 3000 IOPS and 125 MiB/s above the
 	// free baseline: 163.84 + 15 + 5.
-	data := linesOf(rep, "aws:eks/nodeGroup:NodeGroup", "cluster-bpa-node-", "/dev/xvdb")
+	data := linesOf(rep, volumeType, "cluster-data-node-", "2048 GiB")
 	if len(data) != 4 || data[0].Monthly != 183.84 {
 		t.Errorf("data volume lines = %+v, want 4 × 183.84", data)
 	}
-	general := linesOf(rep, "aws:eks/nodeGroup:NodeGroup", "cluster-general", "m6i.xlarge on-demand")
+	general := linesOf(rep, nodeGroupType, "cluster-general", "m6i.xlarge on-demand")
 	if len(general) != 1 || general[0].Monthly != 420.48 || !strings.HasPrefix(general[0].Description, "3 × ") {
 		t.Errorf("general nodes = %+v, want 3 × m6i.xlarge = 420.48", general)
+	}
+}
+
+// Every Secrets Manager secret is priced once at the table's monthly fee,
+// and PostgreSQL keeps one per login the chart uses: root, kong, camunda.
+func TestEverySecretIsPricedOnce(t *testing.T) {
+	for _, stack := range stacktest.Stacks {
+		t.Run(stack, func(t *testing.T) {
+			rec := stacktest.Preview(t, stack)
+			rep := estimateStack(t, stack)
+			secrets := rec.OfType(secretType)
+			if len(secrets) == 0 {
+				t.Fatal("no secrets")
+			}
+			for _, r := range secrets {
+				l := linesOf(rep, secretType, r.Name, "")
+				var mine []Line
+				for _, x := range l {
+					if x.Name == r.Name {
+						mine = append(mine, x)
+					}
+				}
+				if len(mine) != 1 || mine[0].Monthly != usWest2.Secret.USD {
+					t.Errorf("%s: lines %+v, want one at %.2f", r.Name, mine, usWest2.Secret.USD)
+				}
+			}
+			if got := len(linesOf(rep, secretType, "", "")); got != len(secrets) {
+				t.Errorf("%d secret lines for %d secrets", got, len(secrets))
+			}
+			for _, login := range []string{"root", "kong", "camunda"} {
+				l := linesOf(rep, secretType, "postgres-"+login, "")
+				if len(l) != 1 || l[0].Component != "postgres" {
+					t.Errorf("PostgreSQL login %s: secret lines %+v, want one in postgres", login, l)
+				}
+			}
+		})
 	}
 }
 
@@ -331,7 +516,7 @@ func TestMissingPricedInputIsAnError(t *testing.T) {
 			[]string{"cluster-bpa-node-2", "instanceType"},
 		},
 		"node group whose launch template cannot be found": {
-			modified(prod, "aws:eks/nodeGroup:NodeGroup", "cluster-general", func(r *harness.Resource) {
+			modified(prod, nodeGroupType, "cluster-general", func(r *harness.Resource) {
 				delete(r.PropertyDependencies, "launchTemplate")
 			}),
 			[]string{"cluster-general", "launch template"},
@@ -347,6 +532,18 @@ func TestMissingPricedInputIsAnError(t *testing.T) {
 				r.Inputs["scalingConfig"] = resource.MakeComputed(resource.NewProperty(""))
 			}),
 			[]string{"cluster-bpa-node-1", "scalingConfig.desiredSize"},
+		},
+		"data volume without a size": {
+			modified(prod, volumeType, "cluster-data-node-3", func(r *harness.Resource) { delete(r.Inputs, "size") }),
+			// The error names the volume's size; priceVolume reads it as a
+			// launch template's volumeSize, which is what it quotes.
+			[]string{"cluster-data-node-3", "ize"},
+		},
+		"data volume of a type without a price": {
+			modified(prod, volumeType, "cluster-data-node-2", func(r *harness.Resource) {
+				r.Inputs["type"] = resource.NewProperty("st1")
+			}),
+			[]string{"cluster-data-node-2", `"st1"`},
 		},
 		"RDS instance class without a price": {
 			modified(prod, "aws:rds/instance:Instance", "postgres", func(r *harness.Resource) {
@@ -410,7 +607,7 @@ func TestReportTextAndJSON(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, want := range []string{
-		"5,085.31", "us-west-2", "2026-11-25", "verify before quoting", "data transfer",
+		"USD " + money(rep.Total) + " ", "TOTAL per month", "us-west-2", "2026-11-25", "verify before quoting", "data transfer",
 		"cluster", "network", "postgres", "mongo", "registry", "Charged but not priced", "aws:ecr/repository:Repository",
 	} {
 		if !strings.Contains(text.String(), want) {
@@ -431,8 +628,11 @@ func TestReportTextAndJSON(t *testing.T) {
 			t.Errorf("JSON lacks %q", key)
 		}
 	}
-	if doc["total"] != 5085.31 {
-		t.Errorf("JSON total = %v", doc["total"])
+	if doc["total"] != rep.Total {
+		t.Errorf("JSON total = %v, want %v", doc["total"], rep.Total)
+	}
+	if lines, _ := doc["lines"].([]any); len(lines) != len(rep.Lines) {
+		t.Errorf("JSON has %d lines, the report %d", len(lines), len(rep.Lines))
 	}
 	if strings.Contains(string(b), harness.GeneratedPasswordPrefix) || strings.Contains(text.String(), harness.GeneratedPasswordPrefix) {
 		t.Error("the report carries a generated password")

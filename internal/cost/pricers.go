@@ -176,6 +176,22 @@ func (e *estimator) volume(device string, v inputs, n float64) (item, error) {
 	return item{}, fmt.Errorf("no %s price for EBS volume type %q", e.p.Region, typ)
 }
 
+// priceVolume prices a standalone EBS volume (a BPA node's data volume).
+func priceVolume(e *estimator, _ *harness.Resource, in inputs) ([]item, error) {
+	for _, k := range []string{"size", "type"} {
+		if _, ok := in[k]; !ok {
+			return nil, missing(k)
+		}
+	}
+	// The volume names size and type as a launch template's mapping does not.
+	v := inputs{"volumeSize": in["size"], "volumeType": in["type"], "iops": in["iops"], "throughput": in["throughput"]}
+	it, err := e.volume("data", v, 1)
+	if err != nil {
+		return nil, err
+	}
+	return []item{it}, nil
+}
+
 func (e *estimator) detailedMonitoring(n float64) item {
 	return item{
 		desc:    fmt.Sprintf("%g × EC2 detailed monitoring (7 CloudWatch metrics) × %s/month", n, usd(e.p.EC2DetailedMonitoring.USD)),

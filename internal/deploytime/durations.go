@@ -16,6 +16,19 @@ import (
 	"github.com/bpa-infra/bpa-infra/internal/harness"
 )
 
+// nodeGroupType is the type whose updates roll nodes.
+const nodeGroupType = "aws:eks/nodeGroup:NodeGroup"
+
+// NodeUpdateSeconds is a typical update of a one-node managed node group to
+// a new launch template version: EKS starts the new node first (as long as
+// a create, 240 s), then cordons, drains and terminates the old one (pod
+// grace periods and the 60 s target deregistration delay, then about two
+// minutes for the instance to terminate and release its data volume), and
+// the new node attaches, mounts and labels itself before the chart's pods
+// return (about a minute): ten minutes ("Managed node update behavior" in
+// the EKS user guide gives the phases, not their durations).
+const NodeUpdateSeconds = 600
+
 // DefaultSeconds is the create time assumed for a custom resource type the
 // table does not list: most plain API objects take a few seconds. Unmodelled
 // lists the types that fell back to it, so that an expensive new type is
@@ -51,6 +64,7 @@ var Durations = []Estimate{
 	{Type: "aws:eks/cluster:Cluster", Seconds: 600, Why: "bare EKS control plane, ~10 min (see eks:index:Cluster); Terraform's create timeout was raised to 30 min for it (hashicorp/terraform-provider-aws#8909)"},
 	{Type: "aws:eks/nodeGroup:NodeGroup", Seconds: 240, Why: "managed node group: instances launch, bootstrap (nodeadm) and turn Ready; quoted " +
 		"1m50s-3m41s in Terraform logs (umotif-public/terraform-aws-eks-node-group#7: 2m50s; eksctl#482: 3m36s), 3-5 min usual: 4 min"},
+	{Type: "aws:ebs/volume:Volume", Seconds: 10, Why: "gp3 volume until 'available'; Terraform logs quote 10-12 s for aws_ebs_volume"},
 	{Type: "aws:eks/addon:Addon", Seconds: 45, Why: "EKS add-on until ACTIVE: Terraform logs quote vpc-cni/kube-proxy 24s-1m6s, ebs-csi 45s; " +
 		"coredns only turns ACTIVE once nodes run it, which is why it is created after the node groups here (pulumi/pulumi-eks#1819)"},
 

@@ -188,8 +188,21 @@ type Result struct {
 	// CycleEdges ("a -> b": a waits for b) were dropped to break cycles; a
 	// real engine would deadlock or reject them.
 	CycleEdges []string `json:"cycleEdges,omitempty"`
+	// NodeRoll is a change of every node's launch template (a new AMI, a
+	// new instance type): the node groups that wait for one another roll
+	// one after another.
+	NodeRoll NodeRoll `json:"nodeRoll"`
 
 	schedule map[string]Step
+}
+
+// NodeRoll is how long rolling every node group takes.
+type NodeRoll struct {
+	// Seconds is the longest chain of node groups that wait for one
+	// another, NodeUpdateSeconds each.
+	Seconds int `json:"seconds"`
+	// Chain is that chain's node groups, in roll order.
+	Chain []string `json:"chain"`
 }
 
 // At returns the scheduled window of any node, on the critical path or not.
@@ -272,6 +285,7 @@ func (g *Graph) Analyze() Result {
 	}
 	res.UnmodelledTypes = uniqueSorted(res.UnmodelledTypes)
 	res.CycleEdges = harness.SortedKeys(cut)
+	res.NodeRoll = g.nodeRoll()
 	if res.Chain == nil {
 		res.Chain = []Step{}
 	}
@@ -317,6 +331,10 @@ func (r Result) WriteText(w io.Writer) error {
 	for _, s := range r.Chain {
 		fmt.Fprintf(&b, "  %8s  %8s  %s  %s\n", clock(s.StartSeconds), human(s.DurationSeconds), s.Type, s.Name)
 	}
+	if len(r.NodeRoll.Chain) > 0 {
+		fmt.Fprintf(&b, "Rolling every node (a launch template change): %s, %s one after another\n",
+			human(r.NodeRoll.Seconds), strings.Join(r.NodeRoll.Chain, " -> "))
+	}
 	if len(r.UnmodelledTypes) > 0 {
 		fmt.Fprintf(&b, "Assumed %ds for types the table does not list: %s\n", DefaultSeconds, strings.Join(r.UnmodelledTypes, ", "))
 	}
@@ -338,4 +356,43 @@ func clock(sec int) string {
 		return fmt.Sprintf("%d:%02d:%02d", sec/3600, sec%3600/60, sec%60)
 	}
 	return fmt.Sprintf("%02d:%02d", sec/60, sec%60)
+}
+
+// nodeRoll finds the longest chain of node groups each waiting for the one
+// before: only those roll one at a time, the rest alongside them.
+func (g *Graph) nodeRoll() NodeRoll {
+	var groups []string
+	for _, urn := range g.urns {
+		if g.nodes[urn].Type == nodeGroupType {
+			groups = append(groups, urn)
+		}
+	}
+	longest := map[string][]string{}
+	var chain func(urn string) []string
+	chain = func(urn string) []string {
+		if c, ok := longest[urn]; ok {
+			return c
+		}
+		var best []string
+		for _, other := range groups {
+			if other != urn && g.WaitsFor(urn, other) {
+				if c := chain(other); len(c) > len(best) {
+					best = c
+				}
+			}
+		}
+		longest[urn] = append(append([]string{}, best...), urn)
+		return longest[urn]
+	}
+	var out []string
+	for _, urn := range groups {
+		if c := chain(urn); len(c) > len(out) {
+			out = c
+		}
+	}
+	names := make([]string, len(out))
+	for i, urn := range out {
+		names[i] = g.nodes[urn].Name
+	}
+	return NodeRoll{Seconds: len(out) * NodeUpdateSeconds, Chain: names}
 }

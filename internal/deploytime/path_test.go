@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -16,26 +17,30 @@ import (
 
 // Types used by the hand-built recordings and the stack checks.
 const (
-	vpcT       = "aws:ec2/vpc:Vpc"
-	subnetT    = "aws:ec2/subnet:Subnet"
-	natT       = "aws:ec2/natGateway:NatGateway"
-	kmsT       = "aws:kms/key:Key"
-	rolePolT   = "aws:iam/rolePolicy:RolePolicy"
-	rdsT       = "aws:rds/instance:Instance"
-	endpointT  = "aws:ec2/vpcEndpoint:VpcEndpoint"
-	eksT       = "eks:index:Cluster"
-	nodeGroupT = "aws:eks/nodeGroup:NodeGroup"
-	addonT     = "aws:eks/addon:Addon"
-	eniT       = "kubernetes:crd.k8s.amazonaws.com/v1alpha1:ENIConfig"
-	nsT        = "kubernetes:core/v1:Namespace"
-	releaseT   = "kubernetes:helm.sh/v3:Release"
-	k8sProvT   = "pulumi:providers:kubernetes"
-	atlasT     = "mongodbatlas:index/advancedCluster:AdvancedCluster"
-	plEndT     = "mongodbatlas:index/privateLinkEndpoint:PrivateLinkEndpoint"
-	plSvcT     = "mongodbatlas:index/privateLinkEndpointService:PrivateLinkEndpointService"
-	postgresC  = "bpa:databases:Postgres"
-	mongoC     = "bpa:databases:Mongo"
-	workloadC  = "bpa:workload:Bpa"
+	vpcT        = "aws:ec2/vpc:Vpc"
+	subnetT     = "aws:ec2/subnet:Subnet"
+	natT        = "aws:ec2/natGateway:NatGateway"
+	kmsT        = "aws:kms/key:Key"
+	rolePolT    = "aws:iam/rolePolicy:RolePolicy"
+	rdsT        = "aws:rds/instance:Instance"
+	endpointT   = "aws:ec2/vpcEndpoint:VpcEndpoint"
+	eksT        = "eks:index:Cluster"
+	nodeGroupT  = "aws:eks/nodeGroup:NodeGroup"
+	attachT     = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
+	pgRoleT     = "postgresql:index/role:Role"
+	pgDatabaseT = "postgresql:index/database:Database"
+	pgGrantT    = "postgresql:index/grant:Grant"
+	addonT      = "aws:eks/addon:Addon"
+	eniT        = "kubernetes:crd.k8s.amazonaws.com/v1alpha1:ENIConfig"
+	nsT         = "kubernetes:core/v1:Namespace"
+	releaseT    = "kubernetes:helm.sh/v3:Release"
+	k8sProvT    = "pulumi:providers:kubernetes"
+	atlasT      = "mongodbatlas:index/advancedCluster:AdvancedCluster"
+	plEndT      = "mongodbatlas:index/privateLinkEndpoint:PrivateLinkEndpoint"
+	plSvcT      = "mongodbatlas:index/privateLinkEndpointService:PrivateLinkEndpointService"
+	postgresC   = "bpa:databases:Postgres"
+	mongoC      = "bpa:databases:Mongo"
+	workloadC   = "bpa:workload:Bpa"
 )
 
 // --- hand-built recordings -------------------------------------------------
@@ -289,7 +294,7 @@ func TestJSONAndTextShapes(t *testing.T) {
 	if err := json.Unmarshal(b, &m); err != nil {
 		t.Fatal(err)
 	}
-	for _, k := range []string{"resources", "serialSeconds", "criticalPathSeconds", "chain"} {
+	for _, k := range []string{"resources", "serialSeconds", "criticalPathSeconds", "chain", "nodeRoll"} {
 		if _, ok := m[k]; !ok {
 			t.Errorf("JSON lacks %q: %s", k, b)
 		}
@@ -316,21 +321,168 @@ func TestJSONAndTextShapes(t *testing.T) {
 	}
 }
 
+// A node roll takes NodeUpdateSeconds per node group in the longest chain
+// of node groups waiting for one another, through anything between them;
+// groups that do not wait for each other roll alongside.
+func TestNodeRollFollowsTheLongestChainOfNodeGroups(t *testing.T) {
+	t.Parallel()
+	for name, c := range map[string]struct {
+		rec   *harness.Recording
+		chain []string
+	}{
+		"a chain of four": {recording(
+			custom("eks", eksT),
+			custom("ng-1", nodeGroupT, "eks"),
+			custom("ng-2", nodeGroupT, "eks", "ng-1"),
+			custom("ng-3", nodeGroupT, "eks", "ng-2"),
+			custom("ng-4", nodeGroupT, "eks", "ng-3"),
+		), []string{"ng-1", "ng-2", "ng-3", "ng-4"}},
+		"four independent groups": {recording(
+			custom("eks", eksT),
+			custom("ng-1", nodeGroupT, "eks"),
+			custom("ng-2", nodeGroupT, "eks"),
+			custom("ng-3", nodeGroupT, "eks"),
+			custom("ng-4", nodeGroupT, "eks"),
+		), []string{"ng-1"}},
+		"through another resource": {recording(
+			custom("eks", eksT),
+			custom("ng-1", nodeGroupT, "eks"),
+			custom("addon", addonT, "ng-1"),
+			custom("ng-2", nodeGroupT, "addon"),
+			custom("ng-3", nodeGroupT, "eks"),
+		), []string{"ng-1", "ng-2"}},
+		"the longer of two branches": {recording(
+			custom("a", nodeGroupT),
+			custom("b", nodeGroupT, "a"),
+			custom("x", nodeGroupT),
+			custom("y", nodeGroupT, "x"),
+			custom("z", nodeGroupT, "y"),
+		), []string{"x", "y", "z"}},
+		"no node groups": {recording(custom("eks", eksT), custom("addon", addonT, "eks")), nil},
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			roll := Analyze(c.rec).NodeRoll
+			if len(roll.Chain) != len(c.chain) || (len(c.chain) > 0 && !reflect.DeepEqual(roll.Chain, c.chain)) {
+				t.Errorf("roll chain %v, want %v", roll.Chain, c.chain)
+			}
+			if want := len(c.chain) * NodeUpdateSeconds; roll.Seconds != want {
+				t.Errorf("roll %d s, want %d s", roll.Seconds, want)
+			}
+			var text bytes.Buffer
+			if err := Analyze(c.rec).WriteText(&text); err != nil {
+				t.Fatal(err)
+			}
+			if rolls := strings.Contains(text.String(), "Rolling every node"); rolls != (len(c.chain) > 0) {
+				t.Errorf("text names a roll: %v, want %v:\n%s", rolls, len(c.chain) > 0, text.String())
+			}
+			if len(c.chain) > 0 && !strings.Contains(text.String(), human(roll.Seconds)+", "+strings.Join(c.chain, " -> ")) {
+				t.Errorf("text does not give the roll's time and order:\n%s", text.String())
+			}
+		})
+	}
+}
+
+// In both stacks the four BPA node groups wait for one another in node
+// order, so a launch template change rolls them one at a time: 4 ×
+// NodeUpdateSeconds. Without those waits they would roll together, the
+// roll as long as one node's.
+func TestNodeRollIsTheFourBPANodesInOrder(t *testing.T) {
+	t.Parallel()
+	bpaNodes := []string{"cluster-bpa-node-1", "cluster-bpa-node-2", "cluster-bpa-node-3", "cluster-bpa-node-4"}
+	stacktest.ForEachStack(t, func(t *testing.T, stack string, rec *harness.Recording) {
+		res := Analyze(rec)
+		if !reflect.DeepEqual(res.NodeRoll.Chain, bpaNodes) {
+			t.Errorf("roll chain %v, want %v", res.NodeRoll.Chain, bpaNodes)
+		}
+		if want := len(bpaNodes) * NodeUpdateSeconds; res.NodeRoll.Seconds != want {
+			t.Errorf("roll %d s, want %d s", res.NodeRoll.Seconds, want)
+		}
+		// Each waits for the one before directly, not for any later one.
+		g := Build(rec)
+		for i, name := range bpaNodes {
+			ng := rec.Find(nodeGroupT, name)
+			if ng == nil {
+				t.Fatalf("no node group %s", name)
+			}
+			if i > 0 && !slices.Contains(g.Node(ng.URN).Preds, rec.Find(nodeGroupT, bpaNodes[i-1]).URN) {
+				t.Errorf("%s does not wait for %s", name, bpaNodes[i-1])
+			}
+			for _, later := range bpaNodes[i+1:] {
+				if g.WaitsFor(ng.URN, rec.Find(nodeGroupT, later).URN) {
+					t.Errorf("%s waits for the later %s", name, later)
+				}
+			}
+		}
+
+		// The same graph without the waits between node groups.
+		groups := map[string]bool{}
+		for _, ng := range rec.OfType(nodeGroupT) {
+			groups[ng.URN] = true
+		}
+		apart := *rec
+		apart.Resources = make([]*harness.Resource, len(rec.Resources))
+		for i, r := range rec.Resources {
+			apart.Resources[i] = r
+			if groups[r.URN] {
+				c := *r
+				c.Dependencies = slices.DeleteFunc(slices.Clone(r.Dependencies), func(u string) bool { return groups[u] })
+				apart.Resources[i] = &c
+			}
+		}
+		if roll := Analyze(&apart).NodeRoll; roll.Seconds != NodeUpdateSeconds || len(roll.Chain) != 1 {
+			t.Errorf("without the waits: roll %d s over %v, want one group, %d s", roll.Seconds, roll.Chain, NodeUpdateSeconds)
+		}
+	})
+}
+
+// The first deployment creates each BPA node group after the one before,
+// and CoreDNS after all of them.
+func TestBPANodeGroupsAreCreatedOneAfterAnother(t *testing.T) {
+	t.Parallel()
+	stacktest.ForEachStack(t, func(t *testing.T, stack string, rec *harness.Recording) {
+		res := Analyze(rec)
+		prev := Step{}
+		for i := 1; i <= 4; i++ {
+			ng := rec.Find(nodeGroupT, fmt.Sprintf("cluster-bpa-node-%d", i))
+			if ng == nil {
+				t.Fatalf("no BPA node group %d", i)
+			}
+			s, _ := res.At(ng.URN)
+			if i > 1 && s.StartSeconds < prev.FinishSeconds {
+				t.Errorf("%s starts at %d s, before %s finishes at %d s", s.Name, s.StartSeconds, prev.Name, prev.FinishSeconds)
+			}
+			prev = s
+		}
+		coredns := rec.Find(addonT, "cluster-addon-coredns")
+		if coredns == nil {
+			t.Fatal("no CoreDNS add-on")
+		}
+		for _, ng := range rec.OfType(nodeGroupT) {
+			n, _ := res.At(ng.URN)
+			if c, _ := res.At(coredns.URN); c.StartSeconds < n.FinishSeconds {
+				t.Errorf("CoreDNS starts at %d s, before %s is ready at %d s", c.StartSeconds, n.Name, n.FinishSeconds)
+			}
+		}
+	})
+}
+
 // --- the real stacks ---------------------------------------------------------
 
-// criticalPath is the model's answer for both stacks: the secrets KMS key and
-// the control plane's policy on it (23 s; the VPC and private subnets are
-// ready after 15 s, so the network is not the binding start), the EKS
-// component, the VPC CNI add-on, an ENIConfig, a BPA node group and the
-// release. Dev and prod differ only in the branches off this path.
-var criticalPath = map[string]struct {
-	seconds int
-	chain   string
-}{
-	"dev": {1570, "cluster-secrets-key@0+20 -> cluster-control-plane-secrets-key@20+3 -> cluster-eks@23+660 -> " +
-		"cluster-addon-vpc-cni@683+45 -> cluster-eniconfig-us-west-2a@728+2 -> cluster-bpa-node-1@730+240 -> bpa-release@970+600"},
-	"prod": {1570, "cluster-secrets-key@0+20 -> cluster-control-plane-secrets-key@20+3 -> cluster-eks@23+660 -> " +
-		"cluster-addon-vpc-cni@683+45 -> cluster-eniconfig-us-west-2a@728+2 -> cluster-bpa-node-1@730+240 -> bpa-release@970+600"},
+// criticalPath is the model's answer for both stacks, by resource name:
+// the secrets KMS key and the control plane's policy on it (the VPC and
+// private subnets are ready sooner, so the network is not the binding
+// start), the EKS component, the VPC CNI add-on, an ENIConfig, then the
+// four BPA node groups one after another (each waits for the one before, so
+// that ZooKeeper and Kafka keep their quorum when the nodes roll), CoreDNS
+// (ACTIVE only once nodes run it) and the release, which waits for it. Dev
+// and prod differ only in the branches off this path. The durations are not
+// listed here: each step takes what the table gives its type.
+var criticalPath = []string{
+	"cluster-secrets-key", "cluster-control-plane-secrets-key", "cluster-eks",
+	"cluster-addon-vpc-cni", "cluster-eniconfig-us-west-2a",
+	"cluster-bpa-node-1", "cluster-bpa-node-2", "cluster-bpa-node-3", "cluster-bpa-node-4",
+	"cluster-addon-coredns", "bpa-release",
 }
 
 func TestCriticalPathIsTheEKSChainPlusTheRelease(t *testing.T) {
@@ -342,12 +494,29 @@ func TestCriticalPathIsTheEKSChainPlusTheRelease(t *testing.T) {
 		_ = res.WriteText(&text)
 		t.Logf("%s\n%s", stack, text.String())
 
-		want := criticalPath[stack]
-		if res.CriticalPathSeconds != want.seconds {
-			t.Errorf("critical path %d s, want %d s", res.CriticalPathSeconds, want.seconds)
+		var got []string
+		for _, s := range res.Chain {
+			got = append(got, s.Name)
 		}
-		if got := names(res.Chain); got != want.chain {
-			t.Errorf("chain\n  %s\nwant\n  %s", got, want.chain)
+		if !reflect.DeepEqual(got, criticalPath) {
+			t.Errorf("chain\n  %s\nwant\n  %s", names(res.Chain), strings.Join(criticalPath, " -> "))
+		}
+		// The chain is contiguous from 0, each step as long as the table
+		// says, each waiting for the one before; so the critical path is
+		// the sum of the steps' table durations.
+		clock := 0
+		for i, s := range res.Chain {
+			secs, _, _ := EstimateOf(rec.ByURN(s.URN))
+			if s.StartSeconds != clock || s.DurationSeconds != secs || s.FinishSeconds != clock+secs {
+				t.Errorf("step %s@%d+%d, want @%d+%d", s.Name, s.StartSeconds, s.DurationSeconds, clock, secs)
+			}
+			if i > 0 && !slices.Contains(g.Node(s.URN).Preds, res.Chain[i-1].URN) {
+				t.Errorf("%s does not wait for %s", s.Name, res.Chain[i-1].Name)
+			}
+			clock += secs
+		}
+		if res.CriticalPathSeconds != clock {
+			t.Errorf("critical path %d s, want the chain's %d s", res.CriticalPathSeconds, clock)
 		}
 		if len(res.UnmodelledTypes) > 0 || len(res.CycleEdges) > 0 || len(res.MissingDependencies) > 0 {
 			t.Errorf("unmodelled %v, cycles %v, missing %v", res.UnmodelledTypes, res.CycleEdges, res.MissingDependencies)
@@ -442,9 +611,26 @@ func TestNoNeedlessEdges(t *testing.T) {
 		// Positive control: the checks above and below are not vacuous.
 		rds := only(t, rec, rdsT)
 		release := only(t, rec, releaseT)
-		for _, on := range []*harness.Resource{eks, rds, only(t, rec, plSvcT), rec.OfType(nodeGroupT)[0]} {
-			if !g.WaitsFor(release.URN, on.URN) {
-				t.Errorf("the release does not wait for %s %s", on.Type, on.Name)
+		// The release waits for the cluster DNS, every node group, the
+		// registry's pull policy attachment, every database login (role,
+		// database, grant) and the PrivateLink link.
+		if !g.WaitsFor(release.URN, eks.URN) {
+			t.Errorf("the release does not wait for %s %s", eks.Type, eks.Name)
+		}
+		waitsFor := []*harness.Resource{rds, only(t, rec, plSvcT), rec.Find(addonT, "cluster-addon-coredns"),
+			rec.Find(attachT, "registry-pull")}
+		waitsFor = append(waitsFor, rec.OfType(nodeGroupT)...)
+		for _, typ := range []string{pgRoleT, pgDatabaseT, pgGrantT} {
+			if len(rec.OfType(typ)) != 3 {
+				t.Errorf("%d %s, want one per login (root, kong, camunda)", len(rec.OfType(typ)), typ)
+			}
+			waitsFor = append(waitsFor, rec.OfType(typ)...)
+		}
+		for _, on := range waitsFor {
+			if on == nil {
+				t.Error("a resource the release must wait for is missing")
+			} else if !slices.Contains(g.Node(release.URN).Preds, on.URN) {
+				t.Errorf("the release does not wait directly for %s %s", on.Type, on.Name)
 			}
 		}
 

@@ -42,6 +42,9 @@ type Resource struct {
 	ReplaceOnChanges     []string
 	AdditionalSecrets    []string
 	Aliases              []string
+	// Transforms are the resource's transforms; the mock runs none, so
+	// rules call them on the children a remote component would make.
+	Transforms []pulumi.ResourceTransform
 }
 
 // Recording is everything one run registered, ordered by URN.
@@ -123,6 +126,7 @@ func (m *monitor) NewResource(args pulumi.MockResourceArgs) (string, resource.Pr
 		IgnoreChanges:       rpc.GetIgnoreChanges(),
 		ReplaceOnChanges:    rpc.GetReplaceOnChanges(),
 		AdditionalSecrets:   rpc.GetAdditionalSecretOutputs(),
+		Transforms:          args.Transforms,
 	}
 	for pkg, ref := range rpc.GetProviders() {
 		if r.Providers == nil {

@@ -17,6 +17,7 @@ var unscopedActions = []string{
 	"ecr:GetAuthorizationToken",
 	"sts:GetCallerIdentity",
 	"ec2:Describe*",
+	"ec2:DescribeVolumes",
 	"logs:DescribeLogGroups",
 	"cloudwatch:PutMetricData",
 }

@@ -10,6 +10,7 @@
 package policy
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"maps"
@@ -18,6 +19,8 @@ import (
 	"strings"
 
 	"github.com/bpa-infra/bpa-infra/internal/config"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
 	"github.com/bpa-infra/bpa-infra/internal/harness"
 )
 
@@ -254,4 +257,17 @@ func (r *Report) WriteText(w io.Writer) error {
 	b.WriteString(r.Summary() + "\n")
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// protectsChild reports whether one of a component's transforms protects
+// the children of type typ it makes: the mock monitor runs no transforms,
+// so they are called here as the engine would call them.
+func protectsChild(r *Subject, typ string) bool {
+	for _, t := range r.Transforms {
+		res := t(context.Background(), &pulumi.ResourceTransformArgs{Custom: true, Type: typ, Name: r.Name + "-child"})
+		if res != nil && res.Opts.Protect {
+			return true
+		}
+	}
+	return false
 }

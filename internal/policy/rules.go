@@ -18,11 +18,14 @@ const (
 	typeECRRepository    = "aws:ecr/repository:Repository"
 	typeLogGroup         = "aws:cloudwatch/logGroup:LogGroup"
 	typeEKSCluster       = "eks:index:Cluster"
+	typeEKSControlPlane  = "aws:eks/cluster:Cluster"
+	typeEBSVolume        = "aws:ebs/volume:Volume"
 	typeSecret           = "aws:secretsmanager/secret:Secret"
 	typeKMSKey           = "aws:kms/key:Key"
 	typeSecurityGroup    = "aws:ec2/securityGroup:SecurityGroup"
 	typeSGRule           = "aws:ec2/securityGroupRule:SecurityGroupRule"
 	typeSGIngressRule    = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
+	typeSGEgressRule     = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"
 	typeDefaultSG        = "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup"
 	typeVPC              = "aws:ec2/vpc:Vpc"
 	typeFlowLog          = "aws:ec2/flowLog:FlowLog"
@@ -48,7 +51,7 @@ const (
 // protected stack each carries Pulumi's protect option.
 var StatefulTypes = []string{
 	typeRDSInstance, typeRDSParamGroup, typeKMSKey, typeECRRepository,
-	typeEKSCluster, typeAtlasCluster, typeAtlasProject, typeBucket,
+	typeEKSCluster, typeAtlasCluster, typeAtlasProject, typeBucket, typeEBSVolume,
 }
 
 // Rules is the catalogue, by family. README's policy table lists the same
@@ -68,10 +71,13 @@ var Rules = []Rule{
 	},
 	{
 		Name: "ebs-encrypted", Family: "encryption", Severity: Mandatory,
-		Description: "every EBS volume of an instance or launch template is encrypted",
-		Types:       []string{typeLaunchTemplate, typeInstance}, Controls: []string{"CKV_AWS_8", "CKV_AWS_3", "SecurityHub EC2.3"},
+		Description: "every EBS volume, of an instance, a launch template or on its own, is encrypted",
+		Types:       []string{typeLaunchTemplate, typeInstance, typeEBSVolume}, Controls: []string{"CKV_AWS_8", "CKV_AWS_3", "CKV_AWS_189", "SecurityHub EC2.3"},
 		check: func(_ *Plan, r *Subject) []string {
 			var out []string
+			if r.Type == typeEBSVolume && !isTrue(r.Get("encrypted")) {
+				out = append(out, "encrypted is not true")
+			}
 			if r.Type == typeInstance && !isTrue(r.Get("rootBlockDevice.encrypted")) {
 				out = append(out, "rootBlockDevice.encrypted is not true")
 			}
@@ -255,6 +261,14 @@ var Rules = []Rule{
 		check:       checkWorldIngress,
 	},
 	{
+		Name: "egress-restricted", Family: "ingress", Severity: Advisory,
+		Description: "no security group allows all traffic to 0.0.0.0/0 (BPA's pods do by default, bpa:podEgressCidrs: the guide's all outbound to the networks BPA manages)",
+		Types:       []string{typeSGEgressRule}, Controls: []string{"CKV_AWS_382"},
+		check: func(_ *Plan, r *Subject) []string {
+			return all(want(!(r.Get("ipProtocol") == "-1" && r.Get("cidrIpv4") == "0.0.0.0/0"), "allows all traffic to 0.0.0.0/0"))
+		},
+	},
+	{
 		Name: "default-sg-closed", Family: "ingress", Severity: Mandatory,
 		Description: "the VPC's default security group allows no traffic",
 		Types:       []string{typeDefaultSG}, Controls: []string{"CKV2_AWS_12", "SecurityHub EC2.2"},
@@ -387,9 +401,15 @@ var Rules = []Rule{
 	// Deletion protection (protected stacks).
 	{
 		Name: "stateful-protected", Family: "deletion-protection", Severity: Mandatory, ProtectedOnly: true,
-		Description: "stateful resources carry Pulumi's protect option",
+		Description: "stateful resources carry Pulumi's protect option (pulumi-eks's control plane through a transform, so the component's other children stay unprotected)",
 		Types:       StatefulTypes, Controls: []string{"Pulumi protect"},
 		check: func(_ *Plan, r *Subject) []string {
+			if r.Type == typeEKSCluster {
+				return all(
+					want(!r.Protect, "protect is set on the component: it reaches every child pulumi-eks makes"),
+					want(protectsChild(r, typeEKSControlPlane), "no transform protects its "+typeEKSControlPlane),
+				)
+			}
 			return all(want(r.Protect, "protect is not set"))
 		},
 	},

@@ -1,0 +1,158 @@
+package cluster_test
+
+import (
+	"maps"
+	"slices"
+	"sync"
+	"testing"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/bpa-infra/bpa-infra/cluster"
+	"github.com/bpa-infra/bpa-infra/internal/config"
+	"github.com/bpa-infra/bpa-infra/internal/harness"
+	"github.com/bpa-infra/bpa-infra/internal/stacktest"
+)
+
+// componentArgs are valid arguments for the cluster on its own, outside the
+// program, with generalNodes general nodes.
+func componentArgs(provider pulumi.ProviderResource, generalNodes int) *cluster.Args {
+	dirs := map[string]cluster.DataDirectory{}
+	for _, d := range config.BpaDataDirectories {
+		dirs[d] = cluster.DataDirectory{UID: 0, GID: 0, Mode: 0o777}
+	}
+	ids := func(kind string) pulumi.StringArray {
+		var out pulumi.StringArray
+		for _, az := range zones {
+			out = append(out, pulumi.String("subnet-"+kind+"-"+az))
+		}
+		return out
+	}
+	return &cluster.Args{
+		NamePrefix: "acme-test", Region: "us-west-2", AvailabilityZones: zones,
+		VpcId: pulumi.String("vpc-0123"), VpcCidr: "10.0.0.0/16", PodCidr: "100.64.0.0/16",
+		PrivateSubnetIds: ids("private"), PublicSubnetIds: ids("public"), PodSubnetIds: ids("pod"),
+		BastionSecurityGroupId: pulumi.String("sg-bastion"),
+		LogsKeyArn:             pulumi.String("arn:aws:kms:us-west-2:123456789012:key/logs"),
+		AWSProvider:            provider,
+		KubernetesVersion:      "1.35", LogRetentionDays: 30, PodEgressCidrs: []string{"0.0.0.0/0"},
+		BpaNodes: cluster.BpaNodeArgs{
+			InstanceType: "m6i.xlarge", MaxPods: 44, RootVolumeGiB: 30,
+			DataVolumeGiB: 100, DataVolumeIops: 3000, DataVolumeThroughput: 125, DataDirectories: dirs,
+		},
+		GeneralNodes: cluster.GeneralNodeArgs{Count: generalNodes, InstanceType: "m6i.xlarge", MaxPods: 44, RootVolumeGiB: 30},
+		LoadBalancer: cluster.LoadBalancerArgs{
+			IngressCidrs:   []string{"203.0.113.0/24"},
+			CertificateArn: "arn:aws:acm:us-west-2:123456789012:certificate/00000000-0000-0000-0000-000000000000",
+			Listeners:      []cluster.Listener{{Port: 443, Protocol: "HTTPS", TargetPort: 30101, TargetProtocol: "HTTPS", HealthCheckPath: "/"}},
+		},
+	}
+}
+
+// componentOutputs are what New returned, by logical name.
+type componentOutputs struct {
+	mu            sync.Mutex
+	ready, groups []string
+	labels        []map[string]string
+}
+
+func runComponent(t *testing.T, generalNodes int) (*harness.Recording, *componentOutputs) {
+	t.Helper()
+	out := &componentOutputs{}
+	names := func(rs []pulumi.Resource, into *[]string) {
+		var urns []any
+		for _, r := range rs {
+			urns = append(urns, r.URN())
+		}
+		pulumi.All(urns...).ApplyT(func(v []any) error {
+			out.mu.Lock()
+			defer out.mu.Unlock()
+			for _, u := range v {
+				*into = append(*into, string(u.(pulumi.URN)))
+			}
+			return nil
+		})
+	}
+	rec, err := harness.Run(func(ctx *pulumi.Context) error {
+		provider, err := aws.NewProvider(ctx, "aws", &aws.ProviderArgs{Region: pulumi.String("us-west-2")})
+		if err != nil {
+			return err
+		}
+		c, err := cluster.New(ctx, "cluster", componentArgs(provider, generalNodes))
+		if err != nil {
+			return err
+		}
+		names(c.Ready, &out.ready)
+		names(c.BpaNodeGroups, &out.groups)
+		out.labels = c.NodeLabels
+		return nil
+	}, harness.Options{Stack: "test", Resolve: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rec, out
+}
+
+// name is the logical name of a recorded URN.
+func name(rec *harness.Recording, urn string) string {
+	if r := rec.ByURN(urn); r != nil {
+		return r.Type + " " + r.Name
+	}
+	return urn
+}
+
+func TestReadyIsEveryNodeGroupAndClusterDNS(t *testing.T) {
+	t.Parallel()
+	for _, general := range []int{0, 2} {
+		rec, out := runComponent(t, general)
+		var got []string
+		for _, u := range out.ready {
+			got = append(got, name(rec, u))
+		}
+		want := []string{
+			nodeGroupType + " cluster-bpa-node-1", nodeGroupType + " cluster-bpa-node-2",
+			nodeGroupType + " cluster-bpa-node-3", nodeGroupType + " cluster-bpa-node-4",
+			addonType + " cluster-addon-coredns",
+		}
+		if general > 0 {
+			want = append(want, nodeGroupType+" cluster-general")
+		}
+		slices.Sort(got)
+		slices.Sort(want)
+		if !slices.Equal(got, want) {
+			t.Errorf("with %d general nodes Ready is %v, want %v", general, got, want)
+		}
+	}
+}
+
+func TestBpaNodeGroupsAndNodeLabelsAreInNodeOrder(t *testing.T) {
+	t.Parallel()
+	rec, out := runComponent(t, 0)
+	if len(out.groups) != len(cluster.Nodes) || len(out.labels) != len(cluster.Nodes) {
+		t.Fatalf("%d node groups and %d label sets, want %d", len(out.groups), len(out.labels), len(cluster.Nodes))
+	}
+	for i, n := range cluster.Nodes {
+		if got := name(rec, out.groups[i]); got != nodeGroupType+" cluster-bpa-"+n.Name {
+			t.Errorf("BpaNodeGroups[%d] is %s, want %s's", i, got, n.Name)
+		}
+		// What the node sets on itself, not what its group carries.
+		if want := map[string]string{cluster.NodeLabelKey: n.Name}; !maps.Equal(out.labels[i], want) {
+			t.Errorf("NodeLabels[%d] = %v, want %v", i, out.labels[i], want)
+		}
+	}
+}
+
+func TestKubernetesProviderAppliesServerSideAndUpdatesSecretsInPlace(t *testing.T) {
+	t.Parallel()
+	stacktest.ForEachStack(t, func(t *testing.T, _ string, rec *harness.Recording) {
+		p := stacktest.Must(t, rec, k8sProvider, "cluster-k8s")
+		if stacktest.Input(p, "enableServerSideApply") != true || stacktest.Input(p, "enableSecretMutable") != true {
+			t.Errorf("kubernetes provider server-side apply %v, mutable secrets %v",
+				stacktest.Input(p, "enableServerSideApply"), stacktest.Input(p, "enableSecretMutable"))
+		}
+		if !dependsOnInput(p, "kubeconfig", stacktest.Must(t, rec, eksType, "cluster-eks")) {
+			t.Error("kubernetes provider does not use the cluster's kubeconfig")
+		}
+	})
+}
