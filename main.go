@@ -9,6 +9,8 @@
 package bpa
 
 import (
+	"fmt"
+
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
@@ -25,6 +27,11 @@ func Program(ctx *pulumi.Context) error {
 	cfg, err := config.Load(ctx)
 	if err != nil {
 		return err
+	}
+	// A value the stack stores encrypted stays secret in every input it
+	// reaches, whatever Pulumi.yaml declares (an owner in tags).
+	if err := ctx.RegisterStackTransform(cfg.SecretTransform()); err != nil {
+		return fmt.Errorf("register the secret-config transform: %w", err)
 	}
 
 	// One explicit AWS provider carries the region and the stack's tags to
@@ -112,6 +119,7 @@ func Program(ctx *pulumi.Context) error {
 			CertificateArn: cl.LoadBalancer.CertificateArn,
 			Listeners:      listeners,
 			AccessLogDays:  cl.LoadBalancer.AccessLogDays,
+			Waf:            cl.LoadBalancer.Waf,
 		},
 	}, onAWS)
 	if err != nil {
@@ -185,6 +193,7 @@ func Program(ctx *pulumi.Context) error {
 		AtlasPublicKey:        atlasPublicKey,
 		AtlasPrivateKey:       atlasPrivateKey,
 		EndpointAssumeRoleArn: cfg.Mongo.EndpointAssumeRoleArn,
+		PasswordRotation:      cfg.Mongo.PasswordRotation,
 		Tags:                  cfg.Tags.Map(),
 		VpcId:                 net.VpcId.ToStringOutput(),
 		DataSubnetIds:         net.DataSubnetIds,

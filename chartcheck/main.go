@@ -42,7 +42,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "chartcheck:", err)
 		return 1
 	}
-	cfg, err := config.Parse(*stack, opts.Lookup, opts.IsSecret)
+	cfg, err := config.ParseSource(*stack, opts.Source())
 	if err != nil {
 		fmt.Fprintf(stderr, "chartcheck: stack %s: %v\n", *stack, err)
 		return 1

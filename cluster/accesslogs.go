@@ -13,9 +13,19 @@ import (
 // AccessLogPrefix is where the load balancer writes in its log bucket.
 const AccessLogPrefix = "alb"
 
+// AccessLogNoncurrentDays is how long the log bucket keeps a version that
+// is no longer current (a log expired by the retention rule, or one deleted
+// or overwritten by hand): a month to notice a mistaken deletion.
+const AccessLogNoncurrentDays = 30
+
+// AbortIncompleteUploadDays ends multipart uploads that never completed, in
+// every bucket: their parts are stored, and billed, until aborted.
+const AbortIncompleteUploadDays = 7
+
 // accessLogBucket creates the bucket the load balancer writes its access
-// logs to: private, encrypted, TLS only, and emptied of logs older than the
-// configured retention. Nothing is created when access logs are off.
+// logs to: private, encrypted, TLS only, versioned, and emptied of logs older
+// than the configured retention (and of their old versions a month later).
+// Nothing is created when access logs are off.
 func (b *builder) accessLogBucket() error {
 	days := b.args.LoadBalancer.AccessLogDays
 	if days == 0 {
@@ -58,15 +68,40 @@ func (b *builder) accessLogBucket() error {
 	}, b.parent); err != nil {
 		return fmt.Errorf("set access log bucket ownership: %w", err)
 	}
-	if _, err := s3.NewBucketLifecycleConfigurationV2(b.ctx, b.name+"-alb-logs", &s3.BucketLifecycleConfigurationV2Args{
-		Bucket: bucket.ID(),
-		Rules: s3.BucketLifecycleConfigurationV2RuleArray{s3.BucketLifecycleConfigurationV2RuleArgs{
+	// Versioned, so a log deleted or overwritten by hand (or by a
+	// compromised principal) can be recovered (Checkov CKV_AWS_21). ALB log
+	// delivery writes to versioned buckets as to any other.
+	versioning, err := s3.NewBucketVersioningV2(b.ctx, b.name+"-alb-logs", &s3.BucketVersioningV2Args{
+		Bucket:                  bucket.ID(),
+		VersioningConfiguration: s3.BucketVersioningV2VersioningConfigurationArgs{Status: pulumi.String("Enabled")},
+	}, b.parent)
+	if err != nil {
+		return fmt.Errorf("version access log bucket: %w", err)
+	}
+	// In a versioned bucket the retention rule only makes a log noncurrent
+	// (a delete marker on top); the noncurrent rule deletes it for good
+	// AccessLogNoncurrentDays later. The abort rule covers the whole bucket
+	// (Checkov CKV_AWS_300); its action differs from the others', so its
+	// filter may overlap theirs.
+	rules := s3.BucketLifecycleConfigurationV2RuleArray{
+		s3.BucketLifecycleConfigurationV2RuleArgs{
 			Id:         pulumi.String("expire-access-logs"),
 			Status:     pulumi.String("Enabled"),
 			Filter:     s3.BucketLifecycleConfigurationV2RuleFilterArgs{Prefix: pulumi.String(AccessLogPrefix + "/")},
 			Expiration: s3.BucketLifecycleConfigurationV2RuleExpirationArgs{Days: pulumi.Int(days)},
-		}},
-	}, b.parent); err != nil {
+			NoncurrentVersionExpiration: s3.BucketLifecycleConfigurationV2RuleNoncurrentVersionExpirationArgs{
+				NoncurrentDays: pulumi.Int(AccessLogNoncurrentDays),
+			},
+		},
+		abortIncompleteUploads(),
+	}
+	if _, err := s3.NewBucketLifecycleConfigurationV2(b.ctx, b.name+"-alb-logs", &s3.BucketLifecycleConfigurationV2Args{
+		Bucket: bucket.ID(),
+		Rules:  rules,
+	}, b.parent,
+		// Rules on noncurrent versions need versioning on first (S3 and
+		// the provider's documentation of the lifecycle resource).
+		pulumi.DependsOn([]pulumi.Resource{versioning})); err != nil {
 		return fmt.Errorf("expire access logs: %w", err)
 	}
 
@@ -107,4 +142,18 @@ func (b *builder) accessLogBucket() error {
 type accessLogs struct {
 	bucket pulumi.StringOutput
 	policy *s3.BucketPolicy
+}
+
+// abortIncompleteUploads is the lifecycle rule every bucket carries: a
+// multipart upload not completed within AbortIncompleteUploadDays is
+// aborted and its parts deleted. An empty filter is the whole bucket.
+func abortIncompleteUploads() s3.BucketLifecycleConfigurationV2RuleArgs {
+	return s3.BucketLifecycleConfigurationV2RuleArgs{
+		Id:     pulumi.String("abort-incomplete-uploads"),
+		Status: pulumi.String("Enabled"),
+		Filter: s3.BucketLifecycleConfigurationV2RuleFilterArgs{},
+		AbortIncompleteMultipartUpload: s3.BucketLifecycleConfigurationV2RuleAbortIncompleteMultipartUploadArgs{
+			DaysAfterInitiation: pulumi.Int(AbortIncompleteUploadDays),
+		},
+	}
 }

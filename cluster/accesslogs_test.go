@@ -39,9 +39,17 @@ func TestLoadBalancerWritesAccessLogsToAPrivateEncryptedBucket(t *testing.T) {
 				"blockPublicAcls": true, "blockPublicPolicy": true, "ignorePublicAcls": true, "restrictPublicBuckets": true,
 			},
 			"aws:s3/bucketOwnershipControls:BucketOwnershipControls": {"rule.objectOwnership": "BucketOwnerEnforced"},
+			// Versioned (CKV_AWS_21): a log deleted or overwritten by hand
+			// can be recovered.
+			"aws:s3/bucketVersioningV2:BucketVersioningV2": {"versioningConfiguration.status": "Enabled"},
 			"aws:s3/bucketLifecycleConfigurationV2:BucketLifecycleConfigurationV2": {
-				"rules.0.status": "Enabled", "rules.0.filter.prefix": cluster.AccessLogPrefix + "/",
+				"rules.0.id": "expire-access-logs", "rules.0.status": "Enabled", "rules.0.filter.prefix": cluster.AccessLogPrefix + "/",
 				"rules.0.expiration.days": map[string]float64{"dev": 30, "prod": 365}[stack],
+				// Versioning keeps what expires: the old versions go too.
+				"rules.0.noncurrentVersionExpiration.noncurrentDays": float64(cluster.AccessLogNoncurrentDays),
+				// Interrupted uploads anywhere in the bucket (CKV_AWS_300).
+				"rules.1.id": "abort-incomplete-uploads", "rules.1.status": "Enabled",
+				"rules.1.abortIncompleteMultipartUpload.daysAfterInitiation": float64(cluster.AbortIncompleteUploadDays),
 			},
 		}
 		for typ, want := range settings {
@@ -54,6 +62,17 @@ func TestLoadBalancerWritesAccessLogsToAPrivateEncryptedBucket(t *testing.T) {
 					t.Errorf("%s %s = %v, want %v", typ, path, got, v)
 				}
 			}
+		}
+
+		lifecycle := stacktest.Must(t, rec, "aws:s3/bucketLifecycleConfigurationV2:BucketLifecycleConfigurationV2", logBucket)
+		if filter, ok := stacktest.Input(lifecycle, "rules.1.filter").(map[string]any); !ok || len(filter) != 0 {
+			t.Errorf("the abort rule's filter %v is not the whole bucket", stacktest.Input(lifecycle, "rules.1.filter"))
+		}
+		if !rec.DependsOn(lifecycle, stacktest.Must(t, rec, "aws:s3/bucketVersioningV2:BucketVersioningV2", logBucket)) {
+			t.Error("the noncurrent-version rule does not wait for versioning")
+		}
+		if days := cluster.AccessLogNoncurrentDays; days < 7 || days > 90 {
+			t.Errorf("noncurrent log versions kept %d days", cluster.AccessLogNoncurrentDays)
 		}
 
 		alb := stacktest.Must(t, rec, lbType, "cluster-alb")

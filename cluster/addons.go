@@ -1,6 +1,7 @@
 package cluster
 
 import (
+	"encoding/json"
 	"fmt"
 
 	awseks "github.com/pulumi/pulumi-aws/sdk/v6/go/aws/eks"
@@ -59,10 +60,34 @@ func (b *builder) addons() error {
 	}, b.parent); err != nil {
 		return fmt.Errorf("attach EBS CSI policy: %w", err)
 	}
+	csiConfig, err := ebsCSIConfiguration(b.args.Region)
+	if err != nil {
+		return err
+	}
 	if _, err := b.addon("aws-ebs-csi-driver", b.args.AddonVersions.EbsCsiDriver, &awseks.AddonArgs{
 		ServiceAccountRoleArn: role.Arn,
+		ConfigurationValues:   pulumi.String(csiConfig),
 	}, afterNodes); err != nil {
 		return err
 	}
 	return nil
+}
+
+// ebsCSIConfiguration is the EBS CSI driver add-on's configuration: the
+// controller's region given, not looked up. The nodes answer instance
+// metadata one hop only (nodegroups.go), so the controller pods cannot reach
+// IMDS; the region is the one thing the controller would otherwise ask it
+// for (its credentials come from IRSA), and without it each start waits for
+// the IMDS lookups to time out. The key is controller.region of the driver's
+// chart schema (kubernetes-sigs/aws-ebs-csi-driver,
+// charts/aws-ebs-csi-driver/values.schema.json: "AWS region to use. If not
+// specified then the region will be looked up via the AWS EC2 metadata"),
+// which the add-on's configuration schema follows (aws eks
+// describe-addon-configuration --addon-name aws-ebs-csi-driver).
+func ebsCSIConfiguration(region string) (string, error) {
+	b, err := json.Marshal(map[string]any{"controller": map[string]any{"region": region}})
+	if err != nil {
+		return "", fmt.Errorf("EBS CSI configuration values: %w", err)
+	}
+	return string(b), nil
 }

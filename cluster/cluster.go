@@ -117,6 +117,9 @@ type LoadBalancerArgs struct {
 	// AccessLogDays keeps access logs in a bucket of their own for that
 	// many days; 0 turns access logs off.
 	AccessLogDays int
+	// Waf puts an AWS WAF web ACL with AWS managed rule groups in front of
+	// the load balancer (waf.go).
+	Waf bool
 }
 
 // Listener forwards one load balancer port to a port on the BPA nodes.
@@ -235,6 +238,7 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 	steps := []func() error{
 		b.securityGroups, b.nodeIAM, b.nodeData, b.controlPlane, b.podNetworking,
 		b.bpaNodeGroups, b.generalNodeGroup, b.addons, b.accessLogBucket, b.loadBalancer,
+		b.loadBalancerWaf,
 	}
 	for _, step := range steps {
 		if err := step(); err != nil {

@@ -372,7 +372,7 @@ func TestGeneralNodeGroupSpansTheZonesWhenConfigured(t *testing.T) {
 
 // The data volumes are no longer in the launch templates (a replaced node
 // would lose its data): every template has only the root disk.
-func TestLaunchTemplatesRequireIMDSv2EncryptTheirOnlyDiskAndJoinBothSecurityGroups(t *testing.T) {
+func TestLaunchTemplatesRequireIMDSv2OneHopEncryptTheirOnlyDiskAndJoinBothSecurityGroups(t *testing.T) {
 	t.Parallel()
 	rootGiB := map[string]float64{"dev": 30, "prod": 50}
 	stacktest.ForEachStack(t, func(t *testing.T, stack string, rec *harness.Recording) {
@@ -384,8 +384,10 @@ func TestLaunchTemplatesRequireIMDSv2EncryptTheirOnlyDiskAndJoinBothSecurityGrou
 		}
 		for _, lt := range lts {
 			checks := map[string]any{
-				"metadataOptions.httpTokens":                    "required",
-				"metadataOptions.httpPutResponseHopLimit":       2.0,
+				"metadataOptions.httpTokens": "required",
+				// One hop: no pod outside the host network reaches IMDS
+				// and the node role's credentials (Checkov CKV_AWS_341).
+				"metadataOptions.httpPutResponseHopLimit":       1.0,
 				"blockDeviceMappings.0.deviceName":              "/dev/xvda",
 				"blockDeviceMappings.0.ebs.encrypted":           "true",
 				"blockDeviceMappings.0.ebs.volumeType":          "gp3",
@@ -519,6 +521,15 @@ func TestAddonsIncludeEbsCsiWithItsOwnRole(t *testing.T) {
 		csi := stacktest.Must(t, rec, addonType, "cluster-addon-aws-ebs-csi-driver")
 		if !dependsOnInput(csi, "serviceAccountRoleArn", stacktest.Must(t, rec, "aws:iam/role:Role", "cluster-ebs-csi")) {
 			t.Error("EBS CSI driver does not use its IRSA role")
+		}
+		// Nodes answer IMDS one hop only: the controller gets its region
+		// from the add-on configuration (its credentials from IRSA).
+		var csiValues map[string]map[string]any
+		if err := json.Unmarshal([]byte(stacktest.Input(csi, "configurationValues").(string)), &csiValues); err != nil {
+			t.Fatal(err)
+		}
+		if len(csiValues) != 1 || len(csiValues["controller"]) != 1 || csiValues["controller"]["region"] != "us-west-2" {
+			t.Errorf("EBS CSI configuration %v, want only controller.region us-west-2", csiValues)
 		}
 		attach := stacktest.Must(t, rec, attachType, "cluster-ebs-csi")
 		if stacktest.Input(attach, "policyArn") != "arn:aws:iam::aws:policy/service-role/AmazonEBSCSIDriverPolicy" {

@@ -28,7 +28,9 @@
 //     time; each from its own launch template (Amazon Linux 2023 nodeadm
 //     MIME user data setting max pods for custom networking, then a script
 //     that persists vm.max_map_count=262144 and starts bpa-data.service);
-//     IMDSv2 with hop limit 2; an encrypted gp3 root volume;
+//     IMDSv2 with hop limit 1 (no pod outside the host network reaches the
+//     node role; nodegroups.go says why no add-on here needs more); an
+//     encrypted gp3 root volume;
 //   - each BPA node's data volume as a resource of its own (encrypted gp3,
 //     in the node's zone, protected with bpa:protect), which outlives the
 //     node: bpa-data.service waits until the volume is free (a rolling
@@ -38,20 +40,29 @@
 //     owner and mode, copies the release bundle from the bundle bucket, and
 //     only then labels the node name=node-N, so the chart's pods start on
 //     their own data;
-//   - the bundle bucket (versioned, encrypted, private, TLS only) holding
-//     the BPA release bundle, which the node role may only read;
+//   - the bundle bucket (versioned, encrypted, private, TLS only,
+//     incomplete uploads aborted after a week) holding the BPA release
+//     bundle, which the node role may only read;
 //   - an optional general-purpose node group over the three zones;
 //   - the node IAM role (worker, CNI, SSM core, pull of the EKS add-on images
 //     from AWS's regional registry, and the registry's scoped pull policy
 //     when its ARN is given) and the EBS CSI driver's IRSA role;
-//   - EKS managed add-ons vpc-cni, kube-proxy, CoreDNS and the EBS CSI driver;
+//   - EKS managed add-ons vpc-cni, kube-proxy, CoreDNS and the EBS CSI driver
+//     (its controller told its region, since it cannot reach IMDS);
 //   - an Application Load Balancer in the public subnets, invalid headers
 //     dropped, deletion protection with bpa:protect, one listener per
 //     configured port (HTTPS with the ACM certificate and
 //     ELBSecurityPolicy-TLS13-1-2-2021-06) forwarding to an instance target
 //     group on the BPA nodes' port, and its access logs in a bucket of their
 //     own (SSE-S3, which is all ALB log delivery accepts; public access
-//     blocked; TLS only; expired after bpa:loadBalancerAccessLogDays).
+//     blocked; TLS only; versioned; expired after
+//     bpa:loadBalancerAccessLogDays and their old versions 30 days later;
+//     incomplete uploads aborted after a week);
+//   - with bpa:loadBalancerWaf (on by default where bpa:protect is), an AWS
+//     WAF web ACL associated with the load balancer: default allow, the AWS
+//     managed rule groups CommonRuleSet (its 8 KB body limit counting, not
+//     blocking), KnownBadInputsRuleSet and AmazonIpReputationList, metrics
+//     and sampled requests on (waf.go).
 //
 // Design choices:
 //   - bpa:protect protects pulumi-eks's control plane through a transform
@@ -60,7 +71,8 @@
 //     The component gets an empty instanceRoles, so pulumi-eks v2.8.1 makes
 //     no instance role and EC2_LINUX access entry for a default node group
 //     there is none of; its node security group and rules cannot be turned
-//     off before v3 (nodejs/eks/cluster.ts, securitygroup.ts).
+//     off before v3 (nodejs/eks/cluster.ts, securitygroup.ts), a documented
+//     exception the policy rule eks-node-security-group reports.
 //   - Node groups are aws eks.NodeGroup resources, not pulumi-eks
 //     ManagedNodeGroup: they are plain custom resources, so their inputs
 //     (labels, subnets, launch template, scaling) are visible in previews and

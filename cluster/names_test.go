@@ -66,6 +66,7 @@ aws:lb/loadBalancer:LoadBalancer cluster-alb
 aws:lb/targetGroup:TargetGroup cluster-tg-30101
 aws:lb/targetGroup:TargetGroup cluster-tg-443
 aws:s3/bucketLifecycleConfigurationV2:BucketLifecycleConfigurationV2 cluster-alb-logs
+aws:s3/bucketLifecycleConfigurationV2:BucketLifecycleConfigurationV2 cluster-bundle
 aws:s3/bucketOwnershipControls:BucketOwnershipControls cluster-alb-logs
 aws:s3/bucketPolicy:BucketPolicy cluster-alb-logs
 aws:s3/bucketPolicy:BucketPolicy cluster-bundle
@@ -75,6 +76,7 @@ aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfi
 aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2 cluster-bundle
 aws:s3/bucketV2:BucketV2 cluster-alb-logs
 aws:s3/bucketV2:BucketV2 cluster-bundle
+aws:s3/bucketVersioningV2:BucketVersioningV2 cluster-alb-logs
 aws:s3/bucketVersioningV2:BucketVersioningV2 cluster-bundle
 aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule cluster-alb-to-bpa-30101
 aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule cluster-control-plane-to-kubelet
@@ -100,6 +102,8 @@ aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule cluster-pods-from-node
 aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule cluster-pods-from-pods
 aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule cluster-pods-webhooks-443-from-control-plane
 aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule cluster-pods-webhooks-from-control-plane
+aws:wafv2/webAcl:WebAcl cluster-waf
+aws:wafv2/webAclAssociation:WebAclAssociation cluster-waf
 bpa:cluster:Cluster cluster
 eks:index:Cluster cluster-eks
 kubernetes:crd.k8s.amazonaws.com/v1alpha1:ENIConfig cluster-eniconfig-us-west-2a

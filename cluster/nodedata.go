@@ -82,7 +82,8 @@ func (b *builder) nodeData() error {
 
 // bundleBucket is the home of the BPA release bundle (the guide's
 // "packages", copied to every node by hand): versioned, so a bad upload can
-// be rolled back, encrypted, private, TLS only. Optionally the program
+// be rolled back, encrypted, private, TLS only, and rid of interrupted
+// uploads. Optionally the program
 // uploads a local copy of the bundle to it.
 func (b *builder) bundleBucket() (*s3.BucketV2, error) {
 	bucket, err := s3.NewBucketV2(b.ctx, b.name+"-bundle", &s3.BucketV2Args{
@@ -93,11 +94,21 @@ func (b *builder) bundleBucket() (*s3.BucketV2, error) {
 	if err != nil {
 		return nil, fmt.Errorf("create bundle bucket: %w", err)
 	}
-	if _, err := s3.NewBucketVersioningV2(b.ctx, b.name+"-bundle", &s3.BucketVersioningV2Args{
+	versioning, err := s3.NewBucketVersioningV2(b.ctx, b.name+"-bundle", &s3.BucketVersioningV2Args{
 		Bucket:                  bucket.ID(),
 		VersioningConfiguration: s3.BucketVersioningV2VersioningConfigurationArgs{Status: pulumi.String("Enabled")},
-	}, b.parent); err != nil {
+	}, b.parent)
+	if err != nil {
 		return nil, fmt.Errorf("version bundle bucket: %w", err)
+	}
+	// A bundle is gigabytes of images uploaded with aws s3 sync, in
+	// multipart uploads: an interrupted sync leaves parts that are billed
+	// until aborted. Noncurrent versions stay: they are the rollback.
+	if _, err := s3.NewBucketLifecycleConfigurationV2(b.ctx, b.name+"-bundle", &s3.BucketLifecycleConfigurationV2Args{
+		Bucket: bucket.ID(),
+		Rules:  s3.BucketLifecycleConfigurationV2RuleArray{abortIncompleteUploads()},
+	}, b.parent, pulumi.DependsOn([]pulumi.Resource{versioning})); err != nil {
+		return nil, fmt.Errorf("abort incomplete uploads to the bundle bucket: %w", err)
 	}
 	if _, err := s3.NewBucketServerSideEncryptionConfigurationV2(b.ctx, b.name+"-bundle", &s3.BucketServerSideEncryptionConfigurationV2Args{
 		Bucket: bucket.ID(),

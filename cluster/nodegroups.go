@@ -13,6 +13,9 @@ import (
 // use (Amazon Linux 2 images end with Kubernetes 1.32).
 const AmiType = "AL2023_x86_64_STANDARD"
 
+// IMDSHopLimit is the nodes' instance metadata hop limit (see launchTemplate).
+const IMDSHopLimit = 1
+
 // launchTemplate prepares one kind of node: IMDSv2, encrypted gp3 disks, the
 // node and cluster security groups and the user data. A managed node group
 // with a custom launch template gets neither the EKS cluster security group
@@ -38,9 +41,24 @@ func (b *builder) launchTemplate(suffix, instanceType string, userData pulumi.St
 		MetadataOptions: ec2.LaunchTemplateMetadataOptionsArgs{
 			HttpEndpoint: pulumi.String("enabled"),
 			HttpTokens:   pulumi.String("required"),
-			// Two hops so that pods which still use the instance role (the
-			// VPC CNI on host network does not; others may) reach IMDS.
-			HttpPutResponseHopLimit: pulumi.Int(2),
+			// One hop: IMDS answers the node itself and pods on the host
+			// network, never a pod in its own network namespace, so no pod
+			// can take the node role's credentials (AWS's recommendation,
+			// EKS best practices "Restrict access to the instance profile
+			// assigned to the worker node"; Checkov CKV_AWS_341). No add-on
+			// this cluster runs needs IMDS from a pod network namespace:
+			//   - vpc-cni (aws-node) and kube-proxy run on the host network;
+			//   - CoreDNS calls no AWS API;
+			//   - the EBS CSI controller takes its credentials from IRSA
+			//     (addons.go) and its region from the add-on configuration,
+			//     and the EBS CSI node pods fall back to the Kubernetes API
+			//     (the node's topology labels and providerID) for what they
+			//     would read from IMDS;
+			//   - the AWS Load Balancer Controller, the usual reason for two
+			//     hops, is not deployed (the program's own ALB is Pulumi's).
+			// The node's own user data (attaching its data volume, copying
+			// the bundle) runs on the host and is unaffected.
+			HttpPutResponseHopLimit: pulumi.Int(IMDSHopLimit),
 		},
 		BlockDeviceMappings: disks,
 		Monitoring:          ec2.LaunchTemplateMonitoringArgs{Enabled: pulumi.Bool(true)},

@@ -40,6 +40,9 @@ type MongoArgs struct {
 	Databases []string
 	// Backup turns on cloud backup with point-in-time restore.
 	Backup bool
+	// PasswordRotation is the keeper of the BPA user's generated password:
+	// a new value makes a new password (see RotationKeeper).
+	PasswordRotation string
 	// Protect marks the project, cluster and KMS key protected and turns on
 	// Atlas termination protection.
 	Protect bool
@@ -94,6 +97,7 @@ func (a *MongoArgs) validate() error {
 	var errs []error
 	required := map[string]string{
 		"NamePrefix": a.NamePrefix, "Region": a.Region, "InstanceSize": a.InstanceSize, "MongoVersion": a.MongoVersion,
+		"PasswordRotation": a.PasswordRotation,
 	}
 	for field, v := range required {
 		if v == "" {

@@ -439,7 +439,26 @@ func TestMongoUserIsScramWithReadWriteOnTheConfiguredDatabasesOfThisClusterOnly(
 		if stacktest.Input(pw, "length") != 32.0 {
 			t.Errorf("password length %v", stacktest.Input(pw, "length"))
 		}
+		if keepers, _ := stacktest.Input(pw, "keepers").(map[string]any); len(keepers) != 1 || keepers[databases.RotationKeeper] != "initial" {
+			t.Errorf("password keepers %v, want only the rotation label", keepers)
+		}
 	})
+}
+
+// bpa:credentialsRotation's mongoUser label reaches the user's password, and
+// only it.
+func TestMongoRotationLabelIsTheKeeperOfTheUserPassword(t *testing.T) {
+	t.Parallel()
+	rec, err := mongoRun(t, "prod", func(cfg map[string]string) { cfg["bpa:credentialsRotation"] = `{"mongoUser":"2027-06"}` })
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, want := range map[string]string{"mongo-user-password": "2027-06", "postgres-kong-password": "initial"} {
+		pw := stacktest.Must(t, rec, "random:index/randomPassword:RandomPassword", name)
+		if got := stacktest.Input(pw, "keepers."+databases.RotationKeeper); got != want {
+			t.Errorf("%s keeper %v, want %s", name, got, want)
+		}
+	}
 }
 
 func TestMongoUserRolesFollowTheConfiguredDatabases(t *testing.T) {
@@ -664,6 +683,7 @@ func TestMongoInvalidArgsRegisterNothing(t *testing.T) {
 		"role without tags": func(a *databases.MongoArgs) { a.EndpointAssumeRoleArn = mongoAssumeRoleArn; a.Tags = nil },
 		"no subnets":        func(a *databases.MongoArgs) { a.DataSubnetIds = nil },
 		"no instance size":  func(a *databases.MongoArgs) { a.InstanceSize = "" },
+		"no rotation":       func(a *databases.MongoArgs) { a.PasswordRotation = "" },
 	}
 	for name, change := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -690,16 +710,17 @@ func TestMongoLogicalNamesAreStable(t *testing.T) {
 // mongoUnitArgs are valid arguments for running the component on its own.
 func mongoUnitArgs() *databases.MongoArgs {
 	return &databases.MongoArgs{
-		NamePrefix:    "acme-test",
-		Region:        "us-west-2",
-		OrgID:         "0123456789abcdef01234567",
-		InstanceSize:  "M10",
-		MongoVersion:  "8.0",
-		Databases:     []string{"bpa"},
-		Tags:          map[string]string{"customer": "acme"},
-		VpcId:         pulumi.String("vpc-0test"),
-		DataSubnetIds: pulumi.ToStringArray([]string{"subnet-a", "subnet-b", "subnet-c"}),
-		PodCidr:       pulumi.String("100.64.0.0/16"),
+		NamePrefix:       "acme-test",
+		Region:           "us-west-2",
+		OrgID:            "0123456789abcdef01234567",
+		InstanceSize:     "M10",
+		MongoVersion:     "8.0",
+		Databases:        []string{"bpa"},
+		PasswordRotation: "initial",
+		Tags:             map[string]string{"customer": "acme"},
+		VpcId:            pulumi.String("vpc-0test"),
+		DataSubnetIds:    pulumi.ToStringArray([]string{"subnet-a", "subnet-b", "subnet-c"}),
+		PodCidr:          pulumi.String("100.64.0.0/16"),
 	}
 }
 

@@ -15,7 +15,10 @@ import (
 
 // user is BPA's SCRAM user: readWrite on the configured databases only,
 // valid on this cluster only, with a password generated once and kept in
-// state as a secret.
+// state as a secret, made anew when its rotation keeper changes (the order
+// of a rotation is RotationKeeper's). Atlas deploys a changed user to the
+// cluster asynchronously: a pod restarted the moment the update returns may
+// be refused until it retries.
 func (b *mongoBuilder) user() error {
 	pw, err := random.NewRandomPassword(b.ctx, b.name+"-user-password", &random.RandomPasswordArgs{
 		Length:  pulumi.Int(32),
@@ -27,6 +30,7 @@ func (b *mongoBuilder) user() error {
 		MinUpper:        pulumi.Int(2),
 		MinNumeric:      pulumi.Int(2),
 		MinSpecial:      pulumi.Int(2),
+		Keepers:         rotationKeepers(b.args.PasswordRotation),
 	}, b.parent)
 	if err != nil {
 		return fmt.Errorf("generate user password: %w", err)

@@ -109,6 +109,9 @@ type PostgresStorage struct {
 type PostgresAppDatabase struct {
 	Role     string
 	Database string
+	// PasswordRotation is the keeper of the login's generated password: a
+	// new value makes a new password (see RotationKeeper).
+	PasswordRotation string
 }
 
 // PostgresLogin is one login the chart uses.
@@ -155,7 +158,9 @@ func (a *PostgresArgs) validate() error {
 		"MasterUsername": a.MasterUsername == "", "Root.Role": a.Root.Role == "", "Root.Database": a.Root.Database == "",
 		"Kong.Role": a.Kong.Role == "", "Kong.Database": a.Kong.Database == "",
 		"Camunda.Role": a.Camunda.Role == "", "Camunda.Database": a.Camunda.Database == "",
-		"BackupWindow": a.BackupWindow == "", "MaintenanceWindow": a.MaintenanceWindow == "",
+		"Root.PasswordRotation": a.Root.PasswordRotation == "", "Kong.PasswordRotation": a.Kong.PasswordRotation == "",
+		"Camunda.PasswordRotation": a.Camunda.PasswordRotation == "",
+		"BackupWindow":             a.BackupWindow == "", "MaintenanceWindow": a.MaintenanceWindow == "",
 	}
 	for _, field := range slices.Sorted(maps.Keys(required)) {
 		if required[field] {

@@ -15,6 +15,38 @@ import (
 // URL-safe, so the passwords also fit connection strings unescaped.
 const PostgresPasswordSpecials = "-_"
 
+// RotationKeeper is the key of a generated password's keepers that holds
+// its rotation label (bpa:credentialsRotation). pulumi-random replaces a
+// password whose keepers change, and everything that reads it follows in
+// the same pulumi up, in the order the graph gives:
+//
+//  1. the new password is generated (the old one is deleted only at the end);
+//  2. the login takes it in place: ALTER ROLE ... PASSWORD for PostgreSQL,
+//     an update of the Atlas database user; sessions already open stay up;
+//  3. its Secrets Manager secret gets a new version (the secret and its ARN
+//     stay) and its Kubernetes secret is updated in place (the cluster's
+//     provider sets enableSecretMutable);
+//  4. the Helm release, which waits for the logins, is upgraded with the
+//     new password in its values, so pods whose spec carries it roll.
+//
+// Pods that read the Kubernetes secrets by name do not notice a change of
+// data: restart them after the update (kubectl -n <namespace> rollout
+// restart deployment,statefulset). Until they restart they hold their open
+// connections; a new connection with the old password is refused.
+//
+// Secrets Manager's own rotation (a rotation Lambda) is not used: Pulumi is
+// the source of these passwords and writes them to the login, the secret,
+// the Kubernetes secret and the chart's values. A Lambda would change the
+// login and the secret behind Pulumi's back; the next pulumi up would set
+// the old password again, and the Kubernetes secrets and pods would hold a
+// password the database no longer takes.
+const RotationKeeper = "rotation"
+
+// rotationKeepers are a generated password's keepers.
+func rotationKeepers(label string) pulumi.StringMap {
+	return pulumi.StringMap{RotationKeeper: pulumi.String(label)}
+}
+
 // PostgresConnectTimeoutSeconds makes a run without a route to the
 // database (a laptop without the port forward) fail fast.
 const PostgresConnectTimeoutSeconds = 15
@@ -92,7 +124,8 @@ func (b *postgresBuilder) application(label string, app PostgresAppDatabase, roo
 	name := b.name + "-" + label
 	onPg := pulumi.Provider(b.pg)
 
-	// A stateful resource: made once, kept in state as a secret.
+	// A stateful resource: made once, kept in state as a secret, and made
+	// anew only when its rotation keeper changes (see RotationKeeper).
 	generated, err := random.NewRandomPassword(b.ctx, name+"-password", &random.RandomPasswordArgs{
 		Length:          pulumi.Int(32),
 		Special:         pulumi.Bool(true),
@@ -101,6 +134,7 @@ func (b *postgresBuilder) application(label string, app PostgresAppDatabase, roo
 		MinLower:        pulumi.Int(2),
 		MinNumeric:      pulumi.Int(2),
 		MinSpecial:      pulumi.Int(1),
+		Keepers:         rotationKeepers(app.PasswordRotation),
 	}, b.parent)
 	if err != nil {
 		return PostgresLogin{}, fmt.Errorf("generate password: %w", err)

@@ -81,6 +81,9 @@ func TestInstanceSettingsPerStack(t *testing.T) {
 		"autoMinorVersionUpgrade": true, "performanceInsightsEnabled": true,
 		"performanceInsightsRetentionPeriod": 7.0, "monitoringInterval": 60.0,
 		"backupWindow": "09:00-10:00", "maintenanceWindow": "sun:10:30-sun:11:30",
+		// IAM database authentication on (CKV_AWS_161); passwords still work
+		// for roles not granted rds_iam.
+		"iamDatabaseAuthenticationEnabled": true,
 	}
 	perStack := map[string]map[string]any{
 		"prod": {
@@ -411,6 +414,11 @@ func TestRolesAndDatabasesWithTheirOwners(t *testing.T) {
 			if stacktest.Input(pw, "length") != 32.0 || stacktest.Input(pw, "overrideSpecial") != "-_" {
 				t.Errorf("password %s: %v", pw.Name, pw.Plain())
 			}
+			// Its only keeper is the rotation label, "initial" in the
+			// committed stacks.
+			if keepers, _ := stacktest.Input(pw, "keepers").(map[string]any); len(keepers) != 1 || keepers[databases.RotationKeeper] != "initial" {
+				t.Errorf("password %s keepers %v, want only %s initial", pw.Name, keepers, databases.RotationKeeper)
+			}
 			if stacktest.Input(db, "name") != names[1] || !slices.Contains(db.PropertyDependencies["owner"], role.URN) {
 				t.Errorf("database %v is not owned by role %s", stacktest.Input(db, "name"), names[0])
 			}
@@ -629,9 +637,9 @@ func unit(t *testing.T, resolve bool, change func(*databases.PostgresArgs)) (*ha
 		BackupRetentionDays: 1, BackupWindow: "09:00-10:00", MaintenanceWindow: "sun:10:30-sun:11:30",
 		PerformanceInsightsRetentionDays: 7, MonitoringIntervalSeconds: 60, LogRetentionDays: 30, SlowStatementMs: 1000,
 		MasterUsername: "bpa_master",
-		Root:           databases.PostgresAppDatabase{Role: "admin", Database: "admin"},
-		Kong:           databases.PostgresAppDatabase{Role: "kong", Database: "kong"},
-		Camunda:        databases.PostgresAppDatabase{Role: "camunda", Database: "process-engine"},
+		Root:           databases.PostgresAppDatabase{Role: "admin", Database: "admin", PasswordRotation: "initial"},
+		Kong:           databases.PostgresAppDatabase{Role: "kong", Database: "kong", PasswordRotation: "initial"},
+		Camunda:        databases.PostgresAppDatabase{Role: "camunda", Database: "process-engine", PasswordRotation: "initial"},
 	}
 	if change != nil {
 		change(args)
@@ -766,7 +774,8 @@ func TestInvalidPostgresArgsRegisterNothing(t *testing.T) {
 			a.Camunda.Role = "kong"
 			a.BastionInstanceId = nil
 		}, []string{"ParameterFamily", "own role", "BastionInstanceId is required"}},
-		"no root":                 {func(a *databases.PostgresArgs) { a.Root = databases.PostgresAppDatabase{} }, []string{"Root.Role is required", "Root.Database is required"}},
+		"no root":                 {func(a *databases.PostgresArgs) { a.Root = databases.PostgresAppDatabase{} }, []string{"Root.Role is required", "Root.Database is required", "Root.PasswordRotation is required"}},
+		"no rotation keeper":      {func(a *databases.PostgresArgs) { a.Kong.PasswordRotation = "" }, []string{"Kong.PasswordRotation is required"}},
 		"root shares a database":  {func(a *databases.PostgresArgs) { a.Root.Database = "kong" }, []string{"own role and database"}},
 		"root shares a role":      {func(a *databases.PostgresArgs) { a.Root.Role = "camunda" }, []string{"own role and database"}},
 		"admin host without port": {func(a *databases.PostgresArgs) { a.AdminHost = "localhost" }, []string{"AdminPort 0 is not a TCP port"}},
@@ -863,4 +872,19 @@ func toStrings(v any) []string {
 func toString(v any) string {
 	b, _ := json.Marshal(v)
 	return string(b)
+}
+
+// A new rotation label is a new keeper of that login's password only.
+func TestRotationLabelIsTheKeeperOfItsOwnPassword(t *testing.T) {
+	t.Parallel()
+	rec, _, err := unit(t, false, func(a *databases.PostgresArgs) { a.Kong.PasswordRotation = "2027-06" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	for label, want := range map[string]string{"root": "initial", "kong": "2027-06", "camunda": "initial"} {
+		pw := stacktest.Must(t, rec, pgPassword, "postgres-"+label+"-password")
+		if got := stacktest.Input(pw, "keepers."+databases.RotationKeeper); got != want {
+			t.Errorf("%s password keeper %v, want %s", label, got, want)
+		}
+	}
 }

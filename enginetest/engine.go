@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -20,6 +22,8 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/common/tokens"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/workspace"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	bpaconfig "github.com/bpa-infra/bpa-infra/internal/config"
 )
 
 // Step is one step the engine took (or, in a preview, would take).
@@ -175,7 +179,8 @@ func runProgram(program pulumi.RunFunc, info plugin.RunInfo, engineAddr string) 
 	if err != nil {
 		return fmt.Errorf("create program context: %w", err)
 	}
-	return pulumi.RunWithContext(ctx, program)
+	keys := slices.Sorted(maps.Keys(config))
+	return pulumi.RunWithContext(bpaconfig.WithKeys(ctx, keys), program)
 }
 
 // steps are the engine's resource steps, in the order it announced them.

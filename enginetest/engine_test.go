@@ -1,9 +1,13 @@
 package enginetest_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -154,6 +158,47 @@ func TestCLIRefusesBadStackFiles(t *testing.T) {
 				t.Errorf("got %v, want %q", err, c.want)
 			}
 		})
+	}
+}
+
+// A platform engineer who writes `bpa:mongoVersion: 8.0` without quotes
+// gets YAML's number 8, which the CLI passes as the string "8" (config
+// object.go MarshalString); the cluster must still ask Atlas for 8.0.
+func TestUnquotedMongoVersionReachesAtlasAsMajorVersion(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	for _, f := range []string{"Pulumi.yaml", "Pulumi.prod.yaml"} {
+		b, err := os.ReadFile(filepath.Join(root, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if f == "Pulumi.prod.yaml" {
+			quoted := []byte(`bpa:mongoVersion: "8.0"`)
+			if !bytes.Contains(b, quoted) {
+				t.Fatalf("Pulumi.prod.yaml no longer sets %s", quoted)
+			}
+			b = bytes.Replace(b, quoted, []byte(`bpa:mongoVersion: 8.0`), 1)
+		}
+		if err := os.WriteFile(filepath.Join(dir, f), b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s, err := enginetest.LoadStack(dir, "prod")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, key := range s.SecretKeys() {
+		if err := s.SetSecret(key, secretValue(key)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	res := newEngine(t).Preview(s, nil)
+	if res.Err != nil {
+		t.Fatalf("preview: %v\n%s", res.Err, strings.Join(res.Errors(), "\n"))
+	}
+	cluster := findStep(res, "mongodbatlas:index/advancedCluster:AdvancedCluster")
+	if got := cluster.Inputs["mongoDbMajorVersion"]; !got.IsString() || got.StringValue() != "8.0" {
+		t.Errorf("mongoDbMajorVersion = %v, want 8.0", got)
 	}
 }
 
@@ -602,6 +647,167 @@ func TestFirstDeploymentInTwoPhases(t *testing.T) {
 		}
 		if st.Op != want {
 			t.Errorf("phase 2: %s %s, want %s", st.Op, st.URN, want)
+		}
+	}
+}
+
+// rotateAll gives every generated password a new rotation label, as an
+// operator rotating all of them at once does.
+const rotateAll = `{"postgresRoot":"2027-06","postgresKong":"2027-06","postgresCamunda":"2027-06","mongoUser":"2027-06"}`
+
+// A deliberate rotation is not a routine change: it replaces the generated
+// passwords, and of the stateful resources only them; the logins, the
+// secrets and the Kubernetes secrets that hold them are updated in place
+// (Secrets Manager keeps the secret and gets a new version), and the release
+// is upgraded only after every login has its new password, so the pods it
+// rolls connect with passwords the databases already take.
+func TestCredentialRotationReplacesOnlyThePasswords(t *testing.T) {
+	forEachStack(t, func(t *testing.T, name string) {
+		_, base := firstDeployment(t, name)
+		s := load(t, name)
+		if err := s.Set("bpa:credentialsRotation", rotateAll); err != nil {
+			t.Fatal(err)
+		}
+		res := newEngine(t).Update(s, base.Snapshot)
+		if res.Err != nil {
+			t.Fatalf("%v\n%s", res.Err, strings.Join(res.Errors(), "\n"))
+		}
+		const (
+			passwordT = "random:index/randomPassword:RandomPassword"
+			versionT  = "aws:secretsmanager/secretVersion:SecretVersion"
+			releaseT  = "kubernetes:helm.sh/v3:Release"
+			k8sSecret = "kubernetes:core/v1:Secret"
+		)
+		// What a rotation may do to each type: the passwords and the
+		// secret versions are new, the rest changes in place.
+		allowed := map[string]display.StepOp{
+			passwordT: deploy.OpReplace, versionT: deploy.OpReplace,
+			"postgresql:index/role:Role": deploy.OpUpdate, "mongodbatlas:index/databaseUser:DatabaseUser": deploy.OpUpdate,
+			k8sSecret: deploy.OpUpdate, releaseT: deploy.OpUpdate,
+		}
+		want := map[string]int{
+			passwordT: 4, versionT: 4, "postgresql:index/role:Role": 3, "mongodbatlas:index/databaseUser:DatabaseUser": 1,
+			k8sSecret: 4, releaseT: 1,
+		}
+		got := map[string]int{}
+		for _, step := range res.Steps {
+			typ := step.Type
+			switch step.Op {
+			case deploy.OpSame:
+				continue
+			case deploy.OpCreateReplacement, deploy.OpDeleteReplaced:
+				if allowed[typ] != deploy.OpReplace {
+					t.Errorf("%s %s: a rotation must not replace it", step.Op, step.URN)
+				}
+				continue
+			}
+			got[typ]++
+			if step.Op != allowed[typ] {
+				t.Errorf("%s %s (diffs %v, replace keys %v), want %q", step.Op, step.URN, step.Diffs, step.Keys, allowed[typ])
+			}
+			if step.Op == deploy.OpReplace && slices.Contains(statefulTypes, typ) && typ != passwordT {
+				t.Errorf("%s %s: a stateful resource is replaced", step.Op, step.URN)
+			}
+			if typ == k8sSecret && strings.HasSuffix(string(step.URN), "bpa-certificate-ingress") {
+				t.Errorf("the TLS secret changes in a password rotation")
+			}
+		}
+		if !maps.Equal(got, want) {
+			t.Errorf("changed by type %v, want %v", got, want)
+		}
+
+		// Order: every login takes its new password before the release
+		// is upgraded; a password is deleted only once nothing uses it.
+		finished := map[resource.URN]int{}
+		var releaseAt, lastLogin, firstPasswordDelete int
+		firstPasswordDelete = -1
+		for i, op := range res.Cloud.Ops() {
+			finished[op.URN] = i
+			switch typ := string(op.URN.Type()); {
+			case op.Kind == "update" && (typ == "postgresql:index/role:Role" || typ == "mongodbatlas:index/databaseUser:DatabaseUser"):
+				lastLogin = i
+			case op.Kind == "update" && typ == releaseT:
+				releaseAt = i
+			case op.Kind == "delete" && typ == passwordT && firstPasswordDelete < 0:
+				firstPasswordDelete = i
+			}
+		}
+		if releaseAt == 0 || lastLogin == 0 || releaseAt < lastLogin {
+			t.Errorf("release upgraded at %d, last login updated at %d: pods would roll before the databases take the new passwords", releaseAt, lastLogin)
+		}
+		if firstPasswordDelete >= 0 && firstPasswordDelete < releaseAt {
+			t.Errorf("an old password is deleted (%d) before the release is upgraded (%d)", firstPasswordDelete, releaseAt)
+		}
+
+		// A second run with the same labels changes nothing more.
+		again := newEngine(t).Preview(s, res.Snapshot)
+		if again.Err != nil {
+			t.Fatal(again.Err)
+		}
+		for _, step := range again.Steps {
+			if step.Op != deploy.OpSame {
+				t.Errorf("after the rotation: %s %s (diffs %v)", step.Op, step.URN, step.Diffs)
+			}
+		}
+	})
+}
+
+// One label rotates one password: the others, and what holds them, stay.
+func TestRotatingOneCredentialLeavesTheOthers(t *testing.T) {
+	t.Parallel()
+	_, base := firstDeployment(t, "prod")
+	s := load(t, "prod")
+	if err := s.Set("bpa:credentialsRotation", `{"postgresKong":"2027-06"}`); err != nil {
+		t.Fatal(err)
+	}
+	res := newEngine(t).Preview(s, base.Snapshot)
+	if res.Err != nil {
+		t.Fatalf("%v\n%s", res.Err, strings.Join(res.Errors(), "\n"))
+	}
+	var replaced []string
+	for _, step := range res.Steps {
+		if step.Op == deploy.OpReplace && step.Type == "random:index/randomPassword:RandomPassword" {
+			replaced = append(replaced, step.URN.Name())
+		}
+		if step.Op != deploy.OpSame && (strings.Contains(step.URN.Name(), "camunda") || strings.Contains(step.URN.Name(), "root") ||
+			strings.HasPrefix(step.URN.Name(), "mongo-")) {
+			t.Errorf("%s %s: only Kong's password rotates", step.Op, step.URN)
+		}
+	}
+	if !slices.Equal(replaced, []string{"postgres-kong-password"}) {
+		t.Errorf("replaced passwords %v, want only Kong's", replaced)
+	}
+}
+
+// A key Pulumi.yaml declares plain but the stack sets with --secret stays
+// secret in every input and output it reaches: the owner in every tag, the
+// Atlas organization in the project.
+func TestValuesTheStackEncryptsStaySecretInState(t *testing.T) {
+	t.Parallel()
+	s := load(t, "dev")
+	owner, org := "owner-kept-secret@example.com", "abcdef0123456789abcdef01"
+	for k, v := range map[string]string{"bpa:owner": owner, "bpa:atlasOrgId": org} {
+		if err := s.SetSecret(k, v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	up := newEngine(t).Update(s, nil)
+	if up.Err != nil {
+		t.Fatalf("%v\n%s", up.Err, strings.Join(up.Errors(), "\n"))
+	}
+	snap := *up.Snapshot
+	snap.SecretsManager = b64.NewBase64SecretsManager()
+	dep, err := stack.SerializeDeployment(context.Background(), &snap, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	state, err := json.Marshal(dep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, secret := range []string{owner, org} {
+		if strings.Contains(string(state), secret) {
+			t.Errorf("state holds %q in plain text", secret)
 		}
 	}
 }

@@ -13,10 +13,12 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 
 	bpa "github.com/bpa-infra/bpa-infra"
@@ -37,6 +39,8 @@ func main() {
 // the steps.
 type output struct {
 	plan.Preview
+	// Outputs are the stack's exports, [secret] and [unknown] in place.
+	Outputs      map[string]any    `json:"outputs"`
 	Policy       *policy.Report    `json:"policy"`
 	CriticalPath deploytime.Result `json:"criticalPath"`
 	Cost         *cost.Report      `json:"cost"`
@@ -45,21 +49,46 @@ type output struct {
 	CostError string `json:"costError,omitempty"`
 }
 
+const usage = "usage: go run ./cmd/plan --stack <stack> [--dir <project dir>] [--json | --summary | --policy]"
+
 func run(args []string, stdout, stderr io.Writer) int {
 	flags := flag.NewFlagSet("plan", flag.ContinueOnError)
 	flags.SetOutput(stderr)
 	stack := flags.String("stack", "", "stack to render (reads Pulumi.<stack>.yaml)")
-	dir := flags.String("dir", ".", "directory holding Pulumi.yaml")
-	asJSON := flags.Bool("json", false, "print the plan as `pulumi preview --json` does, with the policy report")
+	dir := flags.String("dir", "", "directory holding Pulumi.yaml (default: the current directory or the nearest above it)")
+	// No backquotes in the texts: flag would take them for the value's name.
+	asJSON := flags.Bool("json", false, "print the plan as pulumi preview --json does, with policy, critical path, cost and outputs")
 	summary := flags.Bool("summary", false, "print only the resource tree, without inputs")
 	policyOnly := flags.Bool("policy", false, "print only the policy report")
+	flags.Usage = func() {
+		fmt.Fprintln(flags.Output(), usage)
+		flags.PrintDefaults()
+	}
 	if err := flags.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			flags.SetOutput(stdout)
+			flags.Usage()
+			return 0
+		}
 		return 2
 	}
-	if *stack == "" {
-		fmt.Fprintln(stderr, "plan: --stack is required (for example --stack dev)")
+	switch {
+	case flags.NArg() > 0:
+		fmt.Fprintf(stderr, "plan: unexpected argument %q\n%s\n", flags.Arg(0), usage)
+		return 2
+	case *stack == "":
+		fmt.Fprintf(stderr, "plan: --stack is required (for example --stack dev)\n%s\n", usage)
+		return 2
+	case countTrue(*asJSON, *summary, *policyOnly) > 1:
+		fmt.Fprintf(stderr, "plan: --json, --summary and --policy are different outputs; choose one\n%s\n", usage)
 		return 2
 	}
+	projectDir, err := findProject(*dir)
+	if err != nil {
+		fmt.Fprintf(stderr, "plan: %v\n", err)
+		return 2
+	}
+	*dir = projectDir
 	fail := func(err error) int {
 		fmt.Fprintf(stderr, "plan: stack %s: %v\n", *stack, err)
 		return 1
@@ -74,7 +103,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 			*stack, strings.Join(opts.UnsetSecrets, ", "))
 	}
 	// Config and waivers are checked before anything is registered.
-	cfg, err := config.Parse(*stack, opts.Lookup, opts.IsSecret)
+	cfg, err := config.ParseSource(*stack, opts.Source())
 	if err != nil {
 		return fail(err)
 	}
@@ -114,7 +143,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 // writePlan writes the whole plan: the resources, then the policy report,
 // the critical path and the monthly cost.
 func writePlan(stdout, stderr io.Writer, rec *harness.Recording, report *policy.Report, asJSON, details bool) error {
-	out := output{Preview: plan.Build(rec), Policy: report, CriticalPath: deploytime.Analyze(rec)}
+	out := output{Preview: plan.Build(rec), Outputs: plan.Outputs(rec), Policy: report, CriticalPath: deploytime.Analyze(rec)}
 	var err error
 	if out.Cost, err = cost.Estimate(rec); err != nil {
 		out.CostError = err.Error()
@@ -128,6 +157,7 @@ func writePlan(stdout, stderr io.Writer, rec *harness.Recording, report *policy.
 		write func(io.Writer) error
 	}{
 		{"", func(w io.Writer) error { return plan.WriteText(w, rec, out.Preview, details) }},
+		{"Outputs:", func(w io.Writer) error { return plan.WriteOutputs(w, rec) }},
 		{"Policies:", report.WriteText},
 		{"Deployment time (typical create durations, internal/deploytime):", out.CriticalPath.WriteText},
 		{"Monthly cost:", func(w io.Writer) error {
@@ -149,4 +179,37 @@ func writePlan(stdout, stderr io.Writer, rec *harness.Recording, report *policy.
 		}
 	}
 	return nil
+}
+
+func countTrue(flags ...bool) int {
+	n := 0
+	for _, f := range flags {
+		if f {
+			n++
+		}
+	}
+	return n
+}
+
+// findProject is the directory holding Pulumi.yaml: the one given, or the
+// current directory or the nearest above it.
+func findProject(dir string) (string, error) {
+	if dir != "" {
+		if _, err := os.Stat(filepath.Join(dir, "Pulumi.yaml")); err != nil {
+			return "", fmt.Errorf("no Pulumi.yaml in %s", dir)
+		}
+		return dir, nil
+	}
+	wd, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for d := wd; ; d = filepath.Dir(d) {
+		if _, err := os.Stat(filepath.Join(d, "Pulumi.yaml")); err == nil {
+			return d, nil
+		}
+		if d == filepath.Dir(d) {
+			return "", fmt.Errorf("no Pulumi.yaml in %s or above; run from the repository or pass --dir", wd)
+		}
+	}
 }

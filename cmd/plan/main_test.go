@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -77,17 +78,36 @@ func TestTextPlanShowsTheTreeAndSummary(t *testing.T) {
 
 func TestPlanNeverPrintsSecretValues(t *testing.T) {
 	t.Parallel()
-	for _, stack := range stacktest.Stacks {
-		for _, format := range [][]string{{"--json"}, {}} {
-			args := append([]string{"--stack", stack, "--dir", stacktest.Root(t)}, format...)
+	// A key Pulumi.yaml declares plain, set with --secret: its value stays
+	// secret in every input it reaches (the owner in every tag).
+	dev := stacktest.ReadFile(t, "Pulumi.dev.yaml")
+	for _, key := range []string{"bpa:owner"} {
+		dev = regexp.MustCompile(`(?m)^  `+key+`: .*$`).ReplaceAllString(dev, "  "+key+":\n    secure: v1:ZW5jcnlwdGVk")
+	}
+	stacks := map[string]string{"dev": stacktest.Root(t), "prod": stacktest.Root(t), "bad": writeStack(t, dev)}
+	for stack, dir := range stacks {
+		for _, format := range [][]string{{"--json"}, {}, {"--summary"}, {"--policy"}} {
+			args := append([]string{"--stack", stack, "--dir", dir}, format...)
 			code, out, errOut := runPlan(t, args...)
 			if code != 0 {
-				t.Fatalf("exit %d: %s", code, errOut)
+				t.Fatalf("%s %v: exit %d: %s", stack, format, code, errOut)
 			}
-			if strings.Contains(out, harness.SecretPlaceholder) {
+			if strings.Contains(out+errOut, harness.SecretPlaceholder) {
 				t.Errorf("%s plan %v prints an encrypted config value", stack, format)
 			}
 		}
+	}
+}
+
+// An invalid value of a key the stack stores encrypted is named, never shown.
+func TestConfigErrorsNeverShowASecretValue(t *testing.T) {
+	t.Parallel()
+	dev := stacktest.ReadFile(t, "Pulumi.dev.yaml")
+	dev = regexp.MustCompile(`(?m)^  bpa:atlasOrgId: .*$`).ReplaceAllString(dev, "  bpa:atlasOrgId:\n    secure: v1:ZW5jcnlwdGVk")
+	code, out, errOut := runPlan(t, "--stack", "bad", "--dir", writeStack(t, dev))
+	// The placeholder that stands in for it is no Atlas id: refused, unshown.
+	if code != 1 || !strings.Contains(errOut, "bpa:atlasOrgId") || strings.Contains(out+errOut, harness.SecretPlaceholder) {
+		t.Errorf("exit %d\nstdout %s\nstderr %s", code, out, errOut)
 	}
 }
 

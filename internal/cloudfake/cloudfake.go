@@ -108,6 +108,33 @@ func computed(typ, name string, inputs resource.PropertyMap) map[string]any {
 			out[k] = v
 		}
 	}
+	if typ == randomPassword {
+		out["result"] = generatedPassword(name, inputs)
+	}
+	return out
+}
+
+const randomPassword = "random:index/randomPassword:RandomPassword"
+
+// InitialRotation is the rotation keeper every generated password starts
+// with (config.DefaultPasswordRotation).
+const InitialRotation = "initial"
+
+// generatedPassword is what the fake random provider generates: named after
+// the resource, and, once its rotation keeper moves on from the first
+// label, after the label too, so that a rotation makes a new value as the
+// real provider does, and a password never rotated keeps the value tests
+// know.
+func generatedPassword(name string, inputs resource.PropertyMap) string {
+	out := GeneratedPasswordPrefix + name
+	keepers, ok := inputs["keepers"]
+	if !ok || !keepers.IsObject() {
+		return out
+	}
+	label, ok := keepers.ObjectValue()["rotation"]
+	if ok && label.IsString() && label.StringValue() != InitialRotation {
+		out += "-" + shortHash(label.StringValue())
+	}
 	return out
 }
 
@@ -192,8 +219,9 @@ var typeOutputs = map[string]func(name string, in func(string) string) map[strin
 	"postgresql:index/grantRole:GrantRole": func(string, func(string) string) map[string]any {
 		return map[string]any{"withAdminOption": true}
 	},
-	"random:index/randomPassword:RandomPassword": func(name string, _ func(string) string) map[string]any {
-		return map[string]any{"result": GeneratedPasswordPrefix + name, "bcryptHash": "$2a$10$mock" + shortHash(name)}
+	// result: generatedPassword.
+	randomPassword: func(name string, _ func(string) string) map[string]any {
+		return map[string]any{"bcryptHash": "$2a$10$mock" + shortHash(name)}
 	},
 	// workload
 	"kubernetes:helm.sh/v3:Release": func(name string, in func(string) string) map[string]any {

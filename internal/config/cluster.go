@@ -86,7 +86,20 @@ type LoadBalancerConfig struct {
 	Listeners []Listener
 	// AccessLogDays keeps access logs that many days; 0 turns them off.
 	AccessLogDays int
+	// WafMode is bpa:loadBalancerWaf as set: auto, on or off.
+	WafMode string
+	// Waf is what WafMode resolves to: auto is on exactly when the stack
+	// protects its resources (bpa:protect).
+	Waf bool
 }
+
+// Values of bpa:loadBalancerWaf. A string, not a boolean, because its
+// default follows bpa:protect, and a Pulumi.yaml default cannot: auto says so.
+const (
+	WafAuto = "auto"
+	WafOn   = "on"
+	WafOff  = "off"
+)
 
 // Listener is one load balancer port forwarding to a port on the BPA nodes.
 type Listener struct {
@@ -181,6 +194,7 @@ func readCluster(r *reader, cfg *Config) ClusterConfig {
 			IngressCidrs:   r.strings("loadBalancerIngressCidrs", []string{}, false),
 			CertificateArn: r.requireString("certificateArn"),
 			AccessLogDays:  r.int("loadBalancerAccessLogDays", 365),
+			WafMode:        r.string("loadBalancerWaf", WafAuto),
 		},
 	}
 	r.object("clusterAddonVersions", &c.AddonVersions)
@@ -236,6 +250,15 @@ func readCluster(r *reader, cfg *Config) ClusterConfig {
 
 	if d := c.LoadBalancer.AccessLogDays; d < 0 || d > 3650 {
 		r.fail("loadBalancerAccessLogDays", "%d must be between 1 and 3650 days, or 0 to turn access logs off", d)
+	}
+	switch c.LoadBalancer.WafMode {
+	case WafAuto:
+		c.LoadBalancer.Waf = cfg.Protect
+	case WafOn:
+		c.LoadBalancer.Waf = true
+	case WafOff:
+	default:
+		r.fail("loadBalancerWaf", "%q must be auto (on when bpa:protect is true), on or off", c.LoadBalancer.WafMode)
 	}
 	c.LoadBalancer.Listeners = listeners
 	validateListeners(r, listeners)

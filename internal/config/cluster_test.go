@@ -158,3 +158,31 @@ func TestDataDirectoriesTakeTheDefaultOrTheirOwn(t *testing.T) {
 		t.Errorf("%d directories, want every one of %v", len(dirs), config.BpaDataDirectories)
 	}
 }
+
+// The web ACL follows bpa:protect unless the stack says on or off.
+func TestLoadBalancerWafFollowsProtectUnlessSet(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		protect, mode string
+		want          bool
+	}{
+		{"true", "", true}, {"false", "", false}, {"true", "auto", true}, {"false", "auto", false},
+		{"false", "on", true}, {"true", "off", false},
+	} {
+		cfg := minimal()
+		cfg["bpa:protect"] = c.protect
+		if c.mode != "" {
+			cfg["bpa:loadBalancerWaf"] = c.mode
+		}
+		got, err := parse(cfg)
+		if err != nil {
+			t.Fatalf("protect %s, waf %q: %v", c.protect, c.mode, err)
+		}
+		if got.Cluster.LoadBalancer.Waf != c.want {
+			t.Errorf("protect %s, waf %q: web ACL %v, want %v", c.protect, c.mode, got.Cluster.LoadBalancer.Waf, c.want)
+		}
+	}
+	expectKeyErrors(t, map[string]keyErrorCase{
+		"waf a boolean": {set(map[string]string{"bpa:loadBalancerWaf": "true"}), "bpa:loadBalancerWaf", "must be auto"},
+	})
+}

@@ -6,12 +6,16 @@
 package config
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"regexp"
+	"slices"
 	"sort"
 
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
@@ -37,6 +41,10 @@ type Config struct {
 	Registry RegistryConfig
 	Workload WorkloadConfig
 	Policy   PolicyConfig
+
+	// secrets are the plain texts of the values the stack stores
+	// encrypted (SecretTransform).
+	secrets []string
 }
 
 // Deployer is the machine that runs `pulumi up` for the stack (a CI runner
@@ -73,21 +81,62 @@ func (t Tags) Map() map[string]string {
 // NamePrefix is the stem of physical names, e.g. "acme-prod".
 func (c *Config) NamePrefix() string { return c.Tags.Customer + "-" + c.Tags.Environment }
 
-// Load reads the stack's configuration from the Pulumi context.
+// Source is where a stack's configuration comes from.
+type Source struct {
+	// Lookup returns a fully qualified key's raw value.
+	Lookup Lookup
+	// IsSecret reports whether the stack stores a key encrypted.
+	IsSecret func(string) bool
+	// Keys are every key the stack sets, project defaults included, so
+	// that an undeclared (misspelt) one is refused; nil skips that check.
+	Keys []string
+	// Env reads the environment of the machine running Pulumi.
+	Env Lookup
+}
+
+// keysContextKey carries a run's config keys in the Pulumi context, for
+// runs that do not get them from the language host's environment.
+type keysContextKey struct{}
+
+// WithKeys returns a context whose Load checks for undeclared keys among
+// keys: the harness and the engine tests run the program in-process.
+func WithKeys(ctx *pulumi.Context, keys []string) *pulumi.Context {
+	return ctx.WithValue(keysContextKey{}, keys)
+}
+
+// Load reads the stack's configuration from the Pulumi context. The keys
+// the stack sets come from the context (WithKeys) or, under `pulumi up`,
+// from the Go language host's PULUMI_CONFIG.
 func Load(ctx *pulumi.Context) (*Config, error) {
-	return Parse(ctx.Stack(), ctx.GetConfig, ctx.IsConfigSecret)
+	keys, _ := ctx.Value(keysContextKey{}).([]string)
+	if keys == nil {
+		var all map[string]string
+		if err := json.Unmarshal([]byte(os.Getenv(pulumi.EnvConfig)), &all); err == nil {
+			keys = slices.Sorted(maps.Keys(all))
+		}
+	}
+	return ParseSource(ctx.Stack(), Source{Lookup: ctx.GetConfig, IsSecret: ctx.IsConfigSecret, Keys: keys, Env: os.LookupEnv})
 }
 
 // Parse decodes and validates configuration from any lookup, with this
 // process's environment; all problems are returned together as one error
 // whose lines each name a key.
 func Parse(stack string, lookup Lookup, isSecret func(string) bool) (*Config, error) {
-	return ParseWithEnv(stack, lookup, isSecret, os.LookupEnv)
+	return ParseSource(stack, Source{Lookup: lookup, IsSecret: isSecret, Env: os.LookupEnv})
 }
 
 // ParseWithEnv is Parse with the environment given, for tests.
 func ParseWithEnv(stack string, lookup Lookup, isSecret func(string) bool, env Lookup) (*Config, error) {
-	cfg, r := decode(stack, lookup, isSecret, env)
+	return ParseSource(stack, Source{Lookup: lookup, IsSecret: isSecret, Env: env})
+}
+
+// ParseSource decodes and validates a stack's configuration.
+func ParseSource(stack string, src Source) (*Config, error) {
+	if src.Env == nil {
+		src.Env = func(string) (string, bool) { return "", false }
+	}
+	cfg, r := decode(stack, src.Lookup, src.IsSecret, src.Env)
+	r.checkDeclared(src.Keys)
 	if len(r.errs) > 0 {
 		return nil, joinSorted(r.errs)
 	}
@@ -133,11 +182,27 @@ func decode(stack string, lookup Lookup, isSecret func(string) bool, env Lookup)
 	cfg.Registry = readRegistry(r, cfg)
 	cfg.Workload = readWorkload(r, cfg, isSecret)
 	cfg.Policy = readPolicy(r)
+	cfg.secrets = r.secretTexts()
 	return cfg, r
 }
 
+// Regions are the AWS regions of the pinned pulumi-aws SDK's Region enum,
+// the maintained list this program was built with.
+var Regions = []aws.Region{
+	aws.RegionAFSouth1, aws.RegionAPEast1, aws.RegionAPNortheast1, aws.RegionAPNortheast2, aws.RegionAPNortheast3,
+	aws.RegionAPSouth1, aws.RegionAPSouth2, aws.RegionAPSoutheast1, aws.RegionAPSoutheast2, aws.RegionAPSoutheast3,
+	aws.RegionAPSoutheast4, aws.RegionAPSoutheast5, aws.RegionAPSoutheast7, aws.RegionCACentral, aws.RegionCAWest1,
+	aws.RegionEUCentral1, aws.RegionEUCentral2, aws.RegionEUNorth1, aws.RegionEUSouth1, aws.RegionEUSouth2,
+	aws.RegionEUWest1, aws.RegionEUWest2, aws.RegionEUWest3, aws.RegionILCentral1, aws.RegionMECentral1,
+	aws.RegionMESouth1, aws.RegionMXCentral1, aws.RegionSAEast1, aws.RegionUSEast1, aws.RegionUSEast2,
+	aws.RegionUSWest1, aws.RegionUSWest2, aws.RegionCNNorth1, aws.RegionCNNorthwest1, aws.RegionUSGovEast1,
+	aws.RegionUSGovWest1,
+}
+
+// awsSDKVersion names the Region enum's source in messages.
+const awsSDKVersion = "sdk v6.83.4"
+
 var (
-	regionPattern = regexp.MustCompile(`^[a-z]{2}(-gov)?-[a-z]+-[0-9]$`)
 	// Lower-case letters, digits and single hyphens: the strictest AWS names
 	// (RDS identifiers, load balancers) accept this.
 	namePattern            = regexp.MustCompile(`^[a-z]([a-z0-9]|-[a-z0-9])*$`)
@@ -150,8 +215,8 @@ var (
 const maxNamePrefix = 24
 
 func validateCommon(r *reader, cfg *Config) {
-	if cfg.Region != "" && !regionPattern.MatchString(cfg.Region) {
-		r.fail("region", "%q is not an AWS region name such as us-west-2", cfg.Region)
+	if cfg.Region != "" && !slices.Contains(Regions, aws.Region(cfg.Region)) {
+		r.fail("region", "%q is not an AWS region (pulumi-aws %s knows %d, e.g. us-west-2)", cfg.Region, awsSDKVersion, len(Regions))
 	}
 	validateZones(r, cfg.Region, cfg.AvailabilityZones)
 	for key, v := range map[string]string{"customer": cfg.Tags.Customer, "environment": cfg.Tags.Environment} {
@@ -191,8 +256,10 @@ func validateZones(r *reader, region string, zones []string) {
 			r.fail("availabilityZones", "%q is listed twice; the zones must be distinct", z)
 		}
 		seen[z] = true
-		if region != "" && !regexp.MustCompile("^"+regexp.QuoteMeta(region)+"[a-z]$").MatchString(z) {
-			r.fail("availabilityZones", "%q is not a zone of region %q", z, region)
+		// Zone letters are mapped per account and some accounts lack some
+		// letters: beyond its form, a zone is for EC2 to accept.
+		if region != "" && !regexp.MustCompile("^"+regexp.QuoteMeta(region)+"[a-f]$").MatchString(z) {
+			r.fail("availabilityZones", "%q is not a zone of region %q (%sa to %sf)", z, region, region, region)
 		}
 	}
 }

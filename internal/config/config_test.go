@@ -2,7 +2,9 @@ package config_test
 
 import (
 	"errors"
+	"maps"
 	"net/netip"
+	"slices"
 	"strings"
 	"testing"
 
@@ -42,8 +44,11 @@ func parse(cfg map[string]string, extraSecret ...string) (*config.Config, error)
 }
 
 func parseWithSecrets(cfg map[string]string, secret map[string]bool) (*config.Config, error) {
-	return config.Parse("test", func(k string) (string, bool) { v, ok := cfg[k]; return v, ok },
-		func(k string) bool { return secret[k] })
+	return config.ParseSource("test", config.Source{
+		Lookup:   func(k string) (string, bool) { v, ok := cfg[k]; return v, ok },
+		IsSecret: func(k string) bool { return secret[k] },
+		Keys:     slices.Sorted(maps.Keys(cfg)),
+	})
 }
 
 // keyErrorCase is an invalid configuration: change turns minimal() into it,
@@ -193,7 +198,7 @@ func TestEveryInvalidSettingIsReportedByKey(t *testing.T) {
 		"retention not allowed":   {func(c map[string]string) { c["bpa:flowLogRetentionDays"] = "10" }, "bpa:flowLogRetentionDays", "retention period"},
 		"retention not a number":  {func(c map[string]string) { c["bpa:flowLogRetentionDays"] = "ten" }, "bpa:flowLogRetentionDays", "not an integer"},
 		"endpoints not a boolean": {func(c map[string]string) { c["bpa:interfaceEndpoints"] = "maybe" }, "bpa:interfaceEndpoints", "not a boolean"},
-		"bastion type empty":      {func(c map[string]string) { c["bpa:bastionInstanceType"] = " " }, "bpa:bastionInstanceType", "empty"},
+		"bastion type empty":      {func(c map[string]string) { c["bpa:bastionInstanceType"] = " " }, "bpa:bastionInstanceType", "not an EC2 instance type"},
 	})
 }
 

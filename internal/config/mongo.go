@@ -2,7 +2,9 @@ package config
 
 import (
 	"regexp"
+	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
@@ -25,6 +27,9 @@ type MongoConfig struct {
 	// EndpointAssumeRoleArn, when set, is the role in another AWS account
 	// through which the PrivateLink VPC endpoint is created.
 	EndpointAssumeRoleArn string
+	// PasswordRotation is the rotation label of the BPA user's generated
+	// password (bpa:credentialsRotation mongoUser).
+	PasswordRotation string
 	// APIKeysInConfig says the Atlas API keys are encrypted stack config
 	// (bpa:atlasPublicKey, bpa:atlasPrivateKey); otherwise the Atlas provider
 	// reads MONGODB_ATLAS_PUBLIC_KEY and MONGODB_ATLAS_PRIVATE_KEY itself.
@@ -39,14 +44,22 @@ const (
 var (
 	// Atlas ids (organizations, projects) are 24-hex-digit ObjectIds.
 	mongoObjectIDPattern = regexp.MustCompile(`^[0-9a-f]{24}$`)
-	// Dedicated tiers M10-M700 and the low-CPU R40-R700; the shared tiers
-	// (M0, M2, M5, Flex) cannot use PrivateLink.
-	mongoInstanceSizePattern = regexp.MustCompile(`^(M|R)([1-9][0-9]{1,2})$`)
-	mongoVersionPattern      = regexp.MustCompile(`^([0-9]+)\.0$`)
+	// "8.0", or "8" when YAML reads an unquoted 8.0 as a number.
+	mongoVersionPattern = regexp.MustCompile(`^([0-9]+)(\.0)?$`)
 	// MongoDB database names: no /\. "$ space, at most 64 bytes.
 	mongoDatabasePattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,63}$`)
 	mongoRoleArnPattern  = regexp.MustCompile(`^arn:aws(-us-gov|-cn)?:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/-]{1,512}$`)
 )
+
+// mongoAWSTiers are the dedicated tiers Atlas offers on AWS: the enum of
+// AWSProviderSettings.instanceSizeName in the Atlas Administration API, plus
+// M400 and M700 from the current cluster-tier table. The shared tiers (M0,
+// M2, M5, Flex) cannot use PrivateLink, and names such as M35 do not exist.
+var mongoAWSTiers = []string{
+	"M10", "M20", "M30", "M40", "M50", "M60", "M80", "M100", "M140", "M200", "M300", "M400", "M700",
+	"R40", "R50", "R60", "R80", "R200", "R300", "R400", "R700",
+	"M40_NVME", "M50_NVME", "M60_NVME", "M80_NVME", "M200_NVME", "M400_NVME",
+}
 
 // mongoMinimumVersion is the oldest major version Atlas still supports for
 // new clusters (5.0 from the guide and 6.0 have reached end of life).
@@ -61,6 +74,9 @@ func readMongo(r *reader, cfg *Config) MongoConfig {
 		Databases:             r.strings("atlasDatabases", []string{"bpa"}, false),
 		Backup:                r.bool("atlasBackup", true),
 		EndpointAssumeRoleArn: r.optionalString("atlasEndpointAssumeRoleArn"),
+		// bpa:credentialsRotation is one key for every generated password,
+		// decoded with the PostgreSQL section.
+		PasswordRotation: cfg.Postgres.rotation.MongoUser,
 	}
 	public := r.secret(mongoPublicKeyKey, r.isSecret, false)
 	private := r.secret(mongoPrivateKeyKey, r.isSecret, false)
@@ -84,15 +100,15 @@ func readMongo(r *reader, cfg *Config) MongoConfig {
 			r.fail(key, "%q is not an Atlas id (24 lower-case hexadecimal characters)", id)
 		}
 	}
-	if sm := mongoInstanceSizePattern.FindStringSubmatch(m.InstanceSize); sm == nil {
-		r.fail("atlasInstanceSize", "%q is not a dedicated Atlas tier such as M10, M30 or R40 (PrivateLink needs M10 or larger)", m.InstanceSize)
-	} else if n, _ := strconv.Atoi(sm[2]); n < 10 || n > 700 {
-		r.fail("atlasInstanceSize", "%q is outside the dedicated tiers M10 to M700", m.InstanceSize)
+	if !slices.Contains(mongoAWSTiers, m.InstanceSize) {
+		r.fail("atlasInstanceSize", "%q is not a dedicated Atlas tier on AWS (PrivateLink needs one); use one of %s", m.InstanceSize, strings.Join(mongoAWSTiers, ", "))
 	}
 	if sm := mongoVersionPattern.FindStringSubmatch(m.Version); sm == nil {
 		r.fail("mongoVersion", "%q is not a MongoDB major version such as 8.0", m.Version)
 	} else if n, _ := strconv.Atoi(sm[1]); n < mongoMinimumVersion {
 		r.fail("mongoVersion", "%q has reached end of life; use %d.0 or later", m.Version, mongoMinimumVersion)
+	} else {
+		m.Version = sm[1] + ".0"
 	}
 	if m.Databases != nil && len(m.Databases) == 0 {
 		r.fail("atlasDatabases", "lists no database; the BPA user would have no role")

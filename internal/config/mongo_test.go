@@ -77,7 +77,9 @@ func TestInvalidMongoSettingsNameTheirKey(t *testing.T) {
 		}, "bpa:atlasProjectId", "not an Atlas id"},
 		"shared tier":             {func(c map[string]string) { c["bpa:atlasInstanceSize"] = "M5" }, "bpa:atlasInstanceSize", "not a dedicated Atlas tier"},
 		"flex tier":               {func(c map[string]string) { c["bpa:atlasInstanceSize"] = "FLEX" }, "bpa:atlasInstanceSize", "not a dedicated Atlas tier"},
-		"tier too big":            {func(c map[string]string) { c["bpa:atlasInstanceSize"] = "M900" }, "bpa:atlasInstanceSize", "M10 to M700"},
+		"tier too big":            {func(c map[string]string) { c["bpa:atlasInstanceSize"] = "M900" }, "bpa:atlasInstanceSize", "not a dedicated"},
+		"tier atlas lacks":        {func(c map[string]string) { c["bpa:atlasInstanceSize"] = "M35" }, "bpa:atlasInstanceSize", "use one of M10, M20"},
+		"low-cpu below R40":       {func(c map[string]string) { c["bpa:atlasInstanceSize"] = "R30" }, "bpa:atlasInstanceSize", "not a dedicated"},
 		"tier lower-case":         {func(c map[string]string) { c["bpa:atlasInstanceSize"] = "m30" }, "bpa:atlasInstanceSize", "not a dedicated"},
 		"guide's end-of-life 5.0": {func(c map[string]string) { c["bpa:mongoVersion"] = "5.0" }, "bpa:mongoVersion", "end of life"},
 		"patch version":           {func(c map[string]string) { c["bpa:mongoVersion"] = "8.0.4" }, "bpa:mongoVersion", "major version"},
@@ -95,12 +97,32 @@ func TestInvalidMongoSettingsNameTheirKey(t *testing.T) {
 	}, "bpa:atlasPublicKey", "bpa:atlasPrivateKey")
 }
 
+// YAML reads an unquoted `mongoVersion: 8.0` as the number 8, which the
+// config map then holds as "8"; Atlas wants "8.0".
+func TestUnquotedMongoVersionMeansTheMajorVersion(t *testing.T) {
+	t.Parallel()
+	c := minimal()
+	c["bpa:mongoVersion"] = "8"
+	cfg, err := parse(c)
+	if err != nil {
+		t.Fatalf("unquoted 8.0 rejected: %v", err)
+	}
+	if cfg.Mongo.Version != "8.0" {
+		t.Errorf("Version = %q, want 8.0", cfg.Mongo.Version)
+	}
+	c["bpa:mongoVersion"] = "6"
+	if _, err := parse(c); err == nil || !strings.Contains(err.Error(), "end of life") {
+		t.Errorf("unquoted 6.0: err = %v, want end of life", err)
+	}
+}
+
 func TestValidMongoTiersAndRolesAreAccepted(t *testing.T) {
 	t.Parallel()
 	for _, change := range []map[string]string{
 		{"bpa:atlasInstanceSize": "M10"},
 		{"bpa:atlasInstanceSize": "M700"},
 		{"bpa:atlasInstanceSize": "R40"},
+		{"bpa:atlasInstanceSize": "M40_NVME"},
 		{"bpa:mongoVersion": "7.0"},
 		{"bpa:atlasEndpointAssumeRoleArn": "arn:aws:iam::210987654321:role/network/atlas-endpoints"},
 		{"bpa:atlasDatabases": `["bpa","bpa-audit","bpa_metrics"]`},

@@ -2,6 +2,7 @@ package config
 
 import (
 	"net/netip"
+	"regexp"
 	"slices"
 
 	"github.com/bpa-infra/bpa-infra/internal/cidr"
@@ -132,10 +133,14 @@ func validateNetwork(r *reader, cfg *Config) {
 	if !slices.Contains(logRetentionDays, n.FlowLogRetentionDays) {
 		r.fail("flowLogRetentionDays", "%d is not a CloudWatch Logs retention period (one of %v)", n.FlowLogRetentionDays, logRetentionDays)
 	}
-	if n.BastionInstanceType == "" {
-		r.fail("bastionInstanceType", "must not be empty")
+	if !instanceTypePattern.MatchString(n.BastionInstanceType) {
+		r.fail("bastionInstanceType", "%q is not an EC2 instance type such as t3.micro (<family>.<size>)", n.BastionInstanceType)
 	}
 }
+
+// instanceTypePattern is EC2's <family><generation><attributes>.<size>
+// (t3.micro, m7i-flex.large, u-6tb1.metal).
+var instanceTypePattern = regexp.MustCompile(`^[a-z][a-z0-9]*(-[a-z0-9]+)?\.[a-z0-9]+$`)
 
 // Strings renders prefixes for resource inputs.
 func Strings(ps []netip.Prefix) []string {

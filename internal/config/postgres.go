@@ -47,6 +47,11 @@ type PostgresConfig struct {
 	// empty means the RDS endpoint (runs inside the VPC). It comes from the
 	// environment (AdminEndpointVariable), never from a committed file.
 	AdminEndpoint PostgresEndpoint
+
+	// rotation is all of bpa:credentialsRotation, decoded here (the
+	// PostgreSQL section is read before MongoDB's, which takes its label
+	// from it: readMongo).
+	rotation CredentialsRotation
 }
 
 // AdminEndpointVariable is the environment variable naming a port forward
@@ -74,6 +79,48 @@ type PostgresStorage struct {
 type PostgresAppDatabase struct {
 	Role     string
 	Database string
+	// PasswordRotation is the rotation label of the login's generated
+	// password (bpa:credentialsRotation): a new label, a new password.
+	PasswordRotation string
+}
+
+// CredentialsRotation is bpa:credentialsRotation: one rotation label per
+// password the program generates. Each label is a keeper of its
+// RandomPassword, so changing a label (to the month of the rotation, say
+// "2027-06") makes a new password in one pulumi up, which then reaches the
+// login, its Secrets Manager secret, the Kubernetes secret and the chart's
+// values; changing it back to an earlier label makes yet another one. An
+// omitted credential keeps DefaultPasswordRotation.
+type CredentialsRotation struct {
+	PostgresRoot    string `json:"postgresRoot"`
+	PostgresKong    string `json:"postgresKong"`
+	PostgresCamunda string `json:"postgresCamunda"`
+	MongoUser       string `json:"mongoUser"`
+}
+
+// DefaultPasswordRotation is the label of a credential never rotated.
+const DefaultPasswordRotation = "initial"
+
+// A label goes into the RandomPassword's keepers and the plan: short, no
+// spaces, nothing secret.
+var rotationLabelPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
+
+func readCredentialsRotation(r *reader) CredentialsRotation {
+	const key = "credentialsRotation"
+	var c CredentialsRotation
+	r.object(key, &c)
+	for _, label := range []struct {
+		name string
+		v    *string
+	}{{"postgresRoot", &c.PostgresRoot}, {"postgresKong", &c.PostgresKong}, {"postgresCamunda", &c.PostgresCamunda}, {"mongoUser", &c.MongoUser}} {
+		switch {
+		case *label.v == "":
+			*label.v = DefaultPasswordRotation
+		case !rotationLabelPattern.MatchString(*label.v):
+			r.fail(key, "%s label %q must be 1-64 letters, digits, dots, underscores or hyphens, such as 2027-06", label.name, *label.v)
+		}
+	}
+	return c
 }
 
 // PostgresFamily is the parameter group family of an engine version ("postgres16").
@@ -134,6 +181,10 @@ func readPostgres(r *reader, cfg *Config) PostgresConfig {
 			Database: r.string("postgresCamundaDatabase", "process-engine"),
 		},
 	}
+	p.rotation = readCredentialsRotation(r)
+	p.Root.PasswordRotation = p.rotation.PostgresRoot
+	p.Kong.PasswordRotation = p.rotation.PostgresKong
+	p.Camunda.PasswordRotation = p.rotation.PostgresCamunda
 	validatePostgres(r, p)
 	p.AdminEndpoint = readAdminEndpoint(r)
 	return p

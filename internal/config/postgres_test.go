@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/bpa-infra/bpa-infra/internal/cloudfake"
 	"github.com/bpa-infra/bpa-infra/internal/config"
 )
 
@@ -24,9 +25,9 @@ func TestPostgresDefaultsAreTheGuidesProductionDatabase(t *testing.T) {
 		"enhanced monitoring every 60 s": p.MonitoringIntervalSeconds == 60,
 		// RDS refuses admin as the PostgreSQL master; the chart still gets
 		// the guide's admin, as a login of its own.
-		"master bpa_master, chart root admin": p.MasterUsername == "bpa_master" && p.Root == config.PostgresAppDatabase{Role: "admin", Database: "admin"},
-		"kong owns kong":                      p.Kong == config.PostgresAppDatabase{Role: "kong", Database: "kong"},
-		"camunda owns process-engine":         p.Camunda == config.PostgresAppDatabase{Role: "camunda", Database: "process-engine"},
+		"master bpa_master, chart root admin": p.MasterUsername == "bpa_master" && p.Root == config.PostgresAppDatabase{Role: "admin", Database: "admin", PasswordRotation: "initial"},
+		"kong owns kong":                      p.Kong == config.PostgresAppDatabase{Role: "kong", Database: "kong", PasswordRotation: "initial"},
+		"camunda owns process-engine":         p.Camunda == config.PostgresAppDatabase{Role: "camunda", Database: "process-engine", PasswordRotation: "initial"},
 		"provider goes to the endpoint":       p.AdminEndpoint == config.PostgresEndpoint{},
 	}
 	for what, ok := range checks {
@@ -155,4 +156,39 @@ func TestPostgresAdminEndpointComesFromTheEnvironment(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "$"+config.AdminEndpointVariable+`: "localhost" must be host:port`) {
 		t.Errorf("got %v", err)
 	}
+}
+
+// Every generated password has a rotation label, "initial" until the stack
+// names another; each credential's label is its own.
+func TestEachGeneratedPasswordTakesItsOwnRotationLabel(t *testing.T) {
+	t.Parallel()
+	cfg := minimal()
+	cfg["bpa:credentialsRotation"] = `{"postgresKong":"2027-06","mongoUser":"2027-01.b"}`
+	c, err := parse(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{
+		"root": c.Postgres.Root.PasswordRotation, "kong": c.Postgres.Kong.PasswordRotation,
+		"camunda": c.Postgres.Camunda.PasswordRotation, "mongo": c.Mongo.PasswordRotation,
+	}
+	want := map[string]string{"root": config.DefaultPasswordRotation, "kong": "2027-06", "camunda": config.DefaultPasswordRotation, "mongo": "2027-01.b"}
+	// The fake cloud keeps a password never rotated at the value tests know.
+	if config.DefaultPasswordRotation != cloudfake.InitialRotation {
+		t.Errorf("default rotation %q, the fake cloud's first %q", config.DefaultPasswordRotation, cloudfake.InitialRotation)
+	}
+	for k, w := range want {
+		if got[k] != w {
+			t.Errorf("%s rotation %q, want %q", k, got[k], w)
+		}
+	}
+}
+
+func TestInvalidRotationLabelsAreReportedByKey(t *testing.T) {
+	t.Parallel()
+	expectKeyErrors(t, map[string]keyErrorCase{
+		"unknown credential": {set(map[string]string{"bpa:credentialsRotation": `{"postgresAdmin":"2027-06"}`}), "bpa:credentialsRotation", "unknown field"},
+		"space in a label":   {set(map[string]string{"bpa:credentialsRotation": `{"postgresKong":"june 2027"}`}), "bpa:credentialsRotation", "postgresKong label"},
+		"not an object":      {set(map[string]string{"bpa:credentialsRotation": `"2027-06"`}), "bpa:credentialsRotation", "not a valid object"},
+	})
 }

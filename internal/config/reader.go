@@ -53,8 +53,25 @@ type reader struct {
 
 func (r *reader) qualify(key string) string { return r.namespace + ":" + key }
 
+// fail records a problem with a key. A message never shows a value the
+// stack marks secret, whatever the check quoted: it reads [secret].
 func (r *reader) fail(key, format string, args ...any) {
-	r.errs = append(r.errs, &KeyError{Key: r.qualify(key), Msg: fmt.Sprintf(format, args...)})
+	msg := fmt.Sprintf(format, args...)
+	q := r.qualify(key)
+	if raw, ok := r.lookup(q); ok && r.isSecret(q) {
+		msg = redact(msg, raw)
+	}
+	r.errs = append(r.errs, &KeyError{Key: q, Msg: msg})
+}
+
+// redact replaces a secret's text, as written and as quoted, in a message.
+func redact(msg, secret string) string {
+	for _, v := range []string{strconv.Quote(secret), strconv.Quote(strings.TrimSpace(secret)), secret, strings.TrimSpace(secret)} {
+		if strings.TrimSpace(v) != "" && v != `""` {
+			msg = strings.ReplaceAll(msg, v, "[secret]")
+		}
+	}
+	return msg
 }
 
 func (r *reader) raw(key string, kind KeyKind, def any, required bool) (string, bool) {
@@ -67,21 +84,36 @@ func (r *reader) raw(key string, kind KeyKind, def any, required bool) (string, 
 }
 
 func (r *reader) requireString(key string) string {
-	v, _ := r.raw(key, KindString, nil, true)
+	v, ok := r.raw(key, KindString, nil, true)
+	r.checkText(key, v, ok)
+	if ok && strings.TrimSpace(v) == "" {
+		r.fail(key, "is empty; it needs a value (pulumi config set %s <value>)", key)
+	}
 	return strings.TrimSpace(v)
 }
 
 func (r *reader) string(key, def string) string {
 	if v, ok := r.raw(key, KindString, def, false); ok {
+		r.checkText(key, v, ok)
 		return strings.TrimSpace(v)
 	}
 	return def
 }
 
+// checkText refuses a list or an object where Pulumi.yaml declares a
+// string: the language host hands structured values over as JSON.
+func (r *reader) checkText(key, v string, ok bool) {
+	t := strings.TrimSpace(v)
+	if ok && (strings.HasPrefix(t, "[") || strings.HasPrefix(t, "{")) && json.Valid([]byte(t)) {
+		r.fail(key, "is a list or an object; Pulumi.yaml declares it string")
+	}
+}
+
 // optionalString is a string key whose default, "", means "not set": the
 // CLI requires every declared key without a default.
 func (r *reader) optionalString(key string) string {
-	v, _ := r.raw(key, KindString, "", false)
+	v, ok := r.raw(key, KindString, "", false)
+	r.checkText(key, v, ok)
 	return strings.TrimSpace(v)
 }
 
@@ -116,7 +148,7 @@ func (r *reader) int(key string, def int) int {
 	}
 	n, err := strconv.Atoi(strings.TrimSpace(v))
 	if err != nil {
-		r.fail(key, "%q is not an integer", v)
+		r.fail(key, "%q is not an integer (Pulumi.yaml declares it integer)", v)
 		return def
 	}
 	return n
@@ -129,7 +161,7 @@ func (r *reader) bool(key string, def bool) bool {
 	}
 	b, err := strconv.ParseBool(strings.TrimSpace(v))
 	if err != nil {
-		r.fail(key, "%q is not a boolean (true or false)", v)
+		r.fail(key, "%q is not a boolean (true or false; Pulumi.yaml declares it boolean)", v)
 		return def
 	}
 	return b
@@ -146,7 +178,7 @@ func (r *reader) strings(key string, def []string, required bool) []string {
 	}
 	var out []string
 	if err := json.Unmarshal([]byte(v), &out); err != nil {
-		r.fail(key, "%q is not a list of strings", v)
+		r.fail(key, "%q is not a list of strings (Pulumi.yaml declares it array of string)", v)
 		return def
 	}
 	return out
@@ -175,3 +207,53 @@ type KeyError struct {
 }
 
 func (e *KeyError) Error() string { return e.Key + ": " + e.Msg }
+
+// checkDeclared refuses every key of the project's namespace the program
+// does not read, naming the declared key closest to it: a misspelt setting
+// would otherwise fall back to its default unnoticed.
+func (r *reader) checkDeclared(keys []string) {
+	declared := map[string]bool{}
+	var names []string
+	for _, s := range r.specs {
+		declared[s.Key] = true
+		names = append(names, strings.TrimPrefix(s.Key, r.namespace+":"))
+	}
+	for _, k := range keys {
+		name, ok := strings.CutPrefix(k, r.namespace+":")
+		if !ok || declared[k] {
+			continue
+		}
+		r.errs = append(r.errs, &KeyError{Key: k, Msg: fmt.Sprintf("is not a setting of this program (Pulumi.yaml declares every one); did you mean %s:%s?", r.namespace, closest(name, names))})
+	}
+}
+
+// closest is the candidate with the fewest single-character edits from s.
+func closest(s string, candidates []string) string {
+	best, bestDist := "", -1
+	for _, c := range candidates {
+		if d := editDistance(strings.ToLower(s), strings.ToLower(c)); bestDist < 0 || d < bestDist || d == bestDist && c < best {
+			best, bestDist = c, d
+		}
+	}
+	return best
+}
+
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur := make([]int, len(b)+1)
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev = cur
+	}
+	return prev[len(b)]
+}

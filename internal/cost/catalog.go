@@ -45,6 +45,7 @@ var catalog = map[string]rule{
 	"aws:secretsmanager/secret:Secret":                   {class: Priced, price: priceSecret},
 	"aws:ebs/volume:Volume":                              {class: Priced, price: priceVolume},
 	"aws:cloudwatch/logGroup:LogGroup":                   {class: Priced, price: priceLogGroup},
+	"aws:wafv2/webAcl:WebAcl":                            {class: Priced, price: priceWebACL},
 
 	// --- unpriced: charged, not modelled ----------------------------------
 	"aws:ecr/repository:Repository": {class: Unpriced,
@@ -52,13 +53,14 @@ var catalog = map[string]rule{
 	"kubernetes:helm.sh/v3:Release": {class: Unpriced,
 		reason: "whatever the chart creates in AWS (LoadBalancer Services, EBS volumes for PersistentVolumeClaims) is billed but not visible in the plan; its pods run on the priced nodes"},
 	"aws:s3/bucketV2:BucketV2": {class: Unpriced,
-		reason: "S3 storage ($0.023/GB-month) of the load balancer's access logs, which grow with the traffic, and of the BPA release bundle and its versions, neither of which the plan shows"},
+		reason: "S3 storage ($0.023/GB-month) of the load balancer's access logs and their versions (kept 30 days once noncurrent), which grow with the traffic, and of the BPA release bundle and its versions, neither of which the plan shows"},
 	"mongodbatlas:index/privateLinkEndpoint:PrivateLinkEndpoint": {class: Unpriced,
 		reason: "Atlas bills an hourly private-endpoint fee per region plus capacity units for the traffic; the rate is not in the table (the AWS interface endpoint is priced)"},
 
 	// --- free: no charge of their own -------------------------------------
 	"aws:ec2/launchTemplate:LaunchTemplate":                                {class: Free, reason: "priced through the node group that launches it (instances × desired size, its volumes)"},
 	"aws:autoscaling/attachment:Attachment":                                {class: Free, reason: "registers instances with a target group"},
+	"aws:wafv2/webAclAssociation:WebAclAssociation":                        {class: Free, reason: "associating a web ACL carries no charge; the web ACL and its rules are priced"},
 	"aws:s3/bucketVersioningV2:BucketVersioningV2":                         {class: Free, reason: "configuration of the bucket, which is listed (old versions are storage, billed there)"},
 	"aws:eks/addon:Addon":                                                  {class: Free, reason: "EKS add-ons carry no fee; their pods run on the priced nodes"},
 	"aws:ec2/flowLog:FlowLog":                                              {class: Free, reason: "billed as ingestion into its log group, priced there"},

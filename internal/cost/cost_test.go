@@ -638,3 +638,36 @@ func TestReportTextAndJSON(t *testing.T) {
 		t.Error("the report carries a generated password")
 	}
 }
+
+// The load balancer's web ACL costs $5 a month plus $1 per rule group
+// (AWS WAF pricing; requests excluded); only prod, which protects its
+// resources, has one by default. The association is free.
+func TestWebACLIsPricedPerACLAndRuleGroup(t *testing.T) {
+	const aclType, assocType = "aws:wafv2/webAcl:WebAcl", "aws:wafv2/webAclAssociation:WebAclAssociation"
+	if class, _ := Classify(assocType); class != Free {
+		t.Errorf("%s is %s, want free", assocType, class)
+	}
+	for stack, want := range map[string][]float64{"prod": {8.00}, "dev": nil} {
+		var got []float64
+		for _, l := range linesOf(estimateStack(t, stack), aclType, "", "") {
+			got = append(got, l.Monthly)
+			if l.Component != "cluster" || !strings.Contains(l.Description, "3 rules or rule groups") || !strings.Contains(l.Description, "requests excluded") {
+				t.Errorf("%s: line %+v", stack, l)
+			}
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("%s: web ACL lines %v, want %v", stack, got, want)
+		}
+	}
+	if want := usWest2.WAFWebACL.USD + 3*usWest2.WAFRule.USD; want != 8.00 {
+		t.Errorf("web ACL with three rule groups %.2f, want 8.00", want)
+	}
+	for _, p := range []Price{usWest2.WAFWebACL, usWest2.WAFRule, usWest2.WAFRequests} {
+		if !strings.Contains(p.Source, "AWS WAF pricing") || !strings.Contains(p.Note, "third-party") {
+			t.Errorf("WAF price %+v is not cited with its caveat", p)
+		}
+	}
+	if !slices.ContainsFunc(exclusions(), func(s string) bool { return strings.Contains(s, "AWS WAF") }) {
+		t.Error("WAF request charges are not listed as excluded")
+	}
+}

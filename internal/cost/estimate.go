@@ -205,7 +205,7 @@ func assumptions() []string {
 func exclusions() []string {
 	return []string{
 		"data transfer: internet egress, cross-AZ traffic, NAT gateway and VPC endpoint data processing, Atlas data transfer",
-		"request charges: KMS, Secrets Manager, CloudWatch and ECR API requests, S3",
+		"request charges: KMS, Secrets Manager, CloudWatch and ECR API requests, S3, AWS WAF ($0.60 per million requests)",
 		"free tiers, credits, Savings Plans and reserved pricing, support plans and tax",
 	}
 }

@@ -552,6 +552,23 @@ func atlasRegion(name string) string {
 	return strings.ToLower(strings.ReplaceAll(name, "_", "-"))
 }
 
+// --- WAF -----------------------------------------------------------------
+
+// priceWebACL prices an AWS WAF web ACL and each rule or rule group in it
+// (AWS WAF pricing); its requests are excluded like other request charges.
+func priceWebACL(e *estimator, _ *harness.Resource, in inputs) ([]item, error) {
+	if _, inJSON := in.str("ruleJson"); inJSON {
+		return nil, fmt.Errorf("rules given as ruleJson cannot be counted: give them as rules")
+	}
+	rules, _ := in.list("rules")
+	n := float64(len(rules))
+	return []item{{
+		fmt.Sprintf("AWS WAF web ACL × %s/month + %g rules or rule groups × %s/month (requests excluded)",
+			usd(e.p.WAFWebACL.USD), n, usd(e.p.WAFRule.USD)),
+		e.p.WAFWebACL.USD + n*e.p.WAFRule.USD,
+	}}, nil
+}
+
 // --- keys, secrets, logs -------------------------------------------------
 
 func priceKMSKey(e *estimator, _ *harness.Resource, in inputs) ([]item, error) {

@@ -98,6 +98,11 @@ var Durations = []Estimate{
 	{Type: "aws:lb/targetGroup:TargetGroup", Seconds: 3, Why: "API object; seconds"},
 	{Type: "aws:lb/listener:Listener", Seconds: 3, Why: "API object once the ALB exists; seconds"},
 	{Type: "aws:autoscaling/attachment:Attachment", Seconds: 3, Why: "attaches an ASG to a target group; seconds"},
+	{Type: "aws:wafv2/webAcl:WebAcl", Seconds: 5, Why: "CreateWebACL is one API call and the web ACL has no status to wait for " +
+		"(the WAFv2 API has no creating state); managed rule groups are referenced by name, not copied: seconds"},
+	{Type: "aws:wafv2/webAclAssociation:WebAclAssociation", Seconds: 30, Why: "AssociateWebACL answers WAFUnavailableEntityException until a web ACL or " +
+		"load balancer created moments before has propagated, 'from a few seconds to a number of minutes' (AWS WAF API reference, " +
+		"AssociateWebACL errors); the provider retries it for up to 10 min (web_acl_association.go); ~30 s assumed"},
 
 	// IAM, KMS, logs, secrets, registry
 	{Type: "aws:iam/role:Role", Seconds: 10, Why: "create in ~1 s plus the provider's wait for IAM's eventual consistency (propagation) before dependants use it"},

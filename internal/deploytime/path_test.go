@@ -726,3 +726,25 @@ func only(t *testing.T, rec *harness.Recording, typ string) *harness.Resource {
 	}
 	return rs[0]
 }
+
+// The web ACL is an API call; its association waits for WAF to see a load
+// balancer and web ACL made moments before. Neither is on the critical path:
+// the release does not wait for them.
+func TestWebACLIsSecondsAndOffTheCriticalPath(t *testing.T) {
+	t.Parallel()
+	for typ, want := range map[string]int{"aws:wafv2/webAcl:WebAcl": 5, "aws:wafv2/webAclAssociation:WebAclAssociation": 30} {
+		if got, why, ok := EstimateOf(custom("x", typ)); got != want || !ok || why == "" {
+			t.Errorf("%s: %d s (%q, modelled %v), want %d", typ, got, why, ok, want)
+		}
+	}
+	rec := stacktest.Preview(t, "prod")
+	res := Analyze(rec)
+	for _, s := range res.Chain {
+		if strings.HasPrefix(s.Type, "aws:wafv2/") {
+			t.Errorf("%s %s is on the critical path", s.Type, s.Name)
+		}
+	}
+	if len(rec.OfType("aws:wafv2/webAclAssociation:WebAclAssociation")) != 1 {
+		t.Error("prod has no web ACL association to time")
+	}
+}

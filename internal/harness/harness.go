@@ -6,6 +6,8 @@ package harness
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -16,6 +18,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/bpa-infra/bpa-infra/internal/cloudfake"
+	"github.com/bpa-infra/bpa-infra/internal/config"
 )
 
 // Resource is one registration the program made.
@@ -53,6 +56,16 @@ type Recording struct {
 	Stack     string
 	Resources []*Resource
 	Invokes   []string
+	// Outputs are the stack's exports, by name.
+	Outputs map[string]*StackOutput
+}
+
+// StackOutput is one export of the stack.
+type StackOutput struct {
+	// Value is the plain value; meaningful only when Known and not Secret.
+	Value  any
+	Known  bool
+	Secret bool
 }
 
 // Options say which program configuration to run with.
@@ -80,7 +93,16 @@ func Run(program pulumi.RunFunc, opts Options) (*Recording, error) {
 		opts.Project = "bpa"
 	}
 	m := &monitor{opts: opts, rec: &Recording{Project: opts.Project, Stack: opts.Stack}}
-	err := pulumi.RunErr(program,
+	keys := slices.Sorted(maps.Keys(opts.Config))
+	m.rec.Outputs = map[string]*StackOutput{}
+	withKeys := func(ctx *pulumi.Context) error {
+		if err := program(config.WithKeys(ctx, keys)); err != nil {
+			return err
+		}
+		m.recordOutputs(ctx)
+		return nil
+	}
+	err := pulumi.RunErr(withKeys,
 		pulumi.WithMocks(opts.Project, opts.Stack, m),
 		func(info *pulumi.RunInfo) {
 			info.Config = opts.Config
@@ -110,6 +132,10 @@ func (m *monitor) NewResource(args pulumi.MockResourceArgs) (string, resource.Pr
 	if err != nil {
 		return "", nil, fmt.Errorf("decode inputs of %s %s: %w", args.TypeToken, args.Name, err)
 	}
+	// The program's stack transform (config.SecretTransform) marks every
+	// input holding a value the stack stores encrypted as secret; the mock
+	// runs no transform, and every such value is SecretPlaceholder here.
+	inputs = hidePlaceholder(inputs)
 	r := &Resource{
 		URN:                 m.urn(rpc.GetParent(), rpc.GetType(), rpc.GetName()),
 		Type:                rpc.GetType(),
@@ -168,6 +194,28 @@ func (m *monitor) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
 	return out, err
 }
 
+// recordOutputs notes each export once it resolves; one that never does
+// (a preview's unknown) stays unknown.
+func (m *monitor) recordOutputs(ctx *pulumi.Context) {
+	for name, value := range ctx.GetCurrentExportMap() {
+		out := &StackOutput{}
+		m.mu.Lock()
+		m.rec.Outputs[name] = out
+		m.mu.Unlock()
+		o := pulumi.ToOutput(value)
+		o.ApplyT(func(v any) any {
+			secret := pulumi.IsSecret(o)
+			m.mu.Lock()
+			defer m.mu.Unlock()
+			out.Known, out.Secret = true, secret
+			if !secret {
+				out.Value = v
+			}
+			return nil
+		})
+	}
+}
+
 // urn builds the URN the mock monitor gives the resource, so that parents
 // and dependencies can be matched against it.
 func (m *monitor) urn(parent, typ, name string) string {
@@ -191,4 +239,29 @@ func sorted(s []string) []string {
 	out := append([]string(nil), s...)
 	sort.Strings(out)
 	return out
+}
+
+// hidePlaceholder makes every string holding SecretPlaceholder a secret.
+func hidePlaceholder(m resource.PropertyMap) resource.PropertyMap {
+	var walk func(v resource.PropertyValue) resource.PropertyValue
+	walk = func(v resource.PropertyValue) resource.PropertyValue {
+		switch {
+		case v.IsString() && strings.Contains(v.StringValue(), SecretPlaceholder):
+			return resource.MakeSecret(v)
+		case v.IsObject():
+			out := resource.PropertyMap{}
+			for k, e := range v.ObjectValue() {
+				out[k] = walk(e)
+			}
+			return resource.NewProperty(out)
+		case v.IsArray():
+			var out []resource.PropertyValue
+			for _, e := range v.ArrayValue() {
+				out = append(out, walk(e))
+			}
+			return resource.NewProperty(out)
+		}
+		return v
+	}
+	return walk(resource.NewProperty(m)).ObjectValue()
 }

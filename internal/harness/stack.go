@@ -4,13 +4,17 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"os"
 	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
 
-	"github.com/pulumi/pulumi/sdk/v3/go/common/resource/config"
+	sdkconfig "github.com/pulumi/pulumi/sdk/v3/go/common/resource/config"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/workspace"
+
+	"github.com/bpa-infra/bpa-infra/internal/config"
 )
 
 // SecretPlaceholder stands in for every encrypted stack value, and for every
@@ -60,7 +64,6 @@ func LoadStack(dir, stack string) (Options, error) {
 		opts.Config[full] = text
 	}
 
-	var problems []string
 	for key, value := range ps.Config {
 		full := key.String()
 		text, err := value.Value(placeholderDecrypter{})
@@ -70,17 +73,10 @@ func LoadStack(dir, stack string) (Options, error) {
 		if value.Secure() {
 			opts.SecretKeys = append(opts.SecretKeys, full)
 		}
+		// Types are the program's to check (internal/config), so that a
+		// stack's every problem is reported at once and no check quotes a
+		// secret.
 		opts.Config[full] = text
-		if decl, ok := declaration(proj, full); ok && decl.IsExplicitlyTyped() && !value.Secure() {
-			obj, err := value.ToObject()
-			if err != nil {
-				return Options{}, fmt.Errorf("%s: %s: %w", stackFile, full, err)
-			}
-			if !workspace.ValidateConfigValue(decl.TypeName(), decl.Items, obj) {
-				problems = append(problems, fmt.Sprintf("%s: %v is not of the declared type %s", full, obj,
-					workspace.InferFullTypeName(decl.TypeName(), decl.Items)))
-			}
-		}
 	}
 	// A secret Pulumi.yaml requires and the stack file lacks is set per
 	// deployment (pulumi config set --secret); the plan stands in for it.
@@ -93,21 +89,8 @@ func LoadStack(dir, stack string) (Options, error) {
 		}
 	}
 	sort.Strings(opts.UnsetSecrets)
-	if len(problems) > 0 {
-		sort.Strings(problems)
-		return Options{}, fmt.Errorf("%s does not match the types declared in Pulumi.yaml:\n  - %s",
-			stackFile, strings.Join(problems, "\n  - "))
-	}
 	sort.Strings(opts.SecretKeys)
 	return opts, nil
-}
-
-func declaration(proj *workspace.Project, full string) (workspace.ProjectConfigType, bool) {
-	if d, ok := proj.Config[full]; ok {
-		return d, true
-	}
-	d, ok := proj.Config[strings.TrimPrefix(full, proj.Name.String()+":")]
-	return d, ok
 }
 
 // configText renders a value as the language host passes it: scalars as
@@ -138,7 +121,7 @@ func (placeholderDecrypter) BatchDecrypt(_ context.Context, cts []string) ([]str
 	return out, nil
 }
 
-var _ config.Decrypter = placeholderDecrypter{}
+var _ sdkconfig.Decrypter = placeholderDecrypter{}
 
 // Lookup returns a fully qualified config value as the language host hands
 // it to the program (config.Lookup).
@@ -149,3 +132,10 @@ func (o Options) Lookup(key string) (string, bool) {
 
 // IsSecret reports whether a fully qualified key is stored encrypted.
 func (o Options) IsSecret(key string) bool { return slices.Contains(o.SecretKeys, key) }
+
+// Source is the stack's configuration as the program reads it, with every
+// key the stack sets (so undeclared ones are found) and this process's
+// environment.
+func (o Options) Source() config.Source {
+	return config.Source{Lookup: o.Lookup, IsSecret: o.IsSecret, Keys: slices.Sorted(maps.Keys(o.Config)), Env: os.LookupEnv}
+}

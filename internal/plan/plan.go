@@ -130,3 +130,45 @@ func writeDetails(b *strings.Builder, s Step, indent string) {
 		fmt.Fprintf(b, "%s(after %s)\n", pad, d[strings.LastIndex(d, "::")+2:])
 	}
 }
+
+// Outputs are the stack's exports as a preview shows them: values, or
+// [secret] and [unknown] in their place.
+func Outputs(rec *harness.Recording) map[string]any {
+	out := map[string]any{}
+	for name, o := range rec.Outputs {
+		switch {
+		case o.Secret:
+			out[name] = "[secret]"
+		case !o.Known:
+			out[name] = "[unknown]"
+		default:
+			out[name] = o.Value
+		}
+	}
+	return out
+}
+
+// WriteOutputs writes the stack's exports, one per line in name order.
+func WriteOutputs(w io.Writer, rec *harness.Recording) error {
+	outs := Outputs(rec)
+	names := make([]string, 0, len(outs))
+	for n := range outs {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		v := outs[n]
+		text, ok := v.(string)
+		if !ok {
+			b, err := json.Marshal(v)
+			if err != nil {
+				return fmt.Errorf("render output %s: %w", n, err)
+			}
+			text = string(b)
+		}
+		if _, err := fmt.Fprintf(w, "    %-28s %s\n", n, text); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -121,10 +121,33 @@ func Find(name string) *Rule {
 type Subject struct {
 	*harness.Resource
 	In map[string]any
+	// open are the inputs with secrets opened, for the rules that must
+	// compare a value the stack stores encrypted (an owner tag); never
+	// printed (see shown).
+	open map[string]any
 }
 
 // Get returns the input at a dotted path, or nil.
 func (s *Subject) Get(path string) any { return harness.Dig(s.In, path) }
+
+// reveal returns the input at a dotted path with secrets opened, or nil:
+// for comparing only. The plan opens a secret to the placeholder that
+// stands in for it, never to the stack's value.
+func (s *Subject) reveal(path string) any {
+	if s.open == nil {
+		s.open = s.Resource.Revealed()
+	}
+	return harness.Dig(s.open, path)
+}
+
+// shown is how a value may appear in a finding: a value holding the
+// placeholder of an encrypted stack value is shown as a secret.
+func shown(v any) any {
+	if s, ok := v.(string); ok && strings.Contains(s, harness.SecretPlaceholder) {
+		return harness.SecretMarker
+	}
+	return v
+}
 
 // Plan is the whole recording with the settings, for rules that look past
 // one resource (a VPC's flow log, a security group's load balancer).

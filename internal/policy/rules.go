@@ -43,6 +43,12 @@ const (
 	typeBucketSSE        = "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2"
 	typeBucketPAB        = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"
 	typeBucketPolicy     = "aws:s3/bucketPolicy:BucketPolicy"
+	typeBucketVersioning = "aws:s3/bucketVersioningV2:BucketVersioningV2"
+	typeBucketLifecycle  = "aws:s3/bucketLifecycleConfigurationV2:BucketLifecycleConfigurationV2"
+	typeWebACL           = "aws:wafv2/webAcl:WebAcl"
+	typeWebACLAssoc      = "aws:wafv2/webAclAssociation:WebAclAssociation"
+	typeSecretVersion    = "aws:secretsmanager/secretVersion:SecretVersion"
+	typeRandomPassword   = "random:index/randomPassword:RandomPassword"
 	// anyAWS matches every resource of the AWS provider.
 	anyAWS = "aws:*"
 )
@@ -277,6 +283,24 @@ var Rules = []Rule{
 		},
 	},
 
+	{
+		Name: "alb-waf", Family: "ingress", Severity: Mandatory, ProtectedOnly: true,
+		Description: "a protected stack's internet-facing load balancer is behind an AWS WAF web ACL (regional, AWS managed rule groups CommonRuleSet, KnownBadInputsRuleSet, AmazonIpReputationList, metrics and sampled requests on)",
+		Types:       []string{typeLoadBalancer}, Controls: []string{"CKV2_AWS_28", "SecurityHub ELB.16"},
+		check: checkLoadBalancerWAF,
+	},
+	{
+		Name: "eks-node-security-group", Family: "ingress", Severity: Advisory,
+		Description: "documented exception: pulumi-eks v2.8.1 creates an unused node security group with an all-traffic egress rule inside eks.Cluster whatever its arguments (skipDefaultSecurityGroups arrives in v3)",
+		Types:       []string{typeEKSCluster}, Controls: []string{"CKV2_AWS_5", "CKV_AWS_382"},
+		check: func(_ *Plan, r *Subject) []string {
+			// skipDefaultSecurityGroups is an input from pulumi-eks v3.0.0;
+			// set then, the rule passes.
+			return all(want(isTrue(r.Get("skipDefaultSecurityGroups")),
+				"pulumi-eks v2.8.1 creates an unused node security group with all egress; no option disables it before v3"))
+		},
+	},
+
 	// Instance metadata.
 	{
 		Name: "imdsv2-required", Family: "imdsv2", Severity: Mandatory,
@@ -284,6 +308,20 @@ var Rules = []Rule{
 		Types:       []string{typeInstance, typeLaunchTemplate}, Controls: []string{"CKV_AWS_79", "SecurityHub EC2.8", "SecurityHub EC2.170"},
 		check: func(_ *Plan, r *Subject) []string {
 			return all(want(r.Get("metadataOptions.httpTokens") == "required", "metadataOptions.httpTokens is %v, not required", r.Get("metadataOptions.httpTokens")))
+		},
+	},
+	{
+		Name: "imds-hop-limit-1", Family: "imdsv2", Severity: Mandatory,
+		Description: "instances and launch templates answer instance metadata one hop only, so no pod outside the host network reaches the node role's credentials",
+		Types:       []string{typeInstance, typeLaunchTemplate}, Controls: []string{"CKV_AWS_341"},
+		check: func(_ *Plan, r *Subject) []string {
+			// Unset, the AMI's default applies: Amazon Linux 2023 images
+			// set two hops.
+			n := r.Get("metadataOptions.httpPutResponseHopLimit")
+			if n == nil {
+				n = "not set (the image's default)"
+			}
+			return all(want(n == 1.0, "metadataOptions.httpPutResponseHopLimit is %v, not 1", n))
 		},
 	},
 
@@ -387,6 +425,35 @@ var Rules = []Rule{
 		},
 	},
 	{
+		Name: "s3-versioning", Family: "backups", Severity: Mandatory,
+		Description: "every S3 bucket is versioned, so a deleted or overwritten object can be recovered",
+		Types:       []string{typeBucket}, Controls: []string{"CKV_AWS_21"},
+		check: func(p *Plan, r *Subject) []string {
+			for _, v := range p.attached(typeBucketVersioning, "bucket", r.URN) {
+				if v.Get("versioningConfiguration.status") == "Enabled" {
+					return nil
+				}
+			}
+			return []string{"no versioning configuration with status Enabled names this bucket"}
+		},
+	},
+	{
+		Name: "s3-abort-incomplete-uploads", Family: "backups", Severity: Mandatory,
+		Description: "every S3 bucket has an enabled lifecycle rule over the whole bucket that aborts incomplete multipart uploads",
+		Types:       []string{typeBucket}, Controls: []string{"CKV_AWS_300"},
+		check: func(p *Plan, r *Subject) []string {
+			for _, lc := range p.attached(typeBucketLifecycle, "bucket", r.URN) {
+				for _, rule := range list(lc.Get("rules")) {
+					days, _ := dig(rule, "abortIncompleteMultipartUpload.daysAfterInitiation").(float64)
+					if dig(rule, "status") == "Enabled" && days > 0 && wholeBucket(rule) {
+						return nil
+					}
+				}
+			}
+			return []string{"no enabled lifecycle rule over the whole bucket sets abortIncompleteMultipartUpload.daysAfterInitiation"}
+		},
+	},
+	{
 		Name: "atlas-cloud-backup", Family: "backups", Severity: Mandatory, ProtectedOnly: true,
 		Description: "a protected stack's Atlas cluster has cloud backup with point-in-time restore",
 		Types:       []string{typeAtlasCluster}, Controls: []string{"MongoDB Atlas security checklist: backups"},
@@ -485,6 +552,22 @@ var Rules = []Rule{
 		Controls:    []string{"CKV_AWS_355", "CKV_AWS_290"},
 		check:       checkWildcardResources,
 	},
+	{
+		Name: "rds-iam-auth", Family: "iam", Severity: Mandatory,
+		Description: "RDS accepts IAM database authentication (password logins stay for roles not granted rds_iam)",
+		Types:       []string{typeRDSInstance}, Controls: []string{"CKV_AWS_161"},
+		check: func(_ *Plan, r *Subject) []string {
+			return all(want(isTrue(r.Get("iamDatabaseAuthenticationEnabled")), "iamDatabaseAuthenticationEnabled is not true"))
+		},
+	},
+
+	// Credentials.
+	{
+		Name: "secrets-rotated", Family: "credentials", Severity: Advisory,
+		Description: "every password the program generates into a Secrets Manager secret has a rotation keeper (bpa:credentialsRotation), so one pulumi up rotates it; Pulumi, not a rotation Lambda, is the source of these passwords",
+		Types:       []string{typeSecret}, Controls: []string{"CKV2_AWS_57"},
+		check: checkSecretRotationKeepers,
+	},
 
 	// Tags.
 	{
@@ -501,7 +584,7 @@ var Rules = []Rule{
 			var out []string
 			for _, kind := range []string{"instance", "volume"} {
 				var tags any
-				for _, spec := range list(r.Get("tagSpecifications")) {
+				for _, spec := range list(r.reveal("tagSpecifications")) {
 					if dig(spec, "resourceType") == kind {
 						tags = dig(spec, "tags")
 					}
@@ -516,7 +599,7 @@ var Rules = []Rule{
 		Description: "the Atlas project and cluster carry the stack's customer, environment and owner tags",
 		Types:       []string{typeAtlasCluster, typeAtlasProject}, Controls: []string{"Atlas resource tags"},
 		check: func(p *Plan, r *Subject) []string {
-			tags := r.Get("tags")
+			tags := r.reveal("tags")
 			if r.Type == typeAtlasCluster { // a list of {key, value}
 				m := map[string]any{}
 				for _, t := range list(tags) {
@@ -531,14 +614,112 @@ var Rules = []Rule{
 	},
 }
 
-// tagProblems compares a tag map with the required tags: one message naming
-// every tag that is missing or wrong.
+// checkLoadBalancerWAF requires an internet-facing load balancer to be
+// associated with a regional web ACL that runs the AWS managed rule groups
+// with metrics and sampled requests on.
+func checkLoadBalancerWAF(p *Plan, r *Subject) []string {
+	// WAF protects application load balancers only, and internal ones
+	// face no internet.
+	if isTrue(r.Get("internal")) || r.Get("loadBalancerType") != nil && r.Get("loadBalancerType") != "application" {
+		return nil
+	}
+	var acls []*Subject
+	for _, assoc := range p.attached(typeWebACLAssoc, "resourceArn", r.URN) {
+		for _, u := range assoc.PropertyDependencies["webAclArn"] {
+			if acl := p.Subject(u); acl != nil && acl.Type == typeWebACL {
+				acls = append(acls, acl)
+			}
+		}
+	}
+	if len(acls) == 0 {
+		return []string{"no WAF web ACL association names this internet-facing load balancer"}
+	}
+	var out []string
+	for _, acl := range acls {
+		out = append(out, all(
+			want(acl.Get("scope") == "REGIONAL", "web ACL %s scope is %v, not REGIONAL", acl.Name, acl.Get("scope")),
+			want(acl.Get("defaultAction") != nil, "web ACL %s has no default action", acl.Name),
+			want(visible(acl.Get("visibilityConfig")), "web ACL %s does not record CloudWatch metrics and sampled requests", acl.Name),
+		)...)
+		groups := map[string]bool{}
+		for _, rule := range list(acl.Get("rules")) {
+			if dig(rule, "statement.managedRuleGroupStatement.vendorName") != "AWS" {
+				continue
+			}
+			name, _ := dig(rule, "statement.managedRuleGroupStatement.name").(string)
+			groups[name] = true
+			if !visible(dig(rule, "visibilityConfig")) {
+				out = append(out, fmt.Sprintf("web ACL %s rule %s does not record CloudWatch metrics and sampled requests", acl.Name, name))
+			}
+		}
+		var absent []string
+		for _, g := range wafManagedRuleGroups {
+			if !groups[g] {
+				absent = append(absent, g)
+			}
+		}
+		if len(absent) > 0 {
+			out = append(out, fmt.Sprintf("web ACL %s lacks the AWS managed rule groups %s", acl.Name, strings.Join(absent, ", ")))
+		}
+	}
+	return out
+}
+
+// wafManagedRuleGroups are the AWS managed rule groups alb-waf requires.
+var wafManagedRuleGroups = []string{"AWSManagedRulesCommonRuleSet", "AWSManagedRulesKnownBadInputsRuleSet", "AWSManagedRulesAmazonIpReputationList"}
+
+// visible reports whether a WAF visibility configuration records both
+// CloudWatch metrics and sampled requests.
+func visible(cfg any) bool {
+	return isTrue(dig(cfg, "cloudwatchMetricsEnabled")) && isTrue(dig(cfg, "sampledRequestsEnabled"))
+}
+
+// checkSecretRotationKeepers finds the generated passwords a secret's
+// versions hold and requires each to carry a rotation keeper. A secret that
+// holds no generated password has nothing here to rotate.
+func checkSecretRotationKeepers(p *Plan, r *Subject) []string {
+	var out []string
+	for _, version := range p.attached(typeSecretVersion, "secretId", r.URN) {
+		for _, u := range version.PropertyDependencies["secretString"] {
+			pw := p.Subject(u)
+			if pw == nil || pw.Type != typeRandomPassword {
+				continue
+			}
+			if !set(pw.Get("keepers.rotation")) {
+				out = append(out, fmt.Sprintf("generated password %s has no rotation keeper (keepers.rotation): it can only be rotated by hand", pw.Name))
+			}
+		}
+	}
+	return out
+}
+
+// wholeBucket reports whether a lifecycle rule's filter leaves every object
+// of the bucket in scope: no prefix, tag or size condition.
+func wholeBucket(rule any) bool {
+	if dig(rule, "prefix") != nil && dig(rule, "prefix") != "" {
+		return false
+	}
+	filter, _ := dig(rule, "filter").(map[string]any)
+	for k, v := range filter {
+		if k == "prefix" && v == "" {
+			continue
+		}
+		if v != nil {
+			return false
+		}
+	}
+	return true
+}
+
+// tagProblems compares a tag map, secrets opened (a tag may carry a value
+// the stack stores encrypted), with the required tags: one message naming
+// every tag that is missing or wrong, secrets shown as such.
 func (p *Plan) tagProblems(tags any, where string) []string {
 	m, _ := tags.(map[string]any)
 	var wrong []string
 	for _, k := range slices.Sorted(maps.Keys(p.Settings.RequiredTags)) {
 		if required := p.Settings.RequiredTags[k]; m[k] != required {
-			wrong = append(wrong, fmt.Sprintf("%s=%v (want %q)", k, orMissing(m[k]), required))
+			wrong = append(wrong, fmt.Sprintf("%s=%v (want %v)", k, orMissing(shown(m[k])), orMissing(shown(required))))
 		}
 	}
 	return all(want(len(wrong) == 0, "%s: %s", where, strings.Join(wrong, ", ")))
@@ -553,12 +734,12 @@ func checkProviderTags(p *Plan, r *Subject) []string {
 	if provider == nil {
 		return []string{"no explicit AWS provider: the default provider carries no default tags"}
 	}
-	out := p.tagProblems(provider.Get("defaultTags.tags"), "provider "+provider.Name+" defaultTags")
+	out := p.tagProblems(provider.reveal("defaultTags.tags"), "provider "+provider.Name+" defaultTags")
 	// A resource's own tags win over default tags: none may change one.
-	own, _ := r.Get("tags").(map[string]any)
+	own, _ := r.reveal("tags").(map[string]any)
 	for _, k := range slices.Sorted(maps.Keys(p.Settings.RequiredTags)) {
 		if v, ok := own[k]; ok && v != p.Settings.RequiredTags[k] {
-			out = append(out, fmt.Sprintf("tags.%s = %v overrides the stack's %q", k, v, p.Settings.RequiredTags[k]))
+			out = append(out, fmt.Sprintf("tags.%s = %v overrides the stack's %v", k, shown(v), orMissing(shown(p.Settings.RequiredTags[k]))))
 		}
 	}
 	return out

@@ -131,7 +131,7 @@ func Input(r *harness.Resource, path string) any {
 func Config(t testing.TB, stack string) *config.Config {
 	t.Helper()
 	opts := Options(t, stack)
-	cfg, err := config.Parse(stack, opts.Lookup, opts.IsSecret)
+	cfg, err := config.ParseSource(stack, opts.Source())
 	if err != nil {
 		t.Fatalf("stack %s: %v", stack, err)
 	}
