@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
@@ -16,6 +17,7 @@ import (
 	"github.com/pulumi/pulumi/pkg/v3/resource/deploy"
 	"github.com/pulumi/pulumi/pkg/v3/resource/deploy/deploytest"
 	"github.com/pulumi/pulumi/pkg/v3/resource/plugin"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/diag"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/diag/colors"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
@@ -50,6 +52,20 @@ type Result struct {
 	Snapshot *deploy.Snapshot
 	// Cloud recorded the provider calls of this operation.
 	Cloud *Cloud
+	// Violations are the policy pack's findings, as the engine reported
+	// them; Notes the messages of info severity (the pack's undecided
+	// rules among them).
+	Violations []Violation
+	Notes      []string
+}
+
+// Violation is one policy violation the engine reported.
+type Violation struct {
+	Policy string
+	URN    resource.URN
+	Level  apitype.EnforcementLevel
+	// Message is the policy's description, then the finding.
+	Message string
 }
 
 // Errors are the diagnostics of error severity.
@@ -86,6 +102,11 @@ func (r *Result) Step(urn resource.URN) (Step, bool) {
 type Engine struct {
 	Program pulumi.RunFunc
 	T       lt.TB
+	// PolicyPack, when set, is the policy pack's binary, which the engine
+	// starts and asks as the CLI's --policy-pack does; PolicyPackConfig is
+	// its --policy-pack-config file.
+	PolicyPack       string
+	PolicyPackConfig string
 }
 
 // Preview is `pulumi preview` of the stack from a state (nil: a new stack).
@@ -120,14 +141,38 @@ func (e *Engine) run(s *Stack, snap *deploy.Snapshot, op lt.TestOp, dryRun bool)
 		res.Err = err
 		return res
 	}
-	sink := &diagSink{}
+	sink, notes := &diagSink{}, &diagSink{}
+	statusSink := diag.DefaultSink(io.Discard, io.Discard, diag.FormatOptions{Color: colors.Never})
+	loaders := res.Cloud.loaders(versions)
+	var updateOpts engine.UpdateOptions
+	if e.PolicyPack != "" {
+		pack, err := filepath.Abs(e.PolicyPack)
+		if err != nil {
+			res.Err = err
+			return res
+		}
+		// The CLI's own loading: NewPolicyAnalyzer starts the binary,
+		// handshakes and hands it the stack and its configuration.
+		loaders = append(loaders, deploytest.NewAnalyzerLoaderWithHost(pack, func(opts *plugin.PolicyAnalyzerOptions, host plugin.Host) (plugin.Analyzer, error) {
+			pctx, err := plugin.NewContext(context.Background(), sink.sink(), statusSink, host, nil, filepath.Dir(pack), nil, false, nil, nil)
+			if err != nil {
+				return nil, err
+			}
+			return plugin.NewPolicyAnalyzer(host, pctx, tokens.QName(pack), pack, opts)
+		}))
+		var configs []string
+		if e.PolicyPackConfig != "" {
+			configs = []string{e.PolicyPackConfig}
+		}
+		updateOpts.LocalPolicyPacks = engine.MakeLocalPolicyPacks([]string{pack}, configs)
+	}
 	hostF := func() plugin.Host {
 		var host plugin.Host
 		runtime := deploytest.NewLanguageRuntime(func(info plugin.RunInfo, _ *deploytest.ResourceMonitor) error {
 			return runProgram(e.Program, info, host.ServerAddr())
 		})
-		host = deploytest.NewPluginHost(sink.sink(), diag.DefaultSink(io.Discard, io.Discard, diag.FormatOptions{Color: colors.Never}),
-			runtime, res.Cloud.loaders(versions)...)
+		host = deploytest.NewPluginHost(diag.DefaultSink(notes.writer(), sink.writer(), diag.FormatOptions{Color: colors.Never}),
+			statusSink, runtime, loaders...)
 		return host
 	}
 	target := deploy.Target{
@@ -136,10 +181,15 @@ func (e *Engine) run(s *Stack, snap *deploy.Snapshot, op lt.TestOp, dryRun bool)
 		Decrypter: crypter,
 		Snapshot:  lt.CloneSnapshot(e.T, snap),
 	}
-	opts := lt.TestUpdateOptions{T: e.T, HostF: hostF, SkipDisplayTests: true}
+	opts := lt.TestUpdateOptions{T: e.T, HostF: hostF, SkipDisplayTests: true, UpdateOptions: updateOpts}
 	validate := func(_ workspace.Project, _ deploy.Target, _ engine.JournalEntries, events []engine.Event, err error) error {
 		res.Steps = steps(events)
 		for _, ev := range events {
+			if ev.Type == engine.PolicyViolationEvent {
+				v := ev.Payload().(engine.PolicyViolationEventPayload)
+				res.Violations = append(res.Violations, Violation{Policy: v.PolicyName, URN: v.ResourceURN, Level: v.EnforcementLevel,
+					Message: colors.Never.Colorize(v.Message)})
+			}
 			if ev.Type == engine.DiagEvent {
 				d := ev.Payload().(engine.DiagEventPayload)
 				if d.Severity == diag.Warning || d.Severity == diag.Error {
@@ -151,6 +201,7 @@ func (e *Engine) run(s *Stack, snap *deploy.Snapshot, op lt.TestOp, dryRun bool)
 	}
 	res.Snapshot, res.Err = op.RunStep(*s.Project, target, opts, dryRun, nil, validate, "")
 	res.Diagnostics = sink.messages()
+	res.Notes = notes.messages()
 	return res
 }
 
@@ -207,17 +258,21 @@ func steps(events []engine.Event) []Step {
 	return out
 }
 
-// diagSink keeps the messages of warning severity and above.
+// diagSink keeps the messages written to it, sorted.
 type diagSink struct {
 	mu   sync.Mutex
 	msgs []string
 }
 
 func (d *diagSink) sink() diag.Sink {
-	return diag.DefaultSink(io.Discard, writerFunc(func(p []byte) (int, error) {
+	return diag.DefaultSink(io.Discard, d.writer(), diag.FormatOptions{Color: colors.Never})
+}
+
+func (d *diagSink) writer() io.Writer {
+	return writerFunc(func(p []byte) (int, error) {
 		d.add(strings.TrimSpace(string(p)))
 		return len(p), nil
-	}), diag.FormatOptions{Color: colors.Never})
+	})
 }
 
 func (d *diagSink) add(msg string) {

@@ -323,7 +323,7 @@ func TestSecondRunChangesNothing(t *testing.T) {
 // protected types, and what lives on them (roles and databases on RDS,
 // generated passwords, secrets, the nodes with their data).
 var statefulTypes = append(slices.Clone(policy.StatefulTypes),
-	"aws:eks/cluster:Cluster", "aws:eks/nodeGroup:NodeGroup", "aws:secretsmanager/secret:Secret",
+	"aws:eks/nodeGroup:NodeGroup", "aws:secretsmanager/secret:Secret",
 	"postgresql:index/role:Role", "postgresql:index/database:Database",
 	"random:index/randomPassword:RandomPassword", "mongodbatlas:index/databaseUser:DatabaseUser",
 )
@@ -450,8 +450,7 @@ func TestDestroyOfAProtectedStackIsRefused(t *testing.T) {
 	// pulumi-eks's component is not protected, its control plane is: protect
 	// on the component would reach every child, and removing an admin role
 	// would be refused.
-	stateful := append(slices.DeleteFunc(slices.Clone(policy.StatefulTypes), func(typ string) bool { return typ == "eks:index:Cluster" }),
-		"aws:eks/cluster:Cluster")
+	stateful := slices.DeleteFunc(slices.Clone(policy.StatefulTypes), func(typ string) bool { return typ == "eks:index:Cluster" })
 	for _, typ := range stateful {
 		found := false
 		for _, r := range base.Snapshot.Resources {

@@ -13,6 +13,7 @@
 package main
 
 import (
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -49,7 +50,7 @@ type output struct {
 	CostError string `json:"costError,omitempty"`
 }
 
-const usage = "usage: go run ./cmd/plan --stack <stack> [--dir <project dir>] [--json | --summary | --policy]"
+const usage = "usage: go run ./cmd/plan --stack <stack> [--dir <project dir>] [--json | --summary | --policy | --policy-pack-config]"
 
 func run(args []string, stdout, stderr io.Writer) int {
 	flags := flag.NewFlagSet("plan", flag.ContinueOnError)
@@ -60,6 +61,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	asJSON := flags.Bool("json", false, "print the plan as pulumi preview --json does, with policy, critical path, cost and outputs")
 	summary := flags.Bool("summary", false, "print only the resource tree, without inputs")
 	policyOnly := flags.Bool("policy", false, "print only the policy report")
+	packConfig := flags.Bool("policy-pack-config", false, "print the policy pack's config for the stack (its waivers), for pulumi --policy-pack-config")
 	flags.Usage = func() {
 		fmt.Fprintln(flags.Output(), usage)
 		flags.PrintDefaults()
@@ -79,8 +81,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case *stack == "":
 		fmt.Fprintf(stderr, "plan: --stack is required (for example --stack dev)\n%s\n", usage)
 		return 2
-	case countTrue(*asJSON, *summary, *policyOnly) > 1:
-		fmt.Fprintf(stderr, "plan: --json, --summary and --policy are different outputs; choose one\n%s\n", usage)
+	case countTrue(*asJSON, *summary, *policyOnly, *packConfig) > 1:
+		fmt.Fprintf(stderr, "plan: --json, --summary, --policy and --policy-pack-config are different outputs; choose one\n%s\n", usage)
 		return 2
 	}
 	projectDir, err := findProject(*dir)
@@ -110,6 +112,14 @@ func run(args []string, stdout, stderr io.Writer) int {
 	rules, err := policy.NewSettings(cfg)
 	if err != nil {
 		return fail(err)
+	}
+	if *packConfig {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(policy.PackConfig(rules)); err != nil {
+			return fail(err)
+		}
+		return 0
 	}
 	rec, err := harness.Run(bpa.Program, opts)
 	if err != nil {

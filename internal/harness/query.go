@@ -71,7 +71,8 @@ func (rec *Recording) within(r *Resource, urn string) bool {
 }
 
 // Dig returns the value at a dotted path of plain data ("ebs.encrypted",
-// "ingress.0.fromPort"), or nil where the path does not exist.
+// "ingress.0.fromPort"), or nil where the path does not exist;
+// UnknownMarker where it runs through a value not known until apply.
 func Dig(v any, path string) any {
 	for _, part := range strings.Split(path, ".") {
 		switch cur := v.(type) {
@@ -83,6 +84,12 @@ func Dig(v any, path string) any {
 				return nil
 			}
 			v = cur[i]
+		case string:
+			// Within a value not known until apply, every part is unknown.
+			if cur == UnknownMarker {
+				return UnknownMarker
+			}
+			return nil
 		default:
 			return nil
 		}

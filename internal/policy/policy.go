@@ -48,6 +48,11 @@ type Rule struct {
 	// ProtectedOnly rules apply to stacks that protect their stateful
 	// resources (bpa:protect, production); throw-away stacks skip them.
 	ProtectedOnly bool
+	// Stack rules read other resources than the one judged and its
+	// provider (a bucket's encryption, a VPC's flow logs): the policy pack
+	// runs them as stack policies, over the whole stack after its steps;
+	// the others run as resource policies, before each resource's step.
+	Stack bool
 	// check returns one message per problem found on the resource.
 	check func(p *Plan, r *Subject) []string
 }
@@ -120,7 +125,8 @@ func Find(name string) *Rule {
 // data (secrets masked, unknowns marked).
 type Subject struct {
 	*harness.Resource
-	In map[string]any
+	plan *Plan
+	In   map[string]any
 	// open are the inputs with secrets opened, for the rules that must
 	// compare a value the stack stores encrypted (an owner tag); never
 	// printed (see shown).
@@ -128,7 +134,32 @@ type Subject struct {
 }
 
 // Get returns the input at a dotted path, or nil.
-func (s *Subject) Get(path string) any { return harness.Dig(s.In, path) }
+func (s *Subject) Get(path string) any { return s.read(harness.Dig(s.In, path), path) }
+
+// read notes a value not known until apply, so the rule reading it is
+// undecided rather than passed.
+func (s *Subject) read(v any, path string) any {
+	if s.plan != nil && holdsUnknown(v) {
+		s.plan.unknown = append(s.plan.unknown, s.Name+"."+path)
+	}
+	return v
+}
+
+func holdsUnknown(v any) bool {
+	switch v := v.(type) {
+	case string:
+		return v == harness.UnknownMarker
+	case []any:
+		return slices.ContainsFunc(v, holdsUnknown)
+	case map[string]any:
+		for _, e := range v {
+			if holdsUnknown(e) {
+				return true
+			}
+		}
+	}
+	return false
+}
 
 // reveal returns the input at a dotted path with secrets opened, or nil:
 // for comparing only. The plan opens a secret to the placeholder that
@@ -137,7 +168,7 @@ func (s *Subject) reveal(path string) any {
 	if s.open == nil {
 		s.open = s.Resource.Revealed()
 	}
-	return harness.Dig(s.open, path)
+	return s.read(harness.Dig(s.open, path), path)
 }
 
 // shown is how a value may appear in a finding: a value holding the
@@ -155,13 +186,40 @@ type Plan struct {
 	Settings Settings
 	rec      *harness.Recording
 	subjects map[string]*Subject
+	// unknown are the values the running check read that a preview does
+	// not know yet; attributed of them were read for a want, whose
+	// condition they leave undecided; decided are want's messages from
+	// known values.
+	unknown    []string
+	attributed int
+	undecided  []string
+	decided    map[string]bool
+	// current is the resource the running check judges; reachedOut says
+	// it read another resource than current and its providers.
+	current    *Subject
+	reachedOut bool
+}
+
+// NewPlan prepares a recording for the rules.
+func NewPlan(rec *harness.Recording, s Settings) *Plan {
+	p := &Plan{Settings: s, rec: rec, subjects: make(map[string]*Subject, len(rec.Resources))}
+	for _, r := range rec.Resources {
+		p.subjects[r.URN] = &Subject{Resource: r, plan: p, In: r.Plain()}
+	}
+	return p
 }
 
 // Subject returns the recorded resource with that URN, or nil.
-func (p *Plan) Subject(urn string) *Subject { return p.subjects[urn] }
+func (p *Plan) Subject(urn string) *Subject {
+	if c := p.current; c != nil && urn != c.URN && urn != c.Provider && !slices.Contains(slices.Collect(maps.Values(c.Providers)), urn) {
+		p.reachedOut = true
+	}
+	return p.subjects[urn]
+}
 
 // OfType returns the resources of a type.
 func (p *Plan) OfType(typ string) []*Subject {
+	p.reachedOut = true
 	var out []*Subject
 	for _, r := range p.rec.OfType(typ) {
 		out = append(out, p.subjects[r.URN])
@@ -183,19 +241,58 @@ type Finding struct {
 	WaivedBecause string `json:"waivedBecause,omitempty"`
 }
 
+// Undecided is a rule that could not judge a resource: a value it reads
+// is not known until apply (a real preview of new resources). It is
+// neither a pass nor a finding; `pulumi up` judges it with known values.
+type Undecided struct {
+	Rule string `json:"rule"`
+	URN  string `json:"urn"`
+	Name string `json:"name"`
+	// Unknown are the values read, as resource.path.
+	Unknown []string `json:"unknown"`
+}
+
 // Report is the outcome of every rule over one recording.
 type Report struct {
-	Rules     int       `json:"rules"`
-	Resources int       `json:"resources"`
-	Findings  []Finding `json:"findings"`
+	Rules     int         `json:"rules"`
+	Resources int         `json:"resources"`
+	Findings  []Finding   `json:"findings"`
+	Undecided []Undecided `json:"undecided,omitempty"`
+}
+
+// Judge runs the rule over the plan's resources of its types, or over the
+// one resource urn when given.
+func (rule *Rule) Judge(p *Plan, urn string) (findings []Finding, undecided []Undecided) {
+	for _, r := range p.rec.Resources {
+		if !rule.AppliesTo(r.Type) || urn != "" && r.URN != urn {
+			continue
+		}
+		p.unknown, p.attributed, p.undecided, p.decided = nil, 0, nil, map[string]bool{}
+		p.current, p.reachedOut = p.subjects[r.URN], false
+		msgs := rule.check(p, p.current)
+		// Unknowns read after the last want decided a message the check
+		// returned itself: only want's known-value messages stand.
+		if rest := p.unknown[p.attributed:]; len(rest) > 0 {
+			p.undecided = append(p.undecided, rest...)
+			msgs = slices.DeleteFunc(msgs, func(m string) bool { return !p.decided[m] })
+		}
+		if len(p.undecided) > 0 {
+			undecided = append(undecided, Undecided{Rule: rule.Name, URN: r.URN, Name: r.Name, Unknown: slices.Compact(slices.Sorted(slices.Values(p.undecided)))})
+		}
+		for _, msg := range msgs {
+			findings = append(findings, Finding{
+				Rule: rule.Name, Family: rule.Family, Severity: rule.Severity,
+				URN: r.URN, Type: r.Type, Name: r.Name, Message: msg,
+				Controls: rule.Controls, WaivedBecause: p.Settings.Waivers[rule.Name],
+			})
+		}
+	}
+	return findings, undecided
 }
 
 // Evaluate runs every rule over every recorded resource of its types.
 func Evaluate(rec *harness.Recording, s Settings) *Report {
-	p := &Plan{Settings: s, rec: rec, subjects: make(map[string]*Subject, len(rec.Resources))}
-	for _, r := range rec.Resources {
-		p.subjects[r.URN] = &Subject{Resource: r, In: r.Plain()}
-	}
+	p := NewPlan(rec, s)
 	report := &Report{Resources: len(rec.Resources), Findings: []Finding{}}
 	for i := range Rules {
 		rule := &Rules[i]
@@ -203,18 +300,9 @@ func Evaluate(rec *harness.Recording, s Settings) *Report {
 			continue
 		}
 		report.Rules++
-		for _, r := range rec.Resources {
-			if !rule.AppliesTo(r.Type) {
-				continue
-			}
-			for _, msg := range rule.check(p, p.subjects[r.URN]) {
-				report.Findings = append(report.Findings, Finding{
-					Rule: rule.Name, Family: rule.Family, Severity: rule.Severity,
-					URN: r.URN, Type: r.Type, Name: r.Name, Message: msg,
-					Controls: rule.Controls, WaivedBecause: s.Waivers[rule.Name],
-				})
-			}
-		}
+		findings, undecided := rule.Judge(p, "")
+		report.Findings = append(report.Findings, findings...)
+		report.Undecided = append(report.Undecided, undecided...)
 	}
 	sort.SliceStable(report.Findings, func(i, j int) bool {
 		a, b := report.Findings[i], report.Findings[j]
@@ -260,8 +348,12 @@ func (r *Report) Summary() string {
 	if !r.Passed() {
 		verdict = "FAILED"
 	}
-	return fmt.Sprintf("Policy %s: %d rules over %d resources; %d mandatory, %d advisory, %d waived violations",
-		verdict, r.Rules, r.Resources, r.Count(Mandatory), r.Count(Advisory), r.Waived())
+	undecided := ""
+	if len(r.Undecided) > 0 {
+		undecided = fmt.Sprintf("; %d undecided until apply", len(r.Undecided))
+	}
+	return fmt.Sprintf("Policy %s: %d rules over %d resources; %d mandatory, %d advisory, %d waived violations%s",
+		verdict, r.Rules, r.Resources, r.Count(Mandatory), r.Count(Advisory), r.Waived(), undecided)
 }
 
 // WriteText lists the findings, then the summary line.
@@ -276,6 +368,9 @@ func (r *Report) WriteText(w io.Writer) error {
 		if f.WaivedBecause != "" {
 			fmt.Fprintf(&b, "  %-9s %-28s because: %s\n", "", "", f.WaivedBecause)
 		}
+	}
+	for _, u := range r.Undecided {
+		fmt.Fprintf(&b, "  %-9s %-28s %s: %s unknown until apply\n", "undecided", u.Rule, u.Name, strings.Join(u.Unknown, ", "))
 	}
 	b.WriteString(r.Summary() + "\n")
 	_, err := io.WriteString(w, b.String())
@@ -293,4 +388,15 @@ func protectsChild(r *Subject, typ string) bool {
 		}
 	}
 	return false
+}
+
+// PackConfig is the policy pack's config for a stack (pulumi
+// --policy-pack-config): each waived advisory rule with the stack's reason
+// as its waivedBecause property, so bpa:policyWaivers stays the one list.
+func PackConfig(s Settings) map[string]map[string]string {
+	out := map[string]map[string]string{}
+	for rule, reason := range s.Waivers {
+		out[rule] = map[string]string{"waivedBecause": reason}
+	}
+	return out
 }

@@ -272,15 +272,30 @@ func TestWaivers(t *testing.T) {
 	}
 }
 
-// A document the plan cannot see is reported, never passed unseen.
-func TestUnknownPolicyDocumentIsAFinding(t *testing.T) {
-	report := policy.Evaluate(stacktest.Preview(t, "prod"), settings(t, "prod"))
-	found := false
-	for _, f := range report.Findings {
-		found = found || strings.Contains(f.Message, "is not known to the plan")
+// A value the plan cannot see (a policy document built from ARNs, in a
+// preview) leaves the rule undecided: listed, never passed unseen.
+func TestUnknownValuesLeaveRulesUndecided(t *testing.T) {
+	preview := policy.Evaluate(stacktest.Preview(t, "prod"), settings(t, "prod"))
+	undecided := map[string]bool{}
+	for _, u := range preview.Undecided {
+		undecided[u.Rule] = true
+		if len(u.Unknown) == 0 {
+			t.Errorf("%s on %s is undecided without naming the unknown value", u.Rule, u.Name)
+		}
 	}
-	if !found {
-		t.Error("a preview recording (policy documents unknown) should not pass the IAM rules silently")
+	for _, rule := range []string{"iam-no-wildcard-action", "iam-no-wildcard-resource", "rds-storage-encrypted"} {
+		if !undecided[rule] {
+			t.Errorf("%s passed a preview in which the values it reads are unknown", rule)
+		}
+	}
+	if !strings.Contains(preview.Summary(), "undecided until apply") {
+		t.Errorf("summary %q hides the undecided rules", preview.Summary())
+	}
+	// The offline plan judges a resolved run: nothing is left undecided.
+	for _, stack := range []string{"dev", "prod"} {
+		if r := policy.Evaluate(stacktest.Resolved(t, stack), settings(t, stack)); len(r.Undecided) > 0 {
+			t.Errorf("%s: resolved run leaves %v undecided", stack, r.Undecided)
+		}
 	}
 }
 
@@ -490,5 +505,33 @@ func TestSecretTagValuesAreComparedNeverShown(t *testing.T) {
 	}
 	if tagFindings == 0 {
 		t.Error("a wrong owner was not caught")
+	}
+}
+
+// The pack runs a rule without Stack as a resource policy, which sees one
+// resource and its providers, before the resource's step; a Stack rule
+// runs over the whole stack. Each rule must read what its scope gives it.
+func TestRuleScopeMatchesWhatTheRuleReads(t *testing.T) {
+	reaches := map[string]bool{}
+	for _, stack := range stacktest.Stacks {
+		rec := stacktest.Resolved(t, stack)
+		p := policy.NewPlan(rec, settings(t, stack))
+		for i := range policy.Rules {
+			rule := &policy.Rules[i]
+			for _, r := range rec.Resources {
+				if !rule.AppliesTo(r.Type) || !policy.ReachesOut(rule, p, r.URN) {
+					continue
+				}
+				reaches[rule.Name] = true
+				if !rule.Stack {
+					t.Errorf("%s: %s judging %s reads other resources: mark it Stack", stack, rule.Name, r.Name)
+				}
+			}
+		}
+	}
+	for _, rule := range policy.Rules {
+		if rule.Stack && !reaches[rule.Name] {
+			t.Errorf("%s is a Stack rule but reads only the resource it judges: run it as a resource policy, before the step", rule.Name)
+		}
 	}
 }
