@@ -30,7 +30,7 @@ func Program(ctx *pulumi.Context) error {
 	}
 	// A value the stack stores encrypted stays secret in every input it
 	// reaches, whatever Pulumi.yaml declares (an owner in tags).
-	if err := ctx.RegisterStackTransform(cfg.SecretTransform()); err != nil {
+	if err := ctx.RegisterResourceTransform(cfg.SecretTransform()); err != nil {
 		return fmt.Errorf("register the secret-config transform: %w", err)
 	}
 

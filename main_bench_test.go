@@ -11,7 +11,7 @@ import (
 // BenchmarkProgram runs the whole program under the recording mock with each
 // stack's real configuration, as every test and the offline plan do.
 func BenchmarkProgram(b *testing.B) {
-	for _, stack := range stacktest.Stacks {
+	for _, stack := range stacktest.Stacks(b) {
 		opts := stacktest.Options(b, stack)
 		b.Run(stack, func(b *testing.B) {
 			b.ReportAllocs()

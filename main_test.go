@@ -54,7 +54,7 @@ func TestEveryAWSResourceUsesTheTaggedProvider(t *testing.T) {
 // those packages names an explicit provider.
 func TestDefaultProvidersAreDisabledAndNeverUsed(t *testing.T) {
 	t.Parallel()
-	for _, stack := range stacktest.Stacks {
+	for _, stack := range stacktest.Stacks(t) {
 		var disabled []string
 		if err := json.Unmarshal([]byte(stacktest.Options(t, stack).Config["pulumi:disable-default-providers"]), &disabled); err != nil {
 			t.Fatalf("pulumi:disable-default-providers: %v", err)
@@ -74,7 +74,7 @@ func TestDefaultProvidersAreDisabledAndNeverUsed(t *testing.T) {
 
 func TestProgramRunsWellUnderASecond(t *testing.T) {
 	t.Parallel()
-	for _, stack := range stacktest.Stacks {
+	for _, stack := range stacktest.Stacks(t) {
 		opts := stacktest.Options(t, stack)
 		start := time.Now()
 		if _, err := harness.Run(bpa.Program, opts); err != nil {

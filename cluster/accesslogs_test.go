@@ -89,7 +89,7 @@ func TestLoadBalancerWritesAccessLogsToAPrivateEncryptedBucket(t *testing.T) {
 
 func TestOnlyTheRegionsLoadBalancerAccountMayWriteAndOnlyOverTLS(t *testing.T) {
 	t.Parallel()
-	stacktest.ForEachResolvedStack(t, func(t *testing.T, stack string, rec *harness.Recording) {
+	stacktest.ForEachResolvedStack(t, func(t *testing.T, _ string, rec *harness.Recording) {
 		var doc struct {
 			Statement []struct {
 				Sid, Effect string

@@ -846,13 +846,5 @@ func TestInvalidClusterConfigRegistersNothing(t *testing.T) {
 
 func equalStrings(got any, want []string) bool {
 	list, ok := got.([]any)
-	if !ok || len(list) != len(want) {
-		return false
-	}
-	for i, v := range list {
-		if v != want[i] {
-			return false
-		}
-	}
-	return true
+	return ok && slices.EqualFunc(list, want, func(v any, w string) bool { return v == w })
 }

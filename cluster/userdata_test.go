@@ -90,7 +90,7 @@ type namingMocks struct {
 }
 
 func (m *namingMocks) NewResource(args pulumi.MockResourceArgs) (string, resource.PropertyMap, error) {
-	id := cloudfake.ID(args.TypeToken, args.Name)
+	id := cloudfake.ID(args.Name)
 	out := cloudfake.Outputs(args.TypeToken, args.Name, args.Inputs)
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -199,7 +199,7 @@ const (
 
 func TestEachBpaNodeSetsMaxPodsAndTheKernelAndInstallsItsDataUnit(t *testing.T) {
 	t.Parallel()
-	for _, stack := range stacktest.Stacks {
+	for _, stack := range stacktest.Stacks(t) {
 		t.Run(stack, func(t *testing.T) {
 			t.Parallel()
 			r := rendered(t, stack)
@@ -239,7 +239,7 @@ func TestEachBpaNodeSetsMaxPodsAndTheKernelAndInstallsItsDataUnit(t *testing.T) 
 
 func TestEachBpaNodeAttachesItsOwnVolumeAndLabelsItselfOnlyOnceItsDataIsReady(t *testing.T) {
 	t.Parallel()
-	for _, stack := range stacktest.Stacks {
+	for _, stack := range stacktest.Stacks(t) {
 		t.Run(stack, func(t *testing.T) {
 			t.Parallel()
 			r := rendered(t, stack)

@@ -108,13 +108,13 @@ func (a *MongoArgs) validate() error {
 		errs = append(errs, errors.New("exactly one of OrgID and ProjectID must be set"))
 	}
 	if len(a.Databases) == 0 {
-		errs = append(errs, errors.New("Databases: the BPA user needs at least one database"))
+		errs = append(errs, errors.New("the BPA user needs at least one database (Databases is empty)"))
 	}
 	if (a.AtlasPublicKey == nil) != (a.AtlasPrivateKey == nil) {
 		errs = append(errs, errors.New("AtlasPublicKey and AtlasPrivateKey are set together or not at all"))
 	}
 	if a.EndpointAssumeRoleArn != "" && len(a.Tags) == 0 {
-		errs = append(errs, errors.New("Tags are required with EndpointAssumeRoleArn (the endpoint provider's default tags)"))
+		errs = append(errs, errors.New("an EndpointAssumeRoleArn needs Tags (the endpoint provider's default tags)"))
 	}
 	for field, v := range map[string]any{"VpcId": a.VpcId, "DataSubnetIds": a.DataSubnetIds, "PodCidr": a.PodCidr} {
 		if v == nil {

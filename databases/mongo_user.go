@@ -83,7 +83,7 @@ func (b *mongoBuilder) connectionString() error {
 				}
 			}
 		}
-		return "", fmt.Errorf("Atlas lists no private SRV connection string for VPC endpoint %s yet; run `pulumi up` again once the endpoint is AVAILABLE", endpointID)
+		return "", fmt.Errorf("no private SRV connection string from Atlas for VPC endpoint %s yet; run `pulumi up` again once the endpoint is AVAILABLE", endpointID)
 	}).(pulumi.StringOutput)
 	b.connString = pulumi.ToSecret(srv).(pulumi.StringOutput)
 	return nil

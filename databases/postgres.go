@@ -174,7 +174,7 @@ func (a *PostgresArgs) validate() error {
 		errs = append(errs, fmt.Errorf("ParameterFamily %q is not a postgres family such as postgres16", a.ParameterFamily))
 	}
 	if a.Storage.Type == "" || a.Storage.AllocatedGiB <= 0 {
-		errs = append(errs, fmt.Errorf("Storage %+v needs a type and a size", a.Storage))
+		errs = append(errs, fmt.Errorf("storage %+v needs a type and a size", a.Storage))
 	}
 	if a.BackupRetentionDays < 1 {
 		errs = append(errs, errors.New("BackupRetentionDays must be at least 1"))

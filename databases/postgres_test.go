@@ -566,7 +566,7 @@ func keysOf(m map[string]any) []string {
 // No password may appear in plain text anywhere in the plan, resolved or not.
 func TestNoPasswordInPlainTextAnywhere(t *testing.T) {
 	t.Parallel()
-	for _, stack := range stacktest.Stacks {
+	for _, stack := range stacktest.Stacks(t) {
 		for _, resolved := range []bool{false, true} {
 			name := stack
 			if resolved {

@@ -180,7 +180,7 @@ func TestPolicyPackStopsAMandatoryViolationBeforeItsStep(t *testing.T) {
 	const rds = "aws:rds/instance:Instance"
 	cfgPath, _ := packConfig(t, "prod")
 	e := &enginetest.Engine{T: t, PolicyPack: policyPack(t), PolicyPackConfig: cfgPath, Program: func(ctx *pulumi.Context) error {
-		err := ctx.RegisterStackTransform(func(_ context.Context, a *pulumi.ResourceTransformArgs) *pulumi.ResourceTransformResult {
+		err := ctx.RegisterResourceTransform(func(_ context.Context, a *pulumi.ResourceTransformArgs) *pulumi.ResourceTransformResult {
 			if a.Type != rds {
 				return nil
 			}

@@ -213,7 +213,7 @@ func (c *Cloud) provider(pkg string, version semver.Version, versions map[string
 		c.begin(req.URN)
 		defer c.end("create", req.URN)
 		return plugin.CreateResponse{
-			ID:         resource.ID(cloudfake.ID(typ, name)),
+			ID:         resource.ID(cloudfake.ID(name)),
 			Properties: resource.FromResourcePropertyMap(cloudfake.Outputs(typ, name, inputs)),
 			Status:     resource.StatusOK,
 		}, nil

@@ -70,7 +70,7 @@ func (a *Args) validate() error {
 		errs = append(errs, errors.New("NamePrefix is required"))
 	}
 	if a.Region == "" {
-		errs = append(errs, errors.New("Region is required"))
+		errs = append(errs, errors.New("a Region is required"))
 	}
 	zones := len(a.AvailabilityZones)
 	if zones != 3 {

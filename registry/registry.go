@@ -72,7 +72,7 @@ func (a *Args) validate() error {
 		errs = append(errs, errors.New("NamePrefix and Region are required"))
 	}
 	if len(a.Images) == 0 {
-		errs = append(errs, errors.New("Images: at least one image is required"))
+		errs = append(errs, errors.New("at least one image is required (Images)"))
 	}
 	seen := map[string]bool{}
 	for _, list := range []struct {

@@ -95,7 +95,7 @@ func TestOneHardenedRepositoryPerImageAndChart(t *testing.T) {
 func TestLifecyclePolicyExpiresUntaggedAndKeepsTheLastTagged(t *testing.T) {
 	t.Parallel()
 	keep := map[string]float64{"dev": 10, "prod": 30}
-	for _, stack := range stacktest.Stacks {
+	for _, stack := range stacktest.Stacks(t) {
 		rec := stacktest.Preview(t, stack)
 		policies := rec.OfType(lifecycleType)
 		repos := rec.OfType(repoType)

@@ -25,7 +25,7 @@ func runPlan(t *testing.T, args ...string) (code int, stdout, stderr string) {
 
 func TestJSONPlanListsEveryResourceInPreviewShape(t *testing.T) {
 	t.Parallel()
-	for _, stack := range stacktest.Stacks {
+	for _, stack := range stacktest.Stacks(t) {
 		t.Run(stack, func(t *testing.T) {
 			t.Parallel()
 			code, out, errOut := runPlan(t, "--stack", stack, "--dir", stacktest.Root(t), "--json")
@@ -177,7 +177,7 @@ func TestUnknownStackOrNoStackFails(t *testing.T) {
 
 func TestPolicyReportPassesForBothStacks(t *testing.T) {
 	t.Parallel()
-	for _, stack := range stacktest.Stacks {
+	for _, stack := range stacktest.Stacks(t) {
 		code, out, errOut := runPlan(t, "--stack", stack, "--dir", stacktest.Root(t), "--policy")
 		if code != 0 {
 			t.Fatalf("%s: exit %d: %s", stack, code, errOut)
@@ -215,13 +215,13 @@ func TestJSONPlanCarriesThePolicyReport(t *testing.T) {
 }
 
 // prodWith is the prod stack file with one line replaced.
-func prodWith(t *testing.T, old, new string) string {
+func prodWith(t *testing.T, old, replacement string) string {
 	t.Helper()
 	prod := stacktest.ReadFile(t, "Pulumi.prod.yaml")
 	if !strings.Contains(prod, old) {
 		t.Fatalf("Pulumi.prod.yaml has no %q", old)
 	}
-	return strings.Replace(prod, old, new, 1)
+	return strings.Replace(prod, old, replacement, 1)
 }
 
 func TestMandatoryViolationFailsThePlan(t *testing.T) {
@@ -256,7 +256,7 @@ func TestWaivingAMandatoryRuleIsRejectedBeforeRunning(t *testing.T) {
 // and internal/cost.
 func TestPlanShowsCriticalPathAndCost(t *testing.T) {
 	t.Parallel()
-	for _, stack := range stacktest.Stacks {
+	for _, stack := range stacktest.Stacks(t) {
 		code, out, errOut := runPlan(t, "--stack", stack, "--dir", stacktest.Root(t), "--json")
 		if code != 0 || errOut != unsetSecretsNote(stack) {
 			t.Fatalf("%s: exit %d: %s", stack, code, errOut)
@@ -318,7 +318,7 @@ func TestPlanWithoutPricesStillRenders(t *testing.T) {
 func TestReadmeFiguresMatchThePlan(t *testing.T) {
 	t.Parallel()
 	readme := stacktest.ReadFile(t, "README.md")
-	for _, stack := range stacktest.Stacks {
+	for _, stack := range stacktest.Stacks(t) {
 		code, out, errOut := runPlan(t, "--stack", stack, "--dir", stacktest.Root(t), "--json")
 		if code != 0 {
 			t.Fatalf("%s: exit %d: %s", stack, code, errOut)

@@ -11,7 +11,7 @@ import (
 // files, running the program under the mock and rendering the text plan.
 func BenchmarkPlan(b *testing.B) {
 	root := stacktest.Root(b)
-	for _, stack := range stacktest.Stacks {
+	for _, stack := range stacktest.Stacks(b) {
 		b.Run(stack, func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {

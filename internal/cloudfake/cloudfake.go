@@ -36,7 +36,7 @@ const MasterPassword = "mock-master-password-Zq8v"
 
 // ID is the made-up physical id of a resource: it names the resource, so a
 // reader of a plan or state sees where a reference points.
-func ID(typ, name string) string { return name + "-id" }
+func ID(name string) string { return name + "-id" }
 
 // Outputs are a created resource's outputs: its inputs echoed, plus what the
 // provider computes (see Computed).
@@ -155,7 +155,7 @@ var typeOutputs = map[string]func(name string, in func(string) string) map[strin
 			}},
 		}
 	},
-	"aws:eks/cluster:Cluster": func(name string, in func(string) string) map[string]any {
+	"aws:eks/cluster:Cluster": func(name string, _ func(string) string) map[string]any {
 		return map[string]any{
 			"endpoint":             "https://MOCK" + strings.ToUpper(shortHash(name)) + ".gr7." + Region + ".eks.amazonaws.com",
 			"certificateAuthority": map[string]any{"data": "bW9jay1jbHVzdGVyLWNh"},
@@ -169,7 +169,7 @@ var typeOutputs = map[string]func(name string, in func(string) string) map[strin
 	"aws:ec2/eip:Eip": func(name string, _ func(string) string) map[string]any {
 		return map[string]any{"allocationId": "eipalloc-" + shortHash(name), "publicIp": "203.0.113.10"}
 	},
-	"aws:lb/loadBalancer:LoadBalancer": func(name string, in func(string) string) map[string]any {
+	"aws:lb/loadBalancer:LoadBalancer": func(_ string, in func(string) string) map[string]any {
 		return map[string]any{"dnsName": in("name") + "-1234567890." + Region + ".elb.amazonaws.com", "zoneId": "Z1H1FL5HABSF5"}
 	},
 	// A bucket created from a prefix is named by S3 (prefix and a suffix).
@@ -179,14 +179,14 @@ var typeOutputs = map[string]func(name string, in func(string) string) map[strin
 		}
 		return map[string]any{"bucket": in("bucketPrefix") + shortHash(name)}
 	},
-	"aws:ecr/repository:Repository": func(name string, in func(string) string) map[string]any {
+	"aws:ecr/repository:Repository": func(_ string, in func(string) string) map[string]any {
 		return map[string]any{
 			"repositoryUrl": AccountID + ".dkr.ecr." + Region + ".amazonaws.com/" + in("name"),
 			"registryId":    AccountID,
 		}
 	},
 	// postgres
-	"aws:rds/instance:Instance": func(name string, in func(string) string) map[string]any {
+	"aws:rds/instance:Instance": func(_ string, in func(string) string) map[string]any {
 		address := in("identifier") + ".cmockabcdefg." + Region + ".rds.amazonaws.com"
 		return map[string]any{
 			"address":  address,
@@ -207,7 +207,7 @@ var typeOutputs = map[string]func(name string, in func(string) string) map[strin
 			"status":              "WAITING_FOR_USER",
 		}
 	},
-	"mongodbatlas:index/advancedCluster:AdvancedCluster": func(name string, in func(string) string) map[string]any {
+	"mongodbatlas:index/advancedCluster:AdvancedCluster": func(_ string, _ func(string) string) map[string]any {
 		return map[string]any{"clusterId": "65f0c0ffee00000000c1a5e7", "stateName": "IDLE"}
 	},
 	// PostgreSQL 16 records an implicit ADMIN membership of every role a
@@ -224,7 +224,7 @@ var typeOutputs = map[string]func(name string, in func(string) string) map[strin
 		return map[string]any{"bcryptHash": "$2a$10$mock" + shortHash(name)}
 	},
 	// workload
-	"kubernetes:helm.sh/v3:Release": func(name string, in func(string) string) map[string]any {
+	"kubernetes:helm.sh/v3:Release": func(_ string, in func(string) string) map[string]any {
 		return map[string]any{"status": map[string]any{
 			"name": in("name"), "namespace": in("namespace"), "status": "deployed", "revision": 1,
 			"version": in("version"), "chart": in("chart"),
@@ -327,7 +327,7 @@ var invokeResults = map[string]func(args resource.PropertyMap) (map[string]any, 
 				"standardSrv": "mongodb+srv://" + name + ".abcde.mongodb.net",
 				"privateEndpoints": []any{
 					endpoint("vpce-0another0vpc0000", name+"-pl-1"),
-					endpoint(ID("aws:ec2/vpcEndpoint:VpcEndpoint", "mongo-endpoint"), name+"-pl-0"),
+					endpoint(ID("mongo-endpoint"), name+"-pl-0"),
 				},
 			}},
 		}, nil

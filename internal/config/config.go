@@ -177,7 +177,7 @@ func decode(stack string, lookup Lookup, isSecret func(string) bool, env Lookup)
 
 	// Each section reads and validates its own keys (one file per section).
 	cfg.Cluster = readCluster(r, cfg)
-	cfg.Postgres = readPostgres(r, cfg)
+	cfg.Postgres = readPostgres(r)
 	cfg.Mongo = readMongo(r, cfg)
 	cfg.Registry = readRegistry(r, cfg)
 	cfg.Workload = readWorkload(r, cfg, isSecret)

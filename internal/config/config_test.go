@@ -82,8 +82,12 @@ func expectKeyErrors(t *testing.T, cases map[string]keyErrorCase, extraSecret ..
 				t.Fatal("invalid config accepted")
 			}
 			var ke *config.KeyError
+			var all *config.Error
+			if !errors.As(err, &all) {
+				t.Fatalf("not a config error: %v", err)
+			}
 			found := false
-			for _, e := range err.(*config.Error).Errs {
+			for _, e := range all.Errs {
 				if errors.As(e, &ke) && ke.Key == tc.key && strings.Contains(ke.Msg, tc.says) {
 					found = true
 				}

@@ -1,6 +1,7 @@
 package config_test
 
 import (
+	"errors"
 	"slices"
 	"strings"
 	"testing"
@@ -56,7 +57,11 @@ func TestMongoAPIKeysInConfigMustBeEncryptedAndPaired(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "bpa:atlasPublicKey: must be stored encrypted") {
 		t.Errorf("a plain-text Atlas public key was accepted: %v", err)
 	}
-	for _, s := range err.(*config.Error).Errs {
+	var all *config.Error
+	if !errors.As(err, &all) {
+		t.Fatalf("not a config error: %v", err)
+	}
+	for _, s := range all.Errs {
 		if strings.Contains(s.Error(), "abcdefgh") {
 			t.Errorf("error repeats the key's value: %v", s)
 		}

@@ -11,6 +11,7 @@ import (
 // NatMode says how many NAT gateways the private subnets share.
 type NatMode string
 
+// The NAT modes bpa:natGateways takes.
 const (
 	NatPerAz  NatMode = "perAz"  // one per zone: a zone failure cuts no other zone off
 	NatSingle NatMode = "single" // one for the stack: cheaper, for non-production

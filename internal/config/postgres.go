@@ -149,7 +149,7 @@ var (
 	postgresReservedMasterUsers = []string{"admin"}
 )
 
-func readPostgres(r *reader, cfg *Config) PostgresConfig {
+func readPostgres(r *reader) PostgresConfig {
 	p := PostgresConfig{
 		EngineVersion: r.string("postgresEngineVersion", "16"),
 		InstanceClass: r.string("postgresInstanceClass", "db.m5d.2xlarge"),

@@ -15,6 +15,7 @@ type Lookup func(key string) (string, bool)
 // KeyKind is the Pulumi.yaml type a key is declared with.
 type KeyKind string
 
+// The kinds Pulumi.yaml declares keys with.
 const (
 	KindString  KeyKind = "string"
 	KindInteger KeyKind = "integer"

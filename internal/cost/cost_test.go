@@ -35,7 +35,7 @@ var components = []string{"bpa", "cluster", "mongo", "network", "postgres", "reg
 // nothing of its own; the registry's only priced resource is its KMS key
 // (ECR storage depends on what is pushed and is listed as unpriced).
 func TestTotalsAddUpPerComponent(t *testing.T) {
-	for _, stack := range stacktest.Stacks {
+	for _, stack := range stacktest.Stacks(t) {
 		t.Run(stack, func(t *testing.T) {
 			rep := estimateStack(t, stack)
 			var listed []string
@@ -89,7 +89,7 @@ func TestDevIsWellUnderProd(t *testing.T) {
 }
 
 func TestEveryTypeIsClassifiedAndEveryPricedTypePriced(t *testing.T) {
-	for _, stack := range stacktest.Stacks {
+	for _, stack := range stacktest.Stacks(t) {
 		t.Run(stack, func(t *testing.T) {
 			rec := stacktest.Preview(t, stack)
 			rep := estimateStack(t, stack)
@@ -200,7 +200,7 @@ func gp3Monthly(p *Prices, gib, iops, mibps int) float64 {
 // root volume; its data volume is no longer in the launch template, so the
 // node group carries no second EBS line (the volume is priced on its own).
 func TestEveryBPANodeIsPricedWithItsInstanceAndRootVolume(t *testing.T) {
-	for _, stack := range stacktest.Stacks {
+	for _, stack := range stacktest.Stacks(t) {
 		t.Run(stack, func(t *testing.T) {
 			n := stacktest.Config(t, stack).Cluster.BpaNodes
 			rep := estimateStack(t, stack)
@@ -237,7 +237,7 @@ func TestEveryBPANodeIsPricedWithItsInstanceAndRootVolume(t *testing.T) {
 // Each BPA node's data volume is an aws:ebs/volume:Volume of its own,
 // priced once at the configured gp3 size, IOPS and throughput.
 func TestEachDataVolumeIsPricedOnceAtTheConfiguredSize(t *testing.T) {
-	for _, stack := range stacktest.Stacks {
+	for _, stack := range stacktest.Stacks(t) {
 		t.Run(stack, func(t *testing.T) {
 			n := stacktest.Config(t, stack).Cluster.BpaNodes
 			rec := stacktest.Preview(t, stack)
@@ -334,7 +334,7 @@ func TestProdBPANodesAreFourInstancesOfTheConfiguredType(t *testing.T) {
 // Every Secrets Manager secret is priced once at the table's monthly fee,
 // and PostgreSQL keeps one per login the chart uses: root, kong, camunda.
 func TestEverySecretIsPricedOnce(t *testing.T) {
-	for _, stack := range stacktest.Stacks {
+	for _, stack := range stacktest.Stacks(t) {
 		t.Run(stack, func(t *testing.T) {
 			rec := stacktest.Preview(t, stack)
 			rep := estimateStack(t, stack)
@@ -467,7 +467,7 @@ func TestEKSSupportTierFollowsTheCalendar(t *testing.T) {
 	if _, _, err := p.eksExtendedSupport("1.33"); err == nil {
 		t.Error("1.33 past extended support, yet no error")
 	}
-	for _, stack := range stacktest.Stacks {
+	for _, stack := range stacktest.Stacks(t) {
 		l := linesOf(estimateStack(t, stack), "eks:index:Cluster", "cluster-eks", "1.35 in standard support until 2027-03-27")
 		if len(l) != 1 || l[0].Monthly != 73 {
 			t.Errorf("%s: control plane = %+v, want Kubernetes 1.35 at the standard rate 73.00", stack, l)
@@ -576,7 +576,7 @@ func TestMissingPricedInputIsAnError(t *testing.T) {
 // A resolved recording knows ids and outputs a preview does not; the
 // estimate reads only what both know.
 func TestResolvedRecordingEstimatesTheSame(t *testing.T) {
-	for _, stack := range stacktest.Stacks {
+	for _, stack := range stacktest.Stacks(t) {
 		resolved, err := Estimate(stacktest.Resolved(t, stack))
 		if err != nil {
 			t.Fatal(err)

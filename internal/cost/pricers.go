@@ -247,7 +247,7 @@ func (p *Prices) eksExtendedSupport(version string) (bool, string, error) {
 		if minorOf(version) > minorOf(newest) {
 			return false, "", nil
 		}
-		return false, "", fmt.Errorf("Kubernetes version %q is not in the EKS version calendar of the price table", version)
+		return false, "", fmt.Errorf("the price table's EKS version calendar has no Kubernetes %q", version)
 	}
 	end, err := time.Parse(time.DateOnly, ends)
 	if err != nil {
@@ -258,7 +258,7 @@ func (p *Prices) eksExtendedSupport(version string) (bool, string, error) {
 		return false, "", err
 	}
 	if !today.Before(end.AddDate(1, 0, 1)) {
-		return false, "", fmt.Errorf("Kubernetes %s is past EKS extended support (ended a year after %s)", version, ends)
+		return false, "", fmt.Errorf("EKS extended support for Kubernetes %s is over (it ended a year after %s)", version, ends)
 	}
 	return today.After(end), ends, nil
 }

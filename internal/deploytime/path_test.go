@@ -390,7 +390,7 @@ func TestNodeRollFollowsTheLongestChainOfNodeGroups(t *testing.T) {
 func TestNodeRollIsTheFourBPANodesInOrder(t *testing.T) {
 	t.Parallel()
 	bpaNodes := []string{"cluster-bpa-node-1", "cluster-bpa-node-2", "cluster-bpa-node-3", "cluster-bpa-node-4"}
-	stacktest.ForEachStack(t, func(t *testing.T, stack string, rec *harness.Recording) {
+	stacktest.ForEachStack(t, func(t *testing.T, _ string, rec *harness.Recording) {
 		res := Analyze(rec)
 		if !reflect.DeepEqual(res.NodeRoll.Chain, bpaNodes) {
 			t.Errorf("roll chain %v, want %v", res.NodeRoll.Chain, bpaNodes)
@@ -440,7 +440,7 @@ func TestNodeRollIsTheFourBPANodesInOrder(t *testing.T) {
 // and CoreDNS after all of them.
 func TestBPANodeGroupsAreCreatedOneAfterAnother(t *testing.T) {
 	t.Parallel()
-	stacktest.ForEachStack(t, func(t *testing.T, stack string, rec *harness.Recording) {
+	stacktest.ForEachStack(t, func(t *testing.T, _ string, rec *harness.Recording) {
 		res := Analyze(rec)
 		prev := Step{}
 		for i := 1; i <= 4; i++ {
@@ -577,7 +577,7 @@ func TestCriticalPathIsTheEKSChainPlusTheRelease(t *testing.T) {
 
 func TestNoNeedlessEdges(t *testing.T) {
 	t.Parallel()
-	stacktest.ForEachStack(t, func(t *testing.T, stack string, rec *harness.Recording) {
+	stacktest.ForEachStack(t, func(t *testing.T, _ string, rec *harness.Recording) {
 		g := Build(rec)
 		explain := func(a, b string) string {
 			var parts []string
@@ -659,7 +659,7 @@ func TestRecordedDependenciesNeverNameLocalComponents(t *testing.T) {
 	// The Go SDK expands a dependency on a local component into its custom
 	// and remote descendants before registering (addDependency in
 	// sdk/go/pulumi/rpc.go); Build expands them too, for other recordings.
-	for _, stack := range stacktest.Stacks {
+	for _, stack := range stacktest.Stacks(t) {
 		rec := stacktest.Preview(t, stack)
 		for _, r := range rec.Resources {
 			for _, d := range r.Dependencies {
@@ -683,7 +683,7 @@ func TestAnalyzeIsDeterministic(t *testing.T) {
 }
 
 func BenchmarkAnalyze(b *testing.B) {
-	for _, stack := range stacktest.Stacks {
+	for _, stack := range stacktest.Stacks(b) {
 		rec := stacktest.Preview(b, stack)
 		b.Run(stack, func(b *testing.B) {
 			b.ReportAllocs()

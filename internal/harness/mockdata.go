@@ -14,7 +14,7 @@ const MockAccountID = cloudfake.AccountID
 const GeneratedPasswordPrefix = cloudfake.GeneratedPasswordPrefix
 
 // resolvedID is a made-up physical id that names the resource it belongs to.
-func resolvedID(r *Resource) string { return cloudfake.ID(r.Type, r.Name) }
+func resolvedID(r *Resource) string { return cloudfake.ID(r.Name) }
 
 // resolvedOutputs are what a finished deployment returns (cloudfake).
 func resolvedOutputs(r *Resource, inputs resource.PropertyMap) resource.PropertyMap {

@@ -59,7 +59,7 @@ func LoadStack(dir, stack string) (Options, error) {
 		}
 		text, err := configText(v)
 		if err != nil {
-			return Options{}, fmt.Errorf("Pulumi.yaml: %s: %w", full, err)
+			return Options{}, fmt.Errorf("read %s from Pulumi.yaml: %w", full, err)
 		}
 		opts.Config[full] = text
 	}

@@ -86,13 +86,13 @@ func documents(r *Subject) (map[string][]statement, error) {
 		}
 		var doc struct{ Statement json.RawMessage }
 		if err := json.Unmarshal([]byte(text), &doc); err != nil {
-			return nil, fmt.Errorf("%s is not a policy document: %v", where, err)
+			return nil, fmt.Errorf("%s is not a policy document: %w", where, err)
 		}
 		var stmts []statement
 		if err := json.Unmarshal(doc.Statement, &stmts); err != nil {
 			var one statement
 			if err := json.Unmarshal(doc.Statement, &one); err != nil {
-				return nil, fmt.Errorf("%s has unreadable statements: %v", where, err)
+				return nil, fmt.Errorf("%s has unreadable statements: %w", where, err)
 			}
 			stmts = []statement{one}
 		}

@@ -166,7 +166,7 @@ func holdsUnknown(v any) bool {
 // stands in for it, never to the stack's value.
 func (s *Subject) reveal(path string) any {
 	if s.open == nil {
-		s.open = s.Resource.Revealed()
+		s.open = s.Revealed()
 	}
 	return s.read(harness.Dig(s.open, path), path)
 }

@@ -44,7 +44,7 @@ func TestStacksPassMandatoryRules(t *testing.T) {
 		},
 		"prod": nil,
 	}
-	for _, stack := range stacktest.Stacks {
+	for _, stack := range stacktest.Stacks(t) {
 		t.Run(stack, func(t *testing.T) {
 			report := policy.Evaluate(stacktest.Resolved(t, stack), settings(t, stack))
 			var advisory, waived []string
@@ -513,7 +513,7 @@ func TestSecretTagValuesAreComparedNeverShown(t *testing.T) {
 // runs over the whole stack. Each rule must read what its scope gives it.
 func TestRuleScopeMatchesWhatTheRuleReads(t *testing.T) {
 	reaches := map[string]bool{}
-	for _, stack := range stacktest.Stacks {
+	for _, stack := range stacktest.Stacks(t) {
 		rec := stacktest.Resolved(t, stack)
 		p := policy.NewPlan(rec, settings(t, stack))
 		for i := range policy.Rules {

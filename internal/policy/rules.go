@@ -104,7 +104,7 @@ var Rules = []Rule{
 		Name: "ebs-encrypted", Family: "encryption", Severity: Mandatory,
 		Description: "every EBS volume, of an instance, a launch template or on its own, is encrypted",
 		Types:       []string{typeLaunchTemplate, typeInstance, typeEBSVolume}, Controls: []string{"CKV_AWS_8", "CKV_AWS_3", "CKV_AWS_189", "SecurityHub EC2.3"},
-		check: func(p *Plan, r *Subject) []string {
+		check: func(_ *Plan, r *Subject) []string {
 			var out []string
 			if r.Type == typeEBSVolume && !isTrue(r.Get("encrypted")) {
 				out = append(out, "encrypted is not true")
@@ -378,7 +378,7 @@ var Rules = []Rule{
 		Name: "eks-control-plane-logs", Family: "logging", Severity: Mandatory,
 		Description: "EKS sends API, audit and authenticator logs to CloudWatch",
 		Types:       []string{typeEKSCluster, typeEKSControlPlane}, Controls: []string{"CKV_AWS_37", "SecurityHub EKS.8"},
-		check: func(p *Plan, r *Subject) []string {
+		check: func(_ *Plan, r *Subject) []string {
 			return missing(strs(r.Get("enabledClusterLogTypes")), "enabledClusterLogTypes lacks", "api", "audit", "authenticator")
 		},
 	},
@@ -386,7 +386,7 @@ var Rules = []Rule{
 		Name: "rds-log-exports", Family: "logging", Severity: Mandatory,
 		Description: "RDS PostgreSQL exports its server log to CloudWatch",
 		Types:       []string{typeRDSInstance}, Controls: []string{"CKV_AWS_129", "SecurityHub RDS.9"},
-		check: func(p *Plan, r *Subject) []string {
+		check: func(_ *Plan, r *Subject) []string {
 			return missing(strs(r.Get("enabledCloudwatchLogsExports")), "enabledCloudwatchLogsExports lacks", "postgresql")
 		},
 	},

@@ -15,8 +15,25 @@ import (
 	"github.com/bpa-infra/bpa-infra/internal/harness"
 )
 
-// Stacks are the stack files every behaviour is checked against.
-var Stacks = []string{"dev", "prod"}
+// Stacks are the stacks committed in the repository, from their
+// Pulumi.<stack>.yaml files: every behaviour is checked against each, so
+// a new customer's stack is tested without a code change.
+func Stacks(t testing.TB) []string {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join(Root(t), "Pulumi.*.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) == 0 {
+		t.Fatal("no Pulumi.<stack>.yaml beside Pulumi.yaml")
+	}
+	names := make([]string, 0, len(files))
+	for _, f := range files {
+		names = append(names, strings.TrimSuffix(strings.TrimPrefix(filepath.Base(f), "Pulumi."), ".yaml"))
+	}
+	sort.Strings(names)
+	return names
+}
 
 var (
 	rootOnce sync.Once
@@ -103,7 +120,7 @@ func ForEachResolvedStack(t *testing.T, check func(t *testing.T, stack string, r
 }
 
 func forEachStack(t *testing.T, record func(testing.TB, string) *harness.Recording, check func(t *testing.T, stack string, rec *harness.Recording)) {
-	for _, stack := range Stacks {
+	for _, stack := range Stacks(t) {
 		t.Run(stack, func(t *testing.T) {
 			t.Parallel()
 			check(t, stack, record(t, stack))
