@@ -1,18 +1,19 @@
 # Everyday commands. Benchmarks run only where there are any, so `make bench`
-# stays quick.
+# stays quick. `bash .ci/run` is all of CI; these are its parts.
 
 GO ?= go
 STACK ?= dev
 BENCH_PKGS := ./ ./cmd/plan/ ./internal/deploytime/
+GOLANGCI := $(GO) tool -modfile=$(CURDIR)/tools/golangci/go.mod golangci-lint run --config $(CURDIR)/.golangci.yml
 
-.PHONY: test engine plan bench
+.PHONY: test e2e plan bench build lint vuln ci
 
 test:
 	$(GO) test ./...
 
 # The real Pulumi engine over every stack, with fake providers at the cloud
-# boundary (enginetest/, a module of its own).
-engine:
+# boundary (enginetest/, a module of its own), the policy pack included.
+e2e:
 	cd enginetest && $(GO) test ./...
 
 plan:
@@ -20,3 +21,21 @@ plan:
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem $(BENCH_PKGS)
+
+# What the workflows hand the Pulumi CLI: the program (Pulumi.yaml's
+# runtime.options.binary), the policy pack and the Helm post-renderer.
+build:
+	$(GO) build -o bin/bpa ./cmd/bpa
+	$(GO) build -o bin/bpa-policy ./policy
+	$(GO) build -o bin/bpa-postrender ./cmd/bpa-postrender
+
+lint:
+	$(GOLANGCI) ./...
+	cd enginetest && $(GOLANGCI) ./...
+	cd chartcheck && $(GOLANGCI) ./...
+
+vuln:
+	.ci/vulncheck
+
+ci:
+	bash .ci/run

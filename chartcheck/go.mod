@@ -2,6 +2,8 @@ module github.com/bpa-infra/bpa-infra/chartcheck
 
 go 1.26.8
 
+toolchain go1.27.3
+
 replace github.com/bpa-infra/bpa-infra => ../
 
 require (
@@ -80,7 +82,7 @@ require (
 	github.com/inconshreveable/mousetrap v1.1.0 // indirect
 	github.com/json-iterator/go v1.1.12 // indirect
 	github.com/kevinburke/ssh_config v1.6.0 // indirect
-	github.com/klauspost/compress v1.18.7 // indirect
+	github.com/klauspost/compress v1.20.2 // indirect
 	github.com/lucasb-eyer/go-colorful v1.4.1 // indirect
 	github.com/mattn/go-isatty v0.0.24 // indirect
 	github.com/mattn/go-localereader v0.0.1 // indirect
