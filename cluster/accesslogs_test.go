@@ -23,12 +23,20 @@ const (
 func TestLoadBalancerWritesAccessLogsToAPrivateEncryptedBucket(t *testing.T) {
 	t.Parallel()
 	stacktest.ForEachStack(t, func(t *testing.T, stack string, rec *harness.Recording) {
-		bucket := stacktest.Must(t, rec, bucketType, logBucket)
-		prod := stack == "prod"
-		if bucket.Protect != prod || stacktest.Input(bucket, "forceDestroy") != !prod {
-			t.Errorf("bucket protect %v, forceDestroy %v in %s", bucket.Protect, stacktest.Input(bucket, "forceDestroy"), stack)
+		days := stacktest.SettingInt(t, stack, "bpa:loadBalancerAccessLogDays")
+		if days == 0 {
+			// Access logs off (TestAccessLogsCanBeTurnedOff checks what is left).
+			if r := rec.Find(bucketType, logBucket); r != nil {
+				t.Errorf("bpa:loadBalancerAccessLogDays is 0 but %s exists", logBucket)
+			}
+			return
 		}
-		if stacktest.Input(bucket, "bucketPrefix") != "acme-"+stack+"-alb-logs-" {
+		bucket := stacktest.Must(t, rec, bucketType, logBucket)
+		protect := stacktest.Protected(t, stack)
+		if bucket.Protect != protect || stacktest.Input(bucket, "forceDestroy") != !protect {
+			t.Errorf("bucket protect %v, forceDestroy %v, want protect %v (bpa:protect)", bucket.Protect, stacktest.Input(bucket, "forceDestroy"), protect)
+		}
+		if stacktest.Input(bucket, "bucketPrefix") != stacktest.NamePrefix(t, stack)+"-alb-logs-" {
 			t.Errorf("bucketPrefix %v", stacktest.Input(bucket, "bucketPrefix"))
 		}
 		settings := map[string]map[string]any{
@@ -44,7 +52,7 @@ func TestLoadBalancerWritesAccessLogsToAPrivateEncryptedBucket(t *testing.T) {
 			"aws:s3/bucketVersioningV2:BucketVersioningV2": {"versioningConfiguration.status": "Enabled"},
 			"aws:s3/bucketLifecycleConfigurationV2:BucketLifecycleConfigurationV2": {
 				"rules.0.id": "expire-access-logs", "rules.0.status": "Enabled", "rules.0.filter.prefix": cluster.AccessLogPrefix + "/",
-				"rules.0.expiration.days": map[string]float64{"dev": 30, "prod": 365}[stack],
+				"rules.0.expiration.days": float64(days),
 				// Versioning keeps what expires: the old versions go too.
 				"rules.0.noncurrentVersionExpiration.noncurrentDays": float64(cluster.AccessLogNoncurrentDays),
 				// Interrupted uploads anywhere in the bucket (CKV_AWS_300).

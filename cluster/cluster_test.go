@@ -33,8 +33,6 @@ const (
 	k8sProvider   = "pulumi:providers:kubernetes"
 )
 
-var zones = []string{"us-west-2a", "us-west-2b", "us-west-2c"}
-
 // dependsOnInput reports whether the input key is fed by the resource.
 func dependsOnInput(r *harness.Resource, key string, on *harness.Resource) bool {
 	return slices.Contains(r.PropertyDependencies[key], on.URN)
@@ -60,15 +58,16 @@ func TestEveryClusterResourceIsParentedToTheComponent(t *testing.T) {
 
 func TestControlPlaneIsPrivateEncryptedLoggedAndAuthenticatesThroughTheApi(t *testing.T) {
 	t.Parallel()
-	cidrs := map[string]string{"dev": "203.0.113.0/24", "prod": "198.51.100.0/24"}
 	stacktest.ForEachStack(t, func(t *testing.T, stack string, rec *harness.Recording) {
 		cp := stacktest.Must(t, rec, eksType, "cluster-eks")
 		if !cp.Remote {
 			t.Error("eks.Cluster is not registered as a remote component")
 		}
+		// An empty bpa:publicAccessCidrs turns the public endpoint off.
+		cidrs := stacktest.SettingList(t, stack, "bpa:publicAccessCidrs")
 		for path, want := range map[string]any{
-			"name": "acme-" + stack, "version": "1.35",
-			"endpointPrivateAccess": true, "endpointPublicAccess": true,
+			"name": stacktest.NamePrefix(t, stack), "version": stacktest.Setting(t, stack, "bpa:kubernetesVersion"),
+			"endpointPrivateAccess": true, "endpointPublicAccess": len(cidrs) > 0,
 			"skipDefaultNodeGroup": true, "useDefaultVpcCni": true, "createOidcProvider": true,
 			"authenticationMode": "API", "nodeAssociatePublicIpAddress": false,
 		} {
@@ -76,8 +75,8 @@ func TestControlPlaneIsPrivateEncryptedLoggedAndAuthenticatesThroughTheApi(t *te
 				t.Errorf("eks.Cluster %s = %v, want %v", path, got, want)
 			}
 		}
-		if got := stacktest.Input(cp, "publicAccessCidrs"); !equalStrings(got, []string{cidrs[stack]}) {
-			t.Errorf("public endpoint open to %v, want only %s", got, cidrs[stack])
+		if got := stacktest.Input(cp, "publicAccessCidrs"); !equalStrings(got, cidrs) {
+			t.Errorf("public endpoint open to %v, want only %v", got, cidrs)
 		}
 		// An empty list, not none: pulumi-eks would otherwise make an
 		// instance role and an EC2_LINUX access entry of its own.
@@ -94,7 +93,7 @@ func TestControlPlaneIsPrivateEncryptedLoggedAndAuthenticatesThroughTheApi(t *te
 		if stacktest.Input(key, "enableKeyRotation") != true {
 			t.Error("secrets key rotation is off")
 		}
-		for _, az := range zones {
+		for _, az := range stacktest.Zones(t, stack) {
 			if !dependsOnInput(cp, "privateSubnetIds", stacktest.Must(t, rec, "aws:ec2/subnet:Subnet", "network-private-"+az)) {
 				t.Errorf("control plane is not in private subnet %s", az)
 			}
@@ -106,7 +105,7 @@ func TestControlPlaneIsPrivateEncryptedLoggedAndAuthenticatesThroughTheApi(t *te
 			t.Errorf("control plane role is %v, not the one with the secrets key grant", stacktest.Input(cp, "serviceRole"))
 		}
 		group := stacktest.Must(t, rec, "aws:cloudwatch/logGroup:LogGroup", "cluster-control-plane-logs")
-		if stacktest.Input(group, "name") != "/aws/eks/acme-"+stack+"/cluster" {
+		if stacktest.Input(group, "name") != "/aws/eks/"+stacktest.NamePrefix(t, stack)+"/cluster" {
 			t.Errorf("control plane log group %v is not the one EKS writes to", stacktest.Input(group, "name"))
 		}
 		if !rec.DependsOn(cp, group) {
@@ -115,17 +114,17 @@ func TestControlPlaneIsPrivateEncryptedLoggedAndAuthenticatesThroughTheApi(t *te
 		if !dependsOnInput(group, "kmsKeyId", stacktest.Must(t, rec, "aws:kms/key:Key", "network-logs-key")) {
 			t.Error("control plane log group is not encrypted with the network's logs key")
 		}
-		wantRetention := map[string]float64{"dev": 30, "prod": 365}[stack]
+		wantRetention := float64(stacktest.SettingInt(t, stack, "bpa:clusterLogRetentionDays"))
 		if stacktest.Input(group, "retentionInDays") != wantRetention {
 			t.Errorf("control plane logs kept %v days, want %v", stacktest.Input(group, "retentionInDays"), wantRetention)
 		}
 	})
 }
 
-func TestSecretsKeyAndLoadBalancerAreProtectedInProdButNotTheWholeEksComponent(t *testing.T) {
+func TestSecretsKeyAndLoadBalancerAreProtectedWhereTheStackIsProtectedButNotTheWholeEksComponent(t *testing.T) {
 	t.Parallel()
 	stacktest.ForEachStack(t, func(t *testing.T, stack string, rec *harness.Recording) {
-		want := stack == "prod"
+		want := stacktest.Protected(t, stack)
 		if key := stacktest.Must(t, rec, "aws:kms/key:Key", "cluster-secrets-key"); key.Protect != want {
 			t.Errorf("%s protect = %v, want %v", key.Name, key.Protect, want)
 		}
@@ -155,7 +154,7 @@ func protectedBy(r *harness.Resource, typ string) bool {
 	return protect
 }
 
-func TestOnlyTheControlPlaneInsideTheEksComponentIsProtectedInProd(t *testing.T) {
+func TestOnlyTheControlPlaneInsideTheEksComponentIsProtectedWhereTheStackIsProtected(t *testing.T) {
 	t.Parallel()
 	children := []string{
 		"aws:eks/accessEntry:AccessEntry", "aws:eks/accessPolicyAssociation:AccessPolicyAssociation",
@@ -164,7 +163,7 @@ func TestOnlyTheControlPlaneInsideTheEksComponentIsProtectedInProd(t *testing.T)
 	}
 	stacktest.ForEachStack(t, func(t *testing.T, stack string, rec *harness.Recording) {
 		cp := stacktest.Must(t, rec, eksType, "cluster-eks")
-		if got, want := protectedBy(cp, cluster.EKSClusterType), stack == "prod"; got != want {
+		if got, want := protectedBy(cp, cluster.EKSClusterType), stacktest.Protected(t, stack); got != want {
 			t.Errorf("pulumi-eks's %s protected = %v, want %v", cluster.EKSClusterType, got, want)
 		}
 		for _, typ := range children {
@@ -222,9 +221,20 @@ func TestAdminRolesGetClusterAdminAndViewRolesClusterViewAccessEntries(t *testin
 
 func TestNoRoleGetsAnAccessEntryUnlessConfigured(t *testing.T) {
 	t.Parallel()
-	stacktest.ForEachStack(t, func(t *testing.T, _ string, rec *harness.Recording) {
-		if entries, _ := stacktest.Input(stacktest.Must(t, rec, eksType, "cluster-eks"), "accessEntries").(map[string]any); len(entries) != 0 {
-			t.Errorf("access entries %v though the stack configures no role", entries)
+	stacktest.ForEachStack(t, func(t *testing.T, stack string, rec *harness.Recording) {
+		want := map[string]string{}
+		for kind, key := range map[string]string{"admin": "bpa:adminRoleArns", "view": "bpa:viewRoleArns"} {
+			for i, arn := range stacktest.SettingList(t, stack, key) {
+				want[fmt.Sprintf("%s-%d", kind, i)] = arn
+			}
+		}
+		entries, _ := stacktest.Input(stacktest.Must(t, rec, eksType, "cluster-eks"), "accessEntries").(map[string]any)
+		got := map[string]string{}
+		for key, entry := range entries {
+			got[key], _ = harness.Dig(entry, "principalArn").(string)
+		}
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("access entries for %v, want exactly the configured roles %v", got, want)
 		}
 	})
 }
@@ -234,7 +244,8 @@ func TestNoRoleGetsAnAccessEntryUnlessConfigured(t *testing.T) {
 // draw the pods to a node still without its volume.
 func TestFourBpaNodeGroupsAreNamedButNotLabelledForTheChartAndSpreadOverThreeZones(t *testing.T) {
 	t.Parallel()
-	stacktest.ForEachResolvedStack(t, func(t *testing.T, _ string, rec *harness.Recording) {
+	stacktest.ForEachResolvedStack(t, func(t *testing.T, stack string, rec *harness.Recording) {
+		zones := stacktest.Zones(t, stack)
 		used := map[string]bool{}
 		for _, n := range cluster.Nodes {
 			ng := stacktest.Must(t, rec, nodeGroupType, "cluster-bpa-"+n.Name)
@@ -299,9 +310,10 @@ func TestNodeGroupsWaitForPodNetworkingTheirRoleAndRoutesOut(t *testing.T) {
 	t.Parallel()
 	stacktest.ForEachStack(t, func(t *testing.T, stack string, rec *harness.Recording) {
 		groups := rec.OfType(nodeGroupType)
-		if want := map[string]int{"dev": 4, "prod": 5}[stack]; len(groups) != want {
+		if want := nodeGroups(t, stack); len(groups) != want {
 			t.Fatalf("%d node groups, want %d", len(groups), want)
 		}
+		zones := stacktest.Zones(t, stack)
 		before := []*harness.Resource{stacktest.Must(t, rec, addonType, "cluster-addon-vpc-cni")}
 		for _, az := range zones {
 			before = append(before, stacktest.Must(t, rec, cluster.ENIConfigType, "cluster-eniconfig-"+az))
@@ -326,7 +338,12 @@ func TestNodeGroupsWaitForPodNetworkingTheirRoleAndRoutesOut(t *testing.T) {
 				endpoints++
 			}
 		}
-		if want := map[string]int{"dev": 0, "prod": 8}[stack]; endpoints != want {
+		// ECR (API and Docker), STS, EC2, CloudWatch Logs and SSM's three.
+		want := 0
+		if stacktest.SettingBool(t, stack, "bpa:interfaceEndpoints") {
+			want = 8
+		}
+		if endpoints != want {
 			t.Errorf("%d interface endpoints, want %d", endpoints, want)
 		}
 		for _, ng := range groups {
@@ -350,19 +367,20 @@ func TestGeneralNodeGroupSpansTheZonesWhenConfigured(t *testing.T) {
 	t.Parallel()
 	stacktest.ForEachStack(t, func(t *testing.T, stack string, rec *harness.Recording) {
 		ng := rec.Find(nodeGroupType, "cluster-general")
-		if stack == "dev" {
+		count := stacktest.SettingInt(t, stack, "bpa:generalNodeCount")
+		if count == 0 {
 			if ng != nil || rec.Find(ltType, "cluster-general") != nil {
-				t.Error("dev has generalNodeCount 0 but a general node group exists")
+				t.Error("bpa:generalNodeCount is 0 but a general node group exists")
 			}
 			return
 		}
 		if ng == nil {
-			t.Fatal("prod has no general node group")
+			t.Fatalf("bpa:generalNodeCount is %d but there is no general node group", count)
 		}
-		if stacktest.Input(ng, "scalingConfig.desiredSize") != 3.0 {
-			t.Errorf("general nodes %v, want 3", stacktest.Input(ng, "scalingConfig.desiredSize"))
+		if got := stacktest.Input(ng, "scalingConfig.desiredSize"); got != float64(count) {
+			t.Errorf("general nodes %v, want bpa:generalNodeCount %d", got, count)
 		}
-		for _, az := range zones {
+		for _, az := range stacktest.Zones(t, stack) {
 			if !dependsOnInput(ng, "subnetIds", stacktest.Must(t, rec, "aws:ec2/subnet:Subnet", "network-private-"+az)) {
 				t.Errorf("general nodes do not use private subnet %s", az)
 			}
@@ -374,12 +392,14 @@ func TestGeneralNodeGroupSpansTheZonesWhenConfigured(t *testing.T) {
 // would lose its data): every template has only the root disk.
 func TestLaunchTemplatesRequireIMDSv2OneHopEncryptTheirOnlyDiskAndJoinBothSecurityGroups(t *testing.T) {
 	t.Parallel()
-	rootGiB := map[string]float64{"dev": 30, "prod": 50}
 	stacktest.ForEachStack(t, func(t *testing.T, stack string, rec *harness.Recording) {
 		nodeSG := stacktest.Must(t, rec, sgType, "cluster-nodes")
 		eksCluster := stacktest.Must(t, rec, eksType, "cluster-eks")
+		// General nodes take the BPA nodes' root volume size (Pulumi.yaml
+		// declares none of their own).
+		rootGiB := float64(stacktest.SettingInt(t, stack, "bpa:bpaNodeRootVolumeGiB"))
 		lts := rec.OfType(ltType)
-		if want := map[string]int{"dev": 4, "prod": 5}[stack]; len(lts) != want {
+		if want := nodeGroups(t, stack); len(lts) != want {
 			t.Errorf("%d launch templates, want %d", len(lts), want)
 		}
 		for _, lt := range lts {
@@ -391,7 +411,7 @@ func TestLaunchTemplatesRequireIMDSv2OneHopEncryptTheirOnlyDiskAndJoinBothSecuri
 				"blockDeviceMappings.0.deviceName":              "/dev/xvda",
 				"blockDeviceMappings.0.ebs.encrypted":           "true",
 				"blockDeviceMappings.0.ebs.volumeType":          "gp3",
-				"blockDeviceMappings.0.ebs.volumeSize":          rootGiB[stack],
+				"blockDeviceMappings.0.ebs.volumeSize":          rootGiB,
 				"blockDeviceMappings.0.ebs.deleteOnTermination": "true",
 			}
 			for path, want := range checks {
@@ -412,28 +432,29 @@ func TestLaunchTemplatesRequireIMDSv2OneHopEncryptTheirOnlyDiskAndJoinBothSecuri
 	})
 }
 
-func TestEachBpaNodeHasAnEncryptedDataVolumeInItsZoneProtectedInProd(t *testing.T) {
+func TestEachBpaNodeHasAnEncryptedDataVolumeInItsZoneWhereTheStackIsProtected(t *testing.T) {
 	t.Parallel()
-	size := map[string]struct{ gib, iops, mibps float64 }{"dev": {100, 3000, 125}, "prod": {2048, 6000, 250}}
 	stacktest.ForEachStack(t, func(t *testing.T, stack string, rec *harness.Recording) {
 		if vols := rec.OfType(volumeType); len(vols) != len(cluster.Nodes) {
 			t.Errorf("%d EBS volumes, want one per BPA node", len(vols))
 		}
-		prod := stack == "prod"
+		zones, protect := stacktest.Zones(t, stack), stacktest.Protected(t, stack)
+		setting := func(key string) float64 { return float64(stacktest.SettingInt(t, stack, key)) }
 		for _, n := range cluster.Nodes {
 			vol := stacktest.Must(t, rec, volumeType, "cluster-data-"+n.Name)
 			for path, want := range map[string]any{
 				"availabilityZone": zones[n.Zone], "type": "gp3", "encrypted": true,
-				"size": size[stack].gib, "iops": size[stack].iops, "throughput": size[stack].mibps,
+				"size": setting("bpa:bpaNodeDataVolumeGiB"), "iops": setting("bpa:bpaNodeDataVolumeIops"),
+				"throughput": setting("bpa:bpaNodeDataVolumeThroughput"),
 				// A protected stack keeps a snapshot if the volume is deleted.
-				"finalSnapshot": prod,
+				"finalSnapshot": protect,
 			} {
 				if got := stacktest.Input(vol, path); got != want {
 					t.Errorf("%s data volume %s = %v, want %v", n.Name, path, got, want)
 				}
 			}
-			if vol.Protect != prod {
-				t.Errorf("%s data volume protect = %v, want %v", n.Name, vol.Protect, prod)
+			if vol.Protect != protect {
+				t.Errorf("%s data volume protect = %v, want %v", n.Name, vol.Protect, protect)
 			}
 		}
 	})
@@ -460,12 +481,13 @@ func TestDataVolumesTakeTheirSizeAndPerformanceFromConfig(t *testing.T) {
 
 func TestEachZoneHasAnENIConfigForItsPodSubnetAndThePodSecurityGroup(t *testing.T) {
 	t.Parallel()
-	stacktest.ForEachResolvedStack(t, func(t *testing.T, _ string, rec *harness.Recording) {
+	stacktest.ForEachResolvedStack(t, func(t *testing.T, stack string, rec *harness.Recording) {
 		podSG := stacktest.Must(t, rec, sgType, "cluster-pods")
 		provider := stacktest.Must(t, rec, "pulumi:providers:kubernetes", "cluster-k8s")
+		zones := stacktest.Zones(t, stack)
 		enis := rec.OfType(cluster.ENIConfigType)
-		if len(enis) != 3 {
-			t.Fatalf("%d ENIConfigs, want one per zone", len(enis))
+		if len(enis) != len(zones) {
+			t.Fatalf("%d ENIConfigs, want one per zone of %v", len(enis), zones)
 		}
 		for _, az := range zones {
 			eni := stacktest.Must(t, rec, cluster.ENIConfigType, "cluster-eniconfig-"+az)
@@ -506,12 +528,24 @@ func TestVpcCniUsesCustomNetworkingSelectedByZone(t *testing.T) {
 
 func TestAddonsIncludeEbsCsiWithItsOwnRole(t *testing.T) {
 	t.Parallel()
-	stacktest.ForEachStack(t, func(t *testing.T, _ string, rec *harness.Recording) {
+	// bpa:clusterAddonVersions' keys, by add-on.
+	keys := map[string]string{"vpc-cni": "vpcCni", "coredns": "coreDns", "kube-proxy": "kubeProxy", "aws-ebs-csi-driver": "ebsCsiDriver"}
+	stacktest.ForEachStack(t, func(t *testing.T, stack string, rec *harness.Recording) {
+		var pinned map[string]string
+		if err := json.Unmarshal([]byte(stacktest.Setting(t, stack, "bpa:clusterAddonVersions")), &pinned); err != nil {
+			t.Fatalf("bpa:clusterAddonVersions: %v", err)
+		}
 		var names []string
 		for _, a := range rec.OfType(addonType) {
-			names = append(names, stacktest.Input(a, "addonName").(string))
-			if stacktest.Input(a, "addonVersion") != nil {
-				t.Errorf("%s pins version %v though no stack sets one", a.Name, stacktest.Input(a, "addonVersion"))
+			name, _ := stacktest.Input(a, "addonName").(string)
+			names = append(names, name)
+			// Unpinned, EKS picks the version for the Kubernetes version.
+			var want any
+			if v := pinned[keys[name]]; v != "" {
+				want = v
+			}
+			if got := stacktest.Input(a, "addonVersion"); got != want {
+				t.Errorf("%s pins version %v, want %v (bpa:clusterAddonVersions %v)", a.Name, got, want, pinned)
 			}
 		}
 		slices.Sort(names)
@@ -528,8 +562,8 @@ func TestAddonsIncludeEbsCsiWithItsOwnRole(t *testing.T) {
 		if err := json.Unmarshal([]byte(stacktest.Input(csi, "configurationValues").(string)), &csiValues); err != nil {
 			t.Fatal(err)
 		}
-		if len(csiValues) != 1 || len(csiValues["controller"]) != 1 || csiValues["controller"]["region"] != "us-west-2" {
-			t.Errorf("EBS CSI configuration %v, want only controller.region us-west-2", csiValues)
+		if region := stackRegion(t, stack); len(csiValues) != 1 || len(csiValues["controller"]) != 1 || csiValues["controller"]["region"] != region {
+			t.Errorf("EBS CSI configuration %v, want only controller.region %s", csiValues, region)
 		}
 		attach := stacktest.Must(t, rec, attachType, "cluster-ebs-csi")
 		if stacktest.Input(attach, "policyArn") != "arn:aws:iam::aws:policy/service-role/AmazonEBSCSIDriverPolicy" {
@@ -540,7 +574,7 @@ func TestAddonsIncludeEbsCsiWithItsOwnRole(t *testing.T) {
 
 func TestNodeRoleCanJoinUseTheCniAndSessionManagerAndPullOnlyEksImages(t *testing.T) {
 	t.Parallel()
-	stacktest.ForEachResolvedStack(t, func(t *testing.T, _ string, rec *harness.Recording) {
+	stacktest.ForEachResolvedStack(t, func(t *testing.T, stack string, rec *harness.Recording) {
 		for _, p := range []string{"AmazonEKSWorkerNodePolicy", "AmazonEKS_CNI_Policy", "AmazonSSMManagedInstanceCore"} {
 			a := stacktest.Must(t, rec, attachType, "cluster-nodes-"+p)
 			if stacktest.Input(a, "policyArn") != "arn:aws:iam::aws:policy/"+p {
@@ -548,7 +582,9 @@ func TestNodeRoleCanJoinUseTheCniAndSessionManagerAndPullOnlyEksImages(t *testin
 			}
 		}
 		policy := stacktest.Input(stacktest.Must(t, rec, "aws:iam/rolePolicy:RolePolicy", "cluster-nodes-eks-images"), "policy").(string)
-		if !strings.Contains(policy, "arn:aws:ecr:us-west-2:602401143452:repository/*") {
+		// 602401143452 serves the regions AWS opened before 2019 (the
+		// program keeps the exceptions, cluster/iam.go); the partition is aws.
+		if !strings.Contains(policy, "arn:aws:ecr:"+stackRegion(t, stack)+":602401143452:repository/*") {
 			t.Errorf("node image pull is not scoped to AWS's EKS registry: %s", policy)
 		}
 		trust := stacktest.Input(stacktest.Must(t, rec, "aws:iam/role:Role", "cluster-nodes"), "assumeRolePolicy").(string)
@@ -577,8 +613,9 @@ func TestOnlyTheListenersAdmitConfiguredRangesAndTheNodePortOnlyTheLoadBalancer(
 	stacktest.ForEachStack(t, func(t *testing.T, stack string, rec *harness.Recording) {
 		albSG, nodeSG := stacktest.Must(t, rec, sgType, "cluster-alb"), stacktest.Must(t, rec, sgType, "cluster-nodes")
 		cpSG, bastion := stacktest.Must(t, rec, sgType, "cluster-control-plane"), stacktest.Must(t, rec, sgType, "network-bastion")
-		cidr := map[string]string{"dev": "203.0.113.0/24", "prod": "198.51.100.0/24"}[stack]
-		listenerRules := map[float64]bool{}
+		cidrs := stacktest.SettingList(t, stack, "bpa:loadBalancerIngressCidrs")
+		deployerCidrs := stacktest.SettingList(t, stack, "bpa:deployerCidrs")
+		listenerRules := map[string]bool{}
 		fromALB := 0
 		for _, r := range rec.OfType(ingressType) {
 			if !strings.HasPrefix(r.Name, "cluster-") {
@@ -587,14 +624,18 @@ func TestOnlyTheListenersAdmitConfiguredRangesAndTheNodePortOnlyTheLoadBalancer(
 			c, hasCidr := stacktest.Input(r, "cidrIpv4").(string)
 			if dependsOnInput(r, "securityGroupId", albSG) {
 				port, _ := stacktest.Input(r, "fromPort").(float64)
-				if !hasCidr || c != cidr || (port != 443 && port != 30101) || stacktest.Input(r, "toPort") != port || stacktest.Input(r, "ipProtocol") != "tcp" {
+				if !hasCidr || !slices.Contains(cidrs, c) || (port != 443 && port != 30101) || stacktest.Input(r, "toPort") != port || stacktest.Input(r, "ipProtocol") != "tcp" {
 					t.Errorf("load balancer rule %s admits %v on %v-%v", r.Name, c, port, stacktest.Input(r, "toPort"))
 				}
-				listenerRules[port] = true
+				listenerRules[fmt.Sprint(port, " from ", c)] = true
 				continue
 			}
-			if hasCidr {
-				t.Errorf("%s admits the range %s; only listeners admit ranges", r.Name, c)
+			// bpa:deployerCidrs reach the private API endpoint
+			// (TestDeployerReachesThePrivateApiEndpointOnlyWhenConfigured).
+			deployer := dependsOnInput(r, "securityGroupId", cpSG) && slices.Contains(deployerCidrs, c) &&
+				stacktest.Input(r, "fromPort") == 443.0 && stacktest.Input(r, "toPort") == 443.0
+			if hasCidr && !deployer {
+				t.Errorf("%s admits the range %s; only listeners and the deployer admit ranges", r.Name, c)
 			}
 			if dependsOnInput(r, "referencedSecurityGroupId", albSG) {
 				fromALB++
@@ -603,8 +644,9 @@ func TestOnlyTheListenersAdmitConfiguredRangesAndTheNodePortOnlyTheLoadBalancer(
 				}
 			}
 		}
-		if !listenerRules[443] || !listenerRules[30101] || len(listenerRules) != 2 {
-			t.Errorf("listener rules on %v, want 443 and 30101 from %s", listenerRules, cidr)
+		// An empty bpa:loadBalancerIngressCidrs admits nobody.
+		if len(listenerRules) != 2*len(cidrs) {
+			t.Errorf("listener rules %v, want 443 and 30101 from each of %v", listenerRules, cidrs)
 		}
 		if fromALB != 1 {
 			t.Errorf("%d rules admit the load balancer, want one for node port 30101", fromALB)
@@ -613,7 +655,9 @@ func TestOnlyTheListenersAdmitConfiguredRangesAndTheNodePortOnlyTheLoadBalancer(
 			t.Error("node port 30101 is not admitted from the load balancer's group")
 		}
 		for _, port := range []string{"443", "30101"} {
-			stacktest.Must(t, rec, ingressType, "cluster-alb-"+port+"-from-"+strings.NewReplacer(".", "-", "/", "-").Replace(cidr))
+			for _, c := range cidrs {
+				stacktest.Must(t, rec, ingressType, "cluster-alb-"+port+"-from-"+cidrLabel(c))
+			}
 		}
 		api := stacktest.Must(t, rec, ingressType, "cluster-control-plane-api-from-bastion")
 		if !dependsOnInput(api, "securityGroupId", cpSG) || !dependsOnInput(api, "referencedSecurityGroupId", bastion) || stacktest.Input(api, "fromPort") != 443.0 {
@@ -637,6 +681,7 @@ func TestOnlyTheListenersAdmitConfiguredRangesAndTheNodePortOnlyTheLoadBalancer(
 func TestListenersOnDistinctNodePortsGetOneNodeRuleEach(t *testing.T) {
 	t.Parallel()
 	rec, err := stacktest.Run(t, "dev", func(cfg map[string]string) {
+		cfg["bpa:loadBalancerIngressCidrs"] = `["203.0.113.0/24"]`
 		cfg["bpa:loadBalancerListeners"] = `{"443": {"protocol": "HTTPS", "targetPort": 30101, "targetProtocol": "HTTPS", "healthCheckPath": "/"},` +
 			` "8443": {"protocol": "HTTPS", "targetPort": 30101, "targetProtocol": "HTTPS", "healthCheckPath": "/"},` +
 			` "30102": {"protocol": "HTTPS", "targetPort": 30102, "targetProtocol": "HTTPS", "healthCheckPath": "/"}}`
@@ -673,8 +718,9 @@ func TestListenersOnDistinctNodePortsGetOneNodeRuleEach(t *testing.T) {
 
 func TestOnlyHttpsAndTheConfiguredPodEgressReachOutsideTheVpc(t *testing.T) {
 	t.Parallel()
-	stacktest.ForEachStack(t, func(t *testing.T, _ string, rec *harness.Recording) {
+	stacktest.ForEachStack(t, func(t *testing.T, stack string, rec *harness.Recording) {
 		podSG := stacktest.Must(t, rec, sgType, "cluster-pods")
+		podEgress := stacktest.SettingList(t, stack, "bpa:podEgressCidrs")
 		for _, r := range rec.OfType(egressType) {
 			if !strings.HasPrefix(r.Name, "cluster-") || stacktest.Input(r, "cidrIpv4") != "0.0.0.0/0" {
 				continue
@@ -691,15 +737,20 @@ func TestOnlyHttpsAndTheConfiguredPodEgressReachOutsideTheVpc(t *testing.T) {
 				}
 			// bpa:podEgressCidrs' default: the guide's all outbound.
 			case "cluster-pods-to-out-0-0-0-0-0":
-				if !dependsOnInput(r, "securityGroupId", podSG) || stacktest.Input(r, "ipProtocol") != "-1" {
-					t.Errorf("%s is not the pods' all-traffic rule", r.Name)
+				if !slices.Contains(podEgress, "0.0.0.0/0") {
+					t.Errorf("%s opens the internet to pods though bpa:podEgressCidrs is %v", r.Name, podEgress)
 				}
 			default:
 				t.Errorf("%s opens the internet", r.Name)
 			}
 		}
 		stacktest.Must(t, rec, egressType, "cluster-pods-to-https")
-		stacktest.Must(t, rec, egressType, "cluster-pods-to-out-0-0-0-0-0")
+		for _, c := range podEgress {
+			r := stacktest.Must(t, rec, egressType, "cluster-pods-to-out-"+cidrLabel(c))
+			if !dependsOnInput(r, "securityGroupId", podSG) || stacktest.Input(r, "ipProtocol") != "-1" || stacktest.Input(r, "cidrIpv4") != c {
+				t.Errorf("%s is not the pods' all-traffic rule to %s", r.Name, c)
+			}
+		}
 	})
 }
 
@@ -735,11 +786,24 @@ func TestPodsReachExactlyTheConfiguredRangesOutsideTheVpcOnAnyPort(t *testing.T)
 
 func TestDeployerReachesThePrivateApiEndpointOnlyWhenConfigured(t *testing.T) {
 	t.Parallel()
-	stacktest.ForEachStack(t, func(t *testing.T, _ string, rec *harness.Recording) {
+	stacktest.ForEachStack(t, func(t *testing.T, stack string, rec *harness.Recording) {
+		var want []string
+		for _, c := range stacktest.SettingList(t, stack, "bpa:deployerCidrs") {
+			want = append(want, "cluster-control-plane-api-from-deployer-"+cidrLabel(c))
+		}
+		if stacktest.Setting(t, stack, "bpa:deployerSecurityGroupId") != "" {
+			want = append(want, "cluster-control-plane-api-from-deployer")
+		}
+		var got []string
 		for _, r := range rec.OfType(ingressType) {
 			if strings.HasPrefix(r.Name, "cluster-control-plane-api-from-deployer") {
-				t.Errorf("%s exists though the stack names no deployer", r.Name)
+				got = append(got, r.Name)
 			}
+		}
+		slices.Sort(got)
+		slices.Sort(want)
+		if !slices.Equal(got, want) {
+			t.Errorf("deployer rules %v, want exactly %v from bpa:deployerCidrs and bpa:deployerSecurityGroupId", got, want)
 		}
 	})
 	rec, err := stacktest.Run(t, "prod", func(cfg map[string]string) {
@@ -785,14 +849,14 @@ func TestListenersMayAdmitTheInternetButNothingElseDoes(t *testing.T) {
 
 func TestLoadBalancerForwardsEachListenerToTheBpaNodesIngressNodePort(t *testing.T) {
 	t.Parallel()
-	stacktest.ForEachStack(t, func(t *testing.T, _ string, rec *harness.Recording) {
+	stacktest.ForEachStack(t, func(t *testing.T, stack string, rec *harness.Recording) {
 		alb := stacktest.Must(t, rec, lbType, "cluster-alb")
 		for path, want := range map[string]any{"loadBalancerType": "application", "internal": false, "dropInvalidHeaderFields": true} {
 			if got := stacktest.Input(alb, path); got != want {
 				t.Errorf("load balancer %s = %v, want %v", path, got, want)
 			}
 		}
-		for _, az := range zones {
+		for _, az := range stacktest.Zones(t, stack) {
 			if !dependsOnInput(alb, "subnets", stacktest.Must(t, rec, "aws:ec2/subnet:Subnet", "network-public-"+az)) {
 				t.Errorf("load balancer is not in public subnet %s", az)
 			}
@@ -802,7 +866,7 @@ func TestLoadBalancerForwardsEachListenerToTheBpaNodesIngressNodePort(t *testing
 			tg := stacktest.Must(t, rec, tgType, "cluster-tg-"+port)
 			for path, want := range map[string]any{
 				"port": json.Number(port), "protocol": "HTTPS", "sslPolicy": cluster.TLSPolicy,
-				"certificateArn":        "arn:aws:acm:us-west-2:123456789012:certificate/00000000-0000-0000-0000-000000000000",
+				"certificateArn":        stacktest.Setting(t, stack, "bpa:certificateArn"),
 				"defaultActions.0.type": "forward",
 			} {
 				got := stacktest.Input(l, path)

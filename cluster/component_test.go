@@ -15,6 +15,9 @@ import (
 	"github.com/bpa-infra/bpa-infra/internal/stacktest"
 )
 
+// componentZones are the zones of the component run outside the program.
+var componentZones = []string{"us-west-2a", "us-west-2b", "us-west-2c"}
+
 // componentArgs are valid arguments for the cluster on its own, outside the
 // program, with generalNodes general nodes.
 func componentArgs(provider pulumi.ProviderResource, generalNodes int) *cluster.Args {
@@ -24,13 +27,13 @@ func componentArgs(provider pulumi.ProviderResource, generalNodes int) *cluster.
 	}
 	ids := func(kind string) pulumi.StringArray {
 		var out pulumi.StringArray
-		for _, az := range zones {
+		for _, az := range componentZones {
 			out = append(out, pulumi.String("subnet-"+kind+"-"+az))
 		}
 		return out
 	}
 	return &cluster.Args{
-		NamePrefix: "acme-test", Region: "us-west-2", AvailabilityZones: zones,
+		NamePrefix: "acme-test", Region: "us-west-2", AvailabilityZones: componentZones,
 		VpcId: pulumi.String("vpc-0123"), VpcCidr: "10.0.0.0/16", PodCidr: "100.64.0.0/16",
 		PrivateSubnetIds: ids("private"), PublicSubnetIds: ids("public"), PodSubnetIds: ids("pod"),
 		BastionSecurityGroupId: pulumi.String("sg-bastion"),

@@ -64,8 +64,8 @@ func TestNodeRoleMayAttachOnlyTheDataVolumesToClusterInstancesAndReadOnlyTheBund
 			"AttachOwnDataVolume": {Action: []string{"ec2:AttachVolume"}, Resource: volumes},
 			"AttachToClusterInstances": {
 				Action:    []string{"ec2:AttachVolume"},
-				Resource:  []string{"arn:aws:ec2:us-west-2:" + harness.MockAccountID + ":instance/*"},
-				Condition: map[string]map[string][]string{"StringEquals": {"aws:ResourceTag/eks:cluster-name": {"acme-" + stack}}},
+				Resource:  []string{"arn:aws:ec2:" + stackRegion(t, stack) + ":" + harness.MockAccountID + ":instance/*"},
+				Condition: map[string]map[string][]string{"StringEquals": {"aws:ResourceTag/eks:cluster-name": {stacktest.NamePrefix(t, stack)}}},
 			},
 			"ListBundle": {
 				Action:    []string{"s3:ListBucket"},
@@ -112,15 +112,15 @@ func sameConditions(a, b map[string]map[string][]string) bool {
 // The bundle bucket holds the BPA release every node copies: versioned so a
 // bad upload can be rolled back, encrypted, private, TLS only, and kept
 // with its contents by a protected stack.
-func TestBundleBucketIsVersionedEncryptedPrivateTLSOnlyAndProtectedInProd(t *testing.T) {
+func TestBundleBucketIsVersionedEncryptedPrivateTLSOnlyAndProtectedWhereTheStackIsProtected(t *testing.T) {
 	t.Parallel()
 	stacktest.ForEachStack(t, func(t *testing.T, stack string, rec *harness.Recording) {
 		bucket := stacktest.Must(t, rec, bucketType, bundleBucket)
-		prod := stack == "prod"
-		if bucket.Protect != prod || stacktest.Input(bucket, "forceDestroy") != !prod {
-			t.Errorf("bucket protect %v, forceDestroy %v in %s", bucket.Protect, stacktest.Input(bucket, "forceDestroy"), stack)
+		protect := stacktest.Protected(t, stack)
+		if bucket.Protect != protect || stacktest.Input(bucket, "forceDestroy") != !protect {
+			t.Errorf("bucket protect %v, forceDestroy %v, want protect %v (bpa:protect)", bucket.Protect, stacktest.Input(bucket, "forceDestroy"), protect)
 		}
-		if stacktest.Input(bucket, "bucketPrefix") != "acme-"+stack+"-bpa-bundle-" || stacktest.Input(bucket, "bucket") != nil {
+		if stacktest.Input(bucket, "bucketPrefix") != stacktest.NamePrefix(t, stack)+"-bpa-bundle-" || stacktest.Input(bucket, "bucket") != nil {
 			t.Errorf("bucket %v, prefix %v", stacktest.Input(bucket, "bucket"), stacktest.Input(bucket, "bucketPrefix"))
 		}
 		settings := map[string]map[string]any{

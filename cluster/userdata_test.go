@@ -2,6 +2,7 @@ package cluster_test
 
 import (
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"io"
 	"mime"
@@ -9,6 +10,7 @@ import (
 	"net/mail"
 	"path"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -244,7 +246,7 @@ func TestEachBpaNodeAttachesItsOwnVolumeAndLabelsItselfOnlyOnceItsDataIsReady(t 
 			t.Parallel()
 			r := rendered(t, stack)
 			bucket := cloudfake.Outputs(bucketType, "cluster-bundle",
-				resource.PropertyMap{"bucketPrefix": resource.NewProperty("acme-" + stack + "-bpa-bundle-")})["bucket"].StringValue()
+				resource.PropertyMap{"bucketPrefix": resource.NewProperty(stacktest.NamePrefix(t, stack) + "-bpa-bundle-")})["bucket"].StringValue()
 			if r.buckets["cluster-bundle"] != bucket {
 				t.Fatalf("bundle bucket named %q in the run, want %q", r.buckets["cluster-bundle"], bucket)
 			}
@@ -255,7 +257,7 @@ func TestEachBpaNodeAttachesItsOwnVolumeAndLabelsItselfOnlyOnceItsDataIsReady(t 
 				if volume == "" {
 					t.Fatalf("no data volume for %s", n.Name)
 				}
-				vars := "region=us-west-2 cluster=acme-" + stack + " volume=" + volume + " device=" + cluster.DataDevice + "\n"
+				vars := "region=" + stackRegion(t, stack) + " cluster=" + stacktest.NamePrefix(t, stack) + " volume=" + volume + " device=" + cluster.DataDevice + "\n"
 				if !strings.Contains(data, vars) {
 					t.Errorf("%s data script does not name its own volume and the cluster (%q)", n.Name, vars)
 				}
@@ -314,10 +316,10 @@ func TestEachBpaNodeAttachesItsOwnVolumeAndLabelsItselfOnlyOnceItsDataIsReady(t 
 
 func TestEachBpaNodeMakesOnlyItsOwnDirectoriesWithTheConfiguredOwnerAndMode(t *testing.T) {
 	t.Parallel()
-	overrides := map[string]string{"kafka1": "1001:1001:0750", "metrics/grafana": "472:472:0700"}
-	want := map[string]string{"kafka1": "-m 0750 -o 1001 -g 1001", "metrics/grafana": "-m 0700 -o 472 -g 472"}
+	overrides := map[string]string{"kafka1": "-m 0750 -o 1001 -g 1001", "metrics/grafana": "-m 0700 -o 472 -g 472"}
 	cases := map[string]func(map[string]string){
-		// The guide's: root's and world-writable.
+		// The stack's own: Pulumi.yaml's default is the guide's, root's
+		// and world-writable.
 		"default": nil,
 		"overridden": func(cfg map[string]string) {
 			cfg["bpa:bpaDataDirectories"] = `{"kafka1": "1001:1001:0750", "metrics/grafana": "472:472:0700"}`
@@ -326,6 +328,19 @@ func TestEachBpaNodeMakesOnlyItsOwnDirectoriesWithTheConfiguredOwnerAndMode(t *t
 	for name, change := range cases {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
+			// What the stack's settings give each directory, as the
+			// script's install -d options.
+			dirs := map[string]string{}
+			if err := json.Unmarshal([]byte(stacktest.Setting(t, "dev", "bpa:bpaDataDirectories")), &dirs); err != nil {
+				t.Fatalf("bpa:bpaDataDirectories: %v", err)
+			}
+			for d, spec := range dirs {
+				dirs[d] = installOptions(t, spec)
+			}
+			if change != nil {
+				dirs = overrides
+			}
+			dirDefault := installOptions(t, stacktest.Setting(t, "dev", "bpa:bpaDataDirectoryDefault"))
 			r := render(t, "dev", change)
 			for _, n := range cluster.Nodes {
 				_, script := bpaScript(t, r, n.Name)
@@ -341,9 +356,9 @@ func TestEachBpaNodeMakesOnlyItsOwnDirectoriesWithTheConfiguredOwnerAndMode(t *t
 				}
 				wantMade := map[string]string{cluster.DataRoot: "-m 0755 -o root -g root"}
 				for _, d := range n.DataDirs {
-					wantMade[path.Join(cluster.DataRoot, d)] = "-m 0777 -o 0 -g 0"
-					if _, over := overrides[d]; over && change != nil {
-						wantMade[path.Join(cluster.DataRoot, d)] = want[d]
+					wantMade[path.Join(cluster.DataRoot, d)] = dirDefault
+					if options, over := dirs[d]; over {
+						wantMade[path.Join(cluster.DataRoot, d)] = options
 					}
 				}
 				if fmt.Sprint(made) != fmt.Sprint(wantMade) {
@@ -359,6 +374,21 @@ func TestEachBpaNodeMakesOnlyItsOwnDirectoriesWithTheConfiguredOwnerAndMode(t *t
 			}
 		})
 	}
+}
+
+// installOptions are install -d's options for a directory setting
+// "<uid>:<gid>:<octal mode>" ("-m 0777 -o 0 -g 0").
+func installOptions(t *testing.T, spec string) string {
+	t.Helper()
+	f := strings.Split(spec, ":")
+	if len(f) != 3 {
+		t.Fatalf("directory setting %q is not <uid>:<gid>:<octal mode>", spec)
+	}
+	mode, err := strconv.ParseUint(f[2], 8, 32)
+	if err != nil {
+		t.Fatalf("directory setting %q: %v", spec, err)
+	}
+	return fmt.Sprintf("-m %04o -o %s -g %s", mode, f[0], f[1])
 }
 
 func TestBpaNodeUserDataDependsOnItsOwnVolumeAndTheBundleBucket(t *testing.T) {
@@ -378,7 +408,11 @@ func TestBpaNodeUserDataDependsOnItsOwnVolumeAndTheBundleBucket(t *testing.T) {
 
 func TestGeneralNodesOnlySetMaxPods(t *testing.T) {
 	t.Parallel()
-	rec := stacktest.Preview(t, "prod")
+	// Whatever the stack files say, this run has general nodes.
+	rec, err := stacktest.Run(t, "dev", func(cfg map[string]string) { cfg["bpa:generalNodeCount"] = "2" })
+	if err != nil {
+		t.Fatal(err)
+	}
 	parts := userDataParts(t, stacktest.Must(t, rec, ltType, "cluster-general"))
 	if len(parts) != 1 || !strings.Contains(parts["application/node.eks.aws"], "maxPods: 44") {
 		t.Errorf("general node user data: %v", parts)

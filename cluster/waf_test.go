@@ -22,23 +22,25 @@ func TestProtectedStacksPutAWebACLWithAWSManagedRulesInFrontOfTheLoadBalancer(t 
 	t.Parallel()
 	stacktest.ForEachStack(t, func(t *testing.T, stack string, rec *harness.Recording) {
 		acl, assoc := rec.Find(webACLType, "cluster-waf"), rec.Find(webACLAssocType, "cluster-waf")
-		if stack == "dev" {
+		settings := "bpa:protect " + stacktest.Setting(t, stack, "bpa:protect") + ", bpa:loadBalancerWaf " + stacktest.Setting(t, stack, "bpa:loadBalancerWaf")
+		if !wafExpected(t, stack) {
 			if acl != nil || assoc != nil {
-				t.Error("dev (bpa:protect false, bpa:loadBalancerWaf auto) has a web ACL")
+				t.Errorf("the stack (%s) has a web ACL", settings)
 			}
 			return
 		}
 		if acl == nil || assoc == nil {
-			t.Fatal("prod has no web ACL in front of its load balancer")
+			t.Fatalf("the stack (%s) has no web ACL in front of its load balancer", settings)
 		}
+		prefix := stacktest.NamePrefix(t, stack)
 		alb := stacktest.Must(t, rec, lbType, "cluster-alb")
 		if !dependsOnInput(assoc, "resourceArn", alb) || !dependsOnInput(assoc, "webAclArn", acl) {
 			t.Errorf("the association links %v to %v", assoc.PropertyDependencies["webAclArn"], assoc.PropertyDependencies["resourceArn"])
 		}
 		for path, want := range map[string]any{
-			"name": "acme-prod-bpa", "scope": "REGIONAL",
+			"name": prefix + "-bpa", "scope": "REGIONAL",
 			"visibilityConfig.cloudwatchMetricsEnabled": true, "visibilityConfig.sampledRequestsEnabled": true,
-			"visibilityConfig.metricName": "acme-prod-bpa-waf",
+			"visibilityConfig.metricName": prefix + "-bpa-waf",
 		} {
 			if got := stacktest.Input(acl, path); got != want {
 				t.Errorf("web ACL %s = %v, want %v", path, got, want)
@@ -58,7 +60,7 @@ func TestProtectedStacksPutAWebACLWithAWSManagedRulesInFrontOfTheLoadBalancer(t 
 				"statement.managedRuleGroupStatement.vendorName": "AWS",
 				"visibilityConfig.cloudwatchMetricsEnabled":      true,
 				"visibilityConfig.sampledRequestsEnabled":        true,
-				"visibilityConfig.metricName":                    "acme-prod-" + name,
+				"visibilityConfig.metricName":                    prefix + "-" + name,
 				"action":                                         nil,
 			}
 			for path, want := range checks {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -87,18 +88,17 @@ func TestMongoEveryResourceIsParentedToTheComponent(t *testing.T) {
 
 func TestMongoClusterIsADedicatedThreeNodeReplicaSetOnAwsInTheStacksRegion(t *testing.T) {
 	t.Parallel()
-	tier := map[string]string{"dev": "M10", "prod": "M30"}
 	stacktest.ForEachResolvedStack(t, func(t *testing.T, stack string, rec *harness.Recording) {
 		cl := stacktest.Must(t, rec, mongoClusterType, "mongo-cluster")
 		region := "replicationSpecs.0.regionConfigs.0."
 		for path, want := range map[string]any{
-			"name":                                            "acme-" + stack + "-bpa",
+			"name":                                            stacktest.NamePrefix(t, stack) + "-bpa",
 			"clusterType":                                     "REPLICASET",
-			"mongoDbMajorVersion":                             "8.0",
+			"mongoDbMajorVersion":                             stacktest.Setting(t, stack, "bpa:mongoVersion"),
 			region + "providerName":                           "AWS",
-			region + "regionName":                             "US_WEST_2", // Atlas format, not us-west-2
+			region + "regionName":                             atlasRegion(t, stack), // Atlas format, not us-west-2
 			region + "priority":                               7.0,
-			region + "electableSpecs.instanceSize":            tier[stack],
+			region + "electableSpecs.instanceSize":            stacktest.Setting(t, stack, "bpa:atlasInstanceSize"),
 			region + "electableSpecs.nodeCount":               3.0,
 			region + "autoScaling.diskGbEnabled":              true,
 			region + "autoScaling.computeEnabled":             false,
@@ -118,35 +118,73 @@ func TestMongoClusterIsADedicatedThreeNodeReplicaSetOnAwsInTheStacksRegion(t *te
 	})
 }
 
+// Backup follows bpa:atlasBackup and protection bpa:protect. In the
+// committed stacks the two agree, so each stack is also run with
+// bpa:atlasBackup flipped: backup must not follow protection (nor the
+// reverse).
 func TestMongoBackupAndProtectionFollowTheStack(t *testing.T) {
 	t.Parallel()
-	stacktest.ForEachResolvedStack(t, func(t *testing.T, stack string, rec *harness.Recording) {
-		prod := stack == "prod"
+	check := func(t *testing.T, rec *harness.Recording, backup, protect, ownProject bool) {
+		t.Helper()
 		cl := stacktest.Must(t, rec, mongoClusterType, "mongo-cluster")
 		for path, want := range map[string]any{
-			"backupEnabled":                prod,
-			"pitEnabled":                   prod,
-			"retainBackupsEnabled":         prod,
-			"terminationProtectionEnabled": prod,
+			"backupEnabled": backup,
+			"pitEnabled":    backup,
+			// A protected stack keeps its snapshots if the cluster goes.
+			"retainBackupsEnabled":         backup && protect,
+			"terminationProtectionEnabled": protect,
 		} {
 			if got := stacktest.Input(cl, path); got != want {
 				t.Errorf("cluster %s = %v, want %v", path, got, want)
 			}
 		}
-		for _, r := range []*harness.Resource{cl, stacktest.Must(t, rec, mongoProjectType, "mongo-project"),
-			stacktest.Must(t, rec, "aws:kms/key:Key", "mongo-secrets-key")} {
-			if r.Protect != prod {
-				t.Errorf("%s protect = %v, want %v", r.Name, r.Protect, prod)
+		stateful := []*harness.Resource{cl, stacktest.Must(t, rec, "aws:kms/key:Key", "mongo-secrets-key")}
+		if ownProject {
+			stateful = append(stateful, stacktest.Must(t, rec, mongoProjectType, "mongo-project"))
+		}
+		for _, r := range stateful {
+			if r.Protect != protect {
+				t.Errorf("%s protect = %v, want %v", r.Name, r.Protect, protect)
 			}
 		}
+	}
+	stacktest.ForEachResolvedStack(t, func(t *testing.T, stack string, rec *harness.Recording) {
+		backup := stacktest.SettingBool(t, stack, "bpa:atlasBackup")
+		protect := stacktest.Protected(t, stack)
+		// With bpa:atlasProjectId the project is not the stack's to protect.
+		ownProject := stacktest.Setting(t, stack, "bpa:atlasOrgId") != ""
+		check(t, rec, backup, protect, ownProject)
+
+		flipped, err := mongoRun(t, stack, func(cfg map[string]string) {
+			cfg["bpa:atlasBackup"] = strconv.FormatBool(!backup)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		check(t, flipped, !backup, protect, ownProject)
 	})
 }
 
 func TestMongoProjectIsCreatedInTheConfiguredOrganization(t *testing.T) {
 	t.Parallel()
 	stacktest.ForEachResolvedStack(t, func(t *testing.T, stack string, rec *harness.Recording) {
+		org := stacktest.Setting(t, stack, "bpa:atlasOrgId")
+		if org == "" { // an existing project (bpa:atlasProjectId): none is created
+			project := stacktest.Setting(t, stack, "bpa:atlasProjectId")
+			if n := len(rec.OfType(mongoProjectType)); n != 0 || project == "" {
+				t.Fatalf("%d projects created, existing project %q", n, project)
+			}
+			for _, typ := range []string{mongoClusterType, mongoPrivateLink, mongoEndpointLink, mongoUserType} {
+				for _, r := range rec.OfType(typ) {
+					if got := stacktest.Input(r, "projectId"); got != project {
+						t.Errorf("%s projectId = %v, want %s", r.Name, got, project)
+					}
+				}
+			}
+			return
+		}
 		p := stacktest.Must(t, rec, mongoProjectType, "mongo-project")
-		if stacktest.Input(p, "orgId") != "0123456789abcdef01234567" || stacktest.Input(p, "name") != "acme-"+stack+"-bpa" {
+		if stacktest.Input(p, "orgId") != org || stacktest.Input(p, "name") != stacktest.NamePrefix(t, stack)+"-bpa" {
 			t.Errorf("project %v", p.Plain())
 		}
 		for _, typ := range []string{mongoClusterType, mongoPrivateLink, mongoEndpointLink, mongoUserType} {
@@ -245,13 +283,13 @@ func TestMongoAtlasKeysFromConfigReachTheProviderOnlyAsSecrets(t *testing.T) {
 
 func TestMongoPrivateLinkIdsFlowFromAtlasToAwsAndBack(t *testing.T) {
 	t.Parallel()
-	stacktest.ForEachResolvedStack(t, func(t *testing.T, _ string, rec *harness.Recording) {
+	stacktest.ForEachResolvedStack(t, func(t *testing.T, stack string, rec *harness.Recording) {
 		pl := stacktest.Must(t, rec, mongoPrivateLink, "mongo-privatelink")
 		vpce := stacktest.Must(t, rec, mongoVpcEndpoint, "mongo-endpoint")
 		link := stacktest.Must(t, rec, mongoEndpointLink, "mongo-endpoint-service")
 		sg := stacktest.Must(t, rec, mongoSGType, "mongo-endpoint")
 
-		if stacktest.Input(pl, "providerName") != "AWS" || stacktest.Input(pl, "region") != "US_WEST_2" {
+		if stacktest.Input(pl, "providerName") != "AWS" || stacktest.Input(pl, "region") != atlasRegion(t, stack) {
 			t.Errorf("Atlas endpoint service %v", pl.Plain())
 		}
 		if stacktest.Input(vpce, "vpcEndpointType") != "Interface" || stacktest.Input(vpce, "privateDnsEnabled") != false {
@@ -281,7 +319,12 @@ func TestMongoPrivateLinkIdsFlowFromAtlasToAwsAndBack(t *testing.T) {
 			subnets = append(subnets, rec.ByURN(u).Name)
 		}
 		sort.Strings(subnets)
-		if want := []string{"network-data-us-west-2a", "network-data-us-west-2b", "network-data-us-west-2c"}; !slices.Equal(subnets, want) {
+		var want []string
+		for _, az := range stacktest.Zones(t, stack) {
+			want = append(want, "network-data-"+az)
+		}
+		sort.Strings(want)
+		if !slices.Equal(subnets, want) {
 			t.Errorf("endpoint subnets %v, want %v", subnets, want)
 		}
 		vpc := stacktest.Must(t, rec, "aws:ec2/vpc:Vpc", "network-vpc")
@@ -416,7 +459,7 @@ func TestMongoUserIsScramWithReadWriteOnTheConfiguredDatabasesOfThisClusterOnly(
 	t.Parallel()
 	stacktest.ForEachResolvedStack(t, func(t *testing.T, stack string, rec *harness.Recording) {
 		u := stacktest.Must(t, rec, mongoUserType, "mongo-user")
-		if stacktest.Input(u, "authDatabaseName") != "admin" || stacktest.Input(u, "username") != "acme-"+stack+"-bpa" {
+		if stacktest.Input(u, "authDatabaseName") != "admin" || stacktest.Input(u, "username") != stacktest.NamePrefix(t, stack)+"-bpa" {
 			t.Errorf("user %v", u.Plain())
 		}
 		for _, k := range []string{"x509Type", "awsIamType", "ldapAuthType", "oidcAuthType"} {
@@ -424,7 +467,13 @@ func TestMongoUserIsScramWithReadWriteOnTheConfiguredDatabasesOfThisClusterOnly(
 				t.Errorf("user %s = %v: only SCRAM is wanted", k, v)
 			}
 		}
-		want := []any{map[string]any{"roleName": "readWrite", "databaseName": "bpa"}}
+		var want []any
+		for _, db := range stacktest.SettingList(t, stack, "bpa:atlasDatabases") {
+			want = append(want, map[string]any{"roleName": "readWrite", "databaseName": db})
+		}
+		if len(want) == 0 {
+			t.Fatal("bpa:atlasDatabases is empty")
+		}
 		if got := stacktest.Input(u, "roles"); !mongoEqualPlain(got, want) {
 			t.Errorf("roles %v, want %v", got, want)
 		}
@@ -439,8 +488,9 @@ func TestMongoUserIsScramWithReadWriteOnTheConfiguredDatabasesOfThisClusterOnly(
 		if stacktest.Input(pw, "length") != 32.0 {
 			t.Errorf("password length %v", stacktest.Input(pw, "length"))
 		}
-		if keepers, _ := stacktest.Input(pw, "keepers").(map[string]any); len(keepers) != 1 || keepers[databases.RotationKeeper] != "initial" {
-			t.Errorf("password keepers %v, want only the rotation label", keepers)
+		label := rotationLabel(t, stack, "mongoUser")
+		if keepers, _ := stacktest.Input(pw, "keepers").(map[string]any); len(keepers) != 1 || keepers[databases.RotationKeeper] != label {
+			t.Errorf("password keepers %v, want only the rotation label %s", keepers, label)
 		}
 	})
 }
@@ -453,7 +503,7 @@ func TestMongoRotationLabelIsTheKeeperOfTheUserPassword(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for name, want := range map[string]string{"mongo-user-password": "2027-06", "postgres-kong-password": "initial"} {
+	for name, want := range map[string]string{"mongo-user-password": "2027-06", "postgres-kong-password": unrotated} {
 		pw := stacktest.Must(t, rec, "random:index/randomPassword:RandomPassword", name)
 		if got := stacktest.Input(pw, "keepers."+databases.RotationKeeper); got != want {
 			t.Errorf("%s keeper %v, want %s", name, got, want)
@@ -500,6 +550,7 @@ func TestMongoConnectionStringIsReadAfterTheEndpointIsLinked(t *testing.T) {
 func TestMongoSecretHoldsThePrivateSrvStringOfThisEndpoint(t *testing.T) {
 	t.Parallel()
 	rec := stacktest.Resolved(t, "prod")
+	user := stacktest.NamePrefix(t, "prod") + "-bpa"
 	if !slices.Contains(rec.Invokes, mongoLookupToken) {
 		t.Fatal("the cluster's connection strings were never looked up")
 	}
@@ -512,10 +563,10 @@ func TestMongoSecretHoldsThePrivateSrvStringOfThisEndpoint(t *testing.T) {
 	if err := json.Unmarshal([]byte(mongoReveal(t, raw)), &got); err != nil {
 		t.Fatal(err)
 	}
-	if got["connectionString"] != "mongodb+srv://acme-prod-bpa-pl-0.abcde.mongodb.net" {
+	if got["connectionString"] != "mongodb+srv://"+user+"-pl-0.abcde.mongodb.net" {
 		t.Errorf("connection string %q is not this endpoint's private SRV string", got["connectionString"])
 	}
-	if got["username"] != "acme-prod-bpa" || got["authSource"] != "admin" || got["password"] != "mock-generated-password-mongo-user-password" {
+	if got["username"] != user || got["authSource"] != "admin" || got["password"] != "mock-generated-password-mongo-user-password" {
 		t.Errorf("secret fields: username %q authSource %q, password set %v", got["username"], got["authSource"], got["password"] != "")
 	}
 }
@@ -528,10 +579,10 @@ func TestMongoUserSecretIsEncryptedWithItsOwnRotatingKey(t *testing.T) {
 		if !mongoDependsOnProperty(s, "kmsKeyId", key) || stacktest.Input(key, "enableKeyRotation") != true {
 			t.Error("user secret is not encrypted with the rotating mongo key")
 		}
-		if stacktest.Input(s, "name") != "acme-"+stack+"/mongodb/bpa" {
-			t.Errorf("secret name %v", stacktest.Input(s, "name"))
+		if want := stacktest.NamePrefix(t, stack) + "/mongodb/bpa"; stacktest.Input(s, "name") != want {
+			t.Errorf("secret name %v, want %s", stacktest.Input(s, "name"), want)
 		}
-		recovery := map[string]float64{"dev": 0, "prod": 30}[stack]
+		recovery := recoveryWindow(t, stack)
 		if stacktest.Input(s, "recoveryWindowInDays") != recovery {
 			t.Errorf("recovery window %v, want %v", stacktest.Input(s, "recoveryWindowInDays"), recovery)
 		}
@@ -544,7 +595,8 @@ func TestMongoUserSecretIsEncryptedWithItsOwnRotatingKey(t *testing.T) {
 
 func TestMongoNoSecretInPlainText(t *testing.T) {
 	t.Parallel()
-	for _, rec := range []*harness.Recording{stacktest.Resolved(t, "dev"), stacktest.Resolved(t, "prod")} {
+	for _, stack := range stacktest.Stacks(t) {
+		rec := stacktest.Resolved(t, stack)
 		for _, r := range rec.Resources {
 			if !strings.HasPrefix(r.Name, "mongo") {
 				continue
@@ -591,8 +643,8 @@ func TestMongoEndpointIsCreatedThroughTheAssumedRoleWhenConfigured(t *testing.T)
 	p := stacktest.Must(t, rec, mongoAwsProvider, "mongo-endpoint-account")
 	for path, want := range map[string]any{
 		"assumeRole.roleArn":          mongoAssumeRoleArn,
-		"region":                      "us-west-2",
-		"defaultTags.tags.customer":   "acme",
+		"region":                      stacktest.Setting(t, "prod", "bpa:region"),
+		"defaultTags.tags.customer":   stacktest.Setting(t, "prod", "bpa:customer"),
 		"defaultTags.tags.managed-by": "pulumi",
 	} {
 		if got := stacktest.Input(p, path); got != want {

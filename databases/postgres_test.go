@@ -8,6 +8,7 @@ import (
 	"net/netip"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -18,6 +19,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/internals"
 
 	"github.com/bpa-infra/bpa-infra/databases"
+	"github.com/bpa-infra/bpa-infra/internal/cloudfake"
 	"github.com/bpa-infra/bpa-infra/internal/harness"
 	"github.com/bpa-infra/bpa-infra/internal/plan"
 	"github.com/bpa-infra/bpa-infra/internal/stacktest"
@@ -72,40 +74,53 @@ func TestEveryPostgresResourceIsParentedToTheComponent(t *testing.T) {
 
 func TestInstanceSettingsPerStack(t *testing.T) {
 	t.Parallel()
+	// The same in every stack.
 	common := map[string]any{
-		"identifier": "", "engine": "postgres", "engineVersion": "16", "port": 5432.0,
-		// RDS refuses admin as the master user; RDS creates only the
-		// postgres database (no dbName).
-		"dbName": nil, "username": "bpa_master", "manageMasterUserPassword": true, "publiclyAccessible": false,
+		"engine": "postgres", "port": 5432.0,
+		// RDS creates only the postgres database (no dbName).
+		"dbName": nil, "manageMasterUserPassword": true, "publiclyAccessible": false,
 		"storageEncrypted": true, "caCertIdentifier": "rds-ca-rsa2048-g1", "copyTagsToSnapshot": true,
 		"autoMinorVersionUpgrade": true, "performanceInsightsEnabled": true,
-		"performanceInsightsRetentionPeriod": 7.0, "monitoringInterval": 60.0,
-		"backupWindow": "09:00-10:00", "maintenanceWindow": "sun:10:30-sun:11:30",
 		// IAM database authentication on (CKV_AWS_161); passwords still work
 		// for roles not granted rds_iam.
 		"iamDatabaseAuthenticationEnabled": true,
 	}
-	perStack := map[string]map[string]any{
-		"prod": {
-			"identifier": "acme-prod-postgres", "instanceClass": "db.m5d.2xlarge", "storageType": "io2",
-			"allocatedStorage": 400.0, "iops": 3000.0, "maxAllocatedStorage": 1000.0, "multiAz": true,
-			"backupRetentionPeriod": 7.0, "deletionProtection": true, "skipFinalSnapshot": false,
-			"finalSnapshotIdentifier": "acme-prod-postgres-final", "deleteAutomatedBackups": false,
-		},
-		"dev": {
-			"identifier": "acme-dev-postgres", "instanceClass": "db.t4g.medium", "storageType": "gp3",
-			"allocatedStorage": 20.0, "iops": nil, "maxAllocatedStorage": 100.0, "multiAz": false,
-			"backupRetentionPeriod": 1.0, "deletionProtection": false, "skipFinalSnapshot": true,
-			"finalSnapshotIdentifier": nil, "deleteAutomatedBackups": true,
-		},
-	}
 	stacktest.ForEachStack(t, func(t *testing.T, stack string, rec *harness.Recording) {
 		db := stacktest.Must(t, rec, pgInstance, "postgres")
-		want := map[string]any{}
-		for k, v := range common {
-			want[k] = v
+		setting := func(key string) string { return stacktest.Setting(t, stack, "bpa:"+key) }
+		number := func(key string) float64 { return float64(stacktest.SettingInt(t, stack, "bpa:"+key)) }
+		identifier, protect := stacktest.NamePrefix(t, stack)+"-postgres", stacktest.Protected(t, stack)
+		// bpa:postgresIops 0 is the storage type's baseline: no iops input.
+		var iops any
+		if n := number("postgresIops"); n != 0 {
+			iops = n
 		}
-		for k, v := range perStack[stack] {
+		// Protected stacks delete nothing without a final snapshot.
+		var finalSnapshot any
+		if protect {
+			finalSnapshot = identifier + "-final"
+		}
+		want := map[string]any{
+			"identifier": identifier, "engineVersion": setting("postgresEngineVersion"),
+			// RDS refuses admin as the master user.
+			"username":                           setting("postgresMasterUsername"),
+			"instanceClass":                      setting("postgresInstanceClass"),
+			"storageType":                        setting("postgresStorageType"),
+			"allocatedStorage":                   number("postgresAllocatedStorage"),
+			"iops":                               iops,
+			"maxAllocatedStorage":                number("postgresMaxAllocatedStorage"),
+			"multiAz":                            stacktest.SettingBool(t, stack, "bpa:postgresMultiAz"),
+			"backupRetentionPeriod":              number("postgresBackupRetentionDays"),
+			"backupWindow":                       setting("postgresBackupWindow"),
+			"maintenanceWindow":                  setting("postgresMaintenanceWindow"),
+			"performanceInsightsRetentionPeriod": number("postgresPerformanceInsightsRetentionDays"),
+			"monitoringInterval":                 number("postgresMonitoringInterval"),
+			"deletionProtection":                 protect,
+			"skipFinalSnapshot":                  !protect,
+			"finalSnapshotIdentifier":            finalSnapshot,
+			"deleteAutomatedBackups":             !protect,
+		}
+		for k, v := range common {
 			want[k] = v
 		}
 		for path, w := range want {
@@ -116,8 +131,8 @@ func TestInstanceSettingsPerStack(t *testing.T) {
 		if got := stacktest.Input(db, "enabledCloudwatchLogsExports"); !slices.Equal(toStrings(got), []string{"postgresql", "upgrade"}) {
 			t.Errorf("log exports %v, want postgresql and upgrade", got)
 		}
-		if db.Protect != (stack == "prod") {
-			t.Errorf("instance protect = %v in %s", db.Protect, stack)
+		if db.Protect != protect {
+			t.Errorf("instance protect = %v in %s, want bpa:protect %v", db.Protect, stack, protect)
 		}
 		key := stacktest.Must(t, rec, pgKey, "postgres-key")
 		for _, field := range []string{"kmsKeyId", "masterUserSecretKmsKeyId", "performanceInsightsKmsKeyId"} {
@@ -125,7 +140,7 @@ func TestInstanceSettingsPerStack(t *testing.T) {
 				t.Errorf("instance %s is not the postgres KMS key", field)
 			}
 		}
-		if stacktest.Input(key, "enableKeyRotation") != true || key.Protect != (stack == "prod") {
+		if stacktest.Input(key, "enableKeyRotation") != true || key.Protect != protect {
 			t.Errorf("postgres key: rotation %v, protect %v", stacktest.Input(key, "enableKeyRotation"), key.Protect)
 		}
 		for field, dep := range map[string]*harness.Resource{
@@ -167,17 +182,17 @@ func TestEnhancedMonitoringHasAScopedRoleWithItsPolicyAttached(t *testing.T) {
 
 func TestExportedLogsGoToEncryptedGroupsCreatedFirst(t *testing.T) {
 	t.Parallel()
-	retention := map[string]float64{"dev": 30, "prod": 365}
 	stacktest.ForEachStack(t, func(t *testing.T, stack string, rec *harness.Recording) {
 		db := stacktest.Must(t, rec, pgInstance, "postgres")
 		logsKey := stacktest.Must(t, rec, pgKey, "network-logs-key")
+		retention := float64(stacktest.SettingInt(t, stack, "bpa:postgresLogRetentionDays"))
 		for _, log := range []string{"postgresql", "upgrade"} {
 			g := stacktest.Must(t, rec, pgLogGroup, "postgres-log-"+log)
-			if want := "/aws/rds/instance/acme-" + stack + "-postgres/" + log; stacktest.Input(g, "name") != want {
+			if want := "/aws/rds/instance/" + stacktest.NamePrefix(t, stack) + "-postgres/" + log; stacktest.Input(g, "name") != want {
 				t.Errorf("log group name %v, want %s (the name RDS exports to)", stacktest.Input(g, "name"), want)
 			}
-			if stacktest.Input(g, "retentionInDays") != retention[stack] {
-				t.Errorf("%s log retention %v, want %v", log, stacktest.Input(g, "retentionInDays"), retention[stack])
+			if stacktest.Input(g, "retentionInDays") != retention {
+				t.Errorf("%s log retention %v, want %v", log, stacktest.Input(g, "retentionInDays"), retention)
 			}
 			if !slices.Contains(g.PropertyDependencies["kmsKeyId"], logsKey.URN) {
 				t.Errorf("%s log group is not encrypted with the logs key", log)
@@ -193,11 +208,14 @@ func TestParameterGroupIsMd5OfTheEngineFamilyAppliedImmediately(t *testing.T) {
 	t.Parallel()
 	stacktest.ForEachStack(t, func(t *testing.T, stack string, rec *harness.Recording) {
 		pg := stacktest.Must(t, rec, pgParams, "postgres")
-		if stacktest.Input(pg, "family") != "postgres16" || stacktest.Input(pg, "name") != "acme-"+stack+"-postgres16" {
-			t.Errorf("parameter group family %v name %v", stacktest.Input(pg, "family"), stacktest.Input(pg, "name"))
+		// The family follows the major of bpa:postgresEngineVersion ("16",
+		// "16.8": postgres16).
+		family := "postgres" + strings.SplitN(stacktest.Setting(t, stack, "bpa:postgresEngineVersion"), ".", 2)[0]
+		if stacktest.Input(pg, "family") != family || stacktest.Input(pg, "name") != stacktest.NamePrefix(t, stack)+"-"+family {
+			t.Errorf("parameter group family %v name %v, want %s", stacktest.Input(pg, "family"), stacktest.Input(pg, "name"), family)
 		}
-		if pg.Protect != (stack == "prod") {
-			t.Errorf("parameter group protect = %v", pg.Protect)
+		if pg.Protect != stacktest.Protected(t, stack) {
+			t.Errorf("parameter group protect = %v, want bpa:protect", pg.Protect)
 		}
 		got := map[string]string{}
 		for _, p := range stacktest.Input(pg, "parameters").([]any) {
@@ -209,7 +227,8 @@ func TestParameterGroupIsMd5OfTheEngineFamilyAppliedImmediately(t *testing.T) {
 		}
 		for name, want := range map[string]string{
 			"password_encryption": "md5", "rds.force_ssl": "1", "log_connections": "1",
-			"log_min_duration_statement": "1000", "log_statement": "ddl",
+			"log_min_duration_statement": strconv.Itoa(stacktest.SettingInt(t, stack, "bpa:postgresSlowStatementMs")),
+			"log_statement":              "ddl",
 		} {
 			if got[name] != want {
 				t.Errorf("parameter %s = %q, want %q", name, got[name], want)
@@ -223,13 +242,13 @@ func TestSubnetGroupSpansTheThreeDataSubnets(t *testing.T) {
 	stacktest.ForEachStack(t, func(t *testing.T, stack string, rec *harness.Recording) {
 		sg := stacktest.Must(t, rec, pgSubnetGroup, "postgres")
 		var data []string
-		for _, az := range []string{"us-west-2a", "us-west-2b", "us-west-2c"} {
+		for _, az := range stacktest.Zones(t, stack) {
 			data = append(data, stacktest.Must(t, rec, "aws:ec2/subnet:Subnet", "network-data-"+az).URN)
 		}
 		if got := sg.PropertyDependencies["subnetIds"]; !slices.Equal(got, data) {
 			t.Errorf("subnet group uses %v, want the three data subnets", got)
 		}
-		if stacktest.Input(sg, "name") != "acme-"+stack+"-postgres" {
+		if stacktest.Input(sg, "name") != stacktest.NamePrefix(t, stack)+"-postgres" {
 			t.Errorf("subnet group name %v", stacktest.Input(sg, "name"))
 		}
 	})
@@ -252,7 +271,8 @@ func rulesOf(rec *harness.Recording, sg *harness.Resource) (in, out []*harness.R
 
 func TestSecurityGroupAdmitsPostgresOnlyFromPodsNodesAndBastion(t *testing.T) {
 	t.Parallel()
-	stacktest.ForEachStack(t, func(t *testing.T, _ string, rec *harness.Recording) {
+	stacktest.ForEachStack(t, func(t *testing.T, stack string, rec *harness.Recording) {
+		pods := stacktest.Setting(t, stack, "bpa:podCidr")
 		sg := stacktest.Must(t, rec, pgSG, "postgres")
 		if stacktest.Input(sg, "ingress") != nil || stacktest.Input(sg, "egress") != nil {
 			t.Errorf("security group has inline rules: %v", sg.Plain())
@@ -268,7 +288,7 @@ func TestSecurityGroupAdmitsPostgresOnlyFromPodsNodesAndBastion(t *testing.T) {
 				t.Errorf("rule %s opens %v %v-%v", r.Name, stacktest.Input(r, "ipProtocol"), stacktest.Input(r, "fromPort"), stacktest.Input(r, "toPort"))
 			}
 			switch {
-			case stacktest.Input(r, "cidrIpv4") == "100.64.0.0/16":
+			case stacktest.Input(r, "cidrIpv4") == pods:
 				sources["pods"] = true
 			case slices.Contains(r.PropertyDependencies["referencedSecurityGroupId"], bastion.URN):
 				sources["bastion"] = true
@@ -286,7 +306,7 @@ func TestSecurityGroupAdmitsPostgresOnlyFromPodsNodesAndBastion(t *testing.T) {
 
 func TestProviderWorksAgainstRdsAsItIs(t *testing.T) {
 	t.Parallel()
-	stacktest.ForEachStack(t, func(t *testing.T, _ string, rec *harness.Recording) {
+	stacktest.ForEachStack(t, func(t *testing.T, stack string, rec *harness.Recording) {
 		providers := rec.OfType(pgProvider)
 		if len(providers) != 1 {
 			t.Fatalf("want one explicit postgresql provider, got %d", len(providers))
@@ -294,8 +314,9 @@ func TestProviderWorksAgainstRdsAsItIs(t *testing.T) {
 		p := providers[0]
 		db := stacktest.Must(t, rec, pgInstance, "postgres")
 		for path, want := range map[string]string{
-			"superuser": "false", "sslmode": "require", "username": "bpa_master", "database": "postgres",
-			"expectedVersion": "16", "connectTimeout": "15",
+			"superuser": "false", "sslmode": "require", "database": "postgres", "connectTimeout": "15",
+			"username":        stacktest.Setting(t, stack, "bpa:postgresMasterUsername"),
+			"expectedVersion": stacktest.Setting(t, stack, "bpa:postgresEngineVersion"),
 		} {
 			// Provider inputs may travel as JSON-encoded strings.
 			if got := stacktest.Input(p, path); fmt.Sprint(got) != want {
@@ -375,8 +396,28 @@ func checkProviderThroughPortForward(t *testing.T, rec *harness.Recording, host,
 // pgLogins are the labels of the chart's logins, in creation order.
 var pgLogins = []string{"root", "kong", "camunda"}
 
-// pgWant are each login's role and database in the stacks (the defaults).
+// pgWant are each login's role and database in the unit runs (unit).
 var pgWant = map[string][2]string{"root": {"admin", "admin"}, "kong": {"kong", "kong"}, "camunda": {"camunda", "process-engine"}}
+
+// pgLogin is a login of a stack as its settings name it.
+type pgLogin struct{ role, database, rotation string }
+
+// pgStackLogins are each login's role, database and password rotation
+// label in a stack: bpa:postgres<Login>User, bpa:postgres<Login>Database and
+// bpa:credentialsRotation's postgres<Login>.
+func pgStackLogins(t *testing.T, stack string) map[string]pgLogin {
+	t.Helper()
+	out := map[string]pgLogin{}
+	for _, label := range pgLogins {
+		key := "postgres" + strings.ToUpper(label[:1]) + label[1:]
+		out[label] = pgLogin{
+			role:     stacktest.Setting(t, stack, "bpa:"+key+"User"),
+			database: stacktest.Setting(t, stack, "bpa:"+key+"Database"),
+			rotation: rotationLabel(t, stack, key),
+		}
+	}
+	return out
+}
 
 func TestRolesAndDatabasesWithTheirOwners(t *testing.T) {
 	t.Parallel()
@@ -387,7 +428,9 @@ func TestRolesAndDatabasesWithTheirOwners(t *testing.T) {
 		if n := len(rec.OfType(pgDatabase)); n != 3 {
 			t.Errorf("%d databases, want root's, kong's and camunda's", n)
 		}
-		for label, names := range pgWant {
+		protect := stacktest.Protected(t, stack)
+		for label, login := range pgStackLogins(t, stack) {
+			names := [2]string{login.role, login.database}
 			role := stacktest.Must(t, rec, pgRole, "postgres-"+label)
 			db := stacktest.Must(t, rec, pgDatabase, "postgres-"+label)
 			if stacktest.Input(role, "name") != names[0] || stacktest.Input(role, "login") != true {
@@ -414,17 +457,16 @@ func TestRolesAndDatabasesWithTheirOwners(t *testing.T) {
 			if stacktest.Input(pw, "length") != 32.0 || stacktest.Input(pw, "overrideSpecial") != "-_" {
 				t.Errorf("password %s: %v", pw.Name, pw.Plain())
 			}
-			// Its only keeper is the rotation label, "initial" in the
-			// committed stacks.
-			if keepers, _ := stacktest.Input(pw, "keepers").(map[string]any); len(keepers) != 1 || keepers[databases.RotationKeeper] != "initial" {
-				t.Errorf("password %s keepers %v, want only %s initial", pw.Name, keepers, databases.RotationKeeper)
+			// Its only keeper is the stack's rotation label.
+			if keepers, _ := stacktest.Input(pw, "keepers").(map[string]any); len(keepers) != 1 || keepers[databases.RotationKeeper] != login.rotation {
+				t.Errorf("password %s keepers %v, want only %s %s", pw.Name, keepers, databases.RotationKeeper, login.rotation)
 			}
 			if stacktest.Input(db, "name") != names[1] || !slices.Contains(db.PropertyDependencies["owner"], role.URN) {
 				t.Errorf("database %v is not owned by role %s", stacktest.Input(db, "name"), names[0])
 			}
 			for _, r := range []*harness.Resource{role, db} {
-				if r.Protect != (stack == "prod") {
-					t.Errorf("%s protect = %v in %s (dropping it loses data)", r.Name, r.Protect, stack)
+				if r.Protect != protect {
+					t.Errorf("%s protect = %v in %s, want bpa:protect %v (dropping it loses data)", r.Name, r.Protect, stack, protect)
 				}
 			}
 			revoke := stacktest.Must(t, rec, pgGrant, "postgres-"+label+"-no-public")
@@ -521,15 +563,19 @@ func TestApplicationSecretsAreEncryptedAndHoldTheConnection(t *testing.T) {
 	t.Parallel()
 	stacktest.ForEachResolvedStack(t, func(t *testing.T, stack string, rec *harness.Recording) {
 		key := stacktest.Must(t, rec, pgKey, "postgres-key")
-		for label, want := range pgWant {
+		prefix := stacktest.NamePrefix(t, stack)
+		// The fake cloud's endpoint of the stack's instance (cloudfake).
+		host := prefix + "-postgres.cmockabcdefg." + cloudfake.Region + ".rds.amazonaws.com"
+		for label, login := range pgStackLogins(t, stack) {
+			want := [2]string{login.role, login.database}
 			s := stacktest.Must(t, rec, pgSecret, "postgres-"+label)
-			if stacktest.Input(s, "name") != "bpa/acme-"+stack+"/postgres/"+label {
-				t.Errorf("secret name %v", stacktest.Input(s, "name"))
+			if name := "bpa/" + prefix + "/postgres/" + label; stacktest.Input(s, "name") != name {
+				t.Errorf("secret name %v, want %s", stacktest.Input(s, "name"), name)
 			}
 			if !slices.Contains(s.PropertyDependencies["kmsKeyId"], key.URN) {
 				t.Errorf("secret %s is not encrypted with the postgres key", label)
 			}
-			recovery := map[string]float64{"dev": 0, "prod": 30}[stack]
+			recovery := recoveryWindow(t, stack)
 			if stacktest.Input(s, "recoveryWindowInDays") != recovery {
 				t.Errorf("secret %s recovery window %v, want %v", label, stacktest.Input(s, "recoveryWindowInDays"), recovery)
 			}
@@ -542,7 +588,7 @@ func TestApplicationSecretsAreEncryptedAndHoldTheConnection(t *testing.T) {
 			if err := json.Unmarshal([]byte(inner.StringValue()), &doc); err != nil {
 				t.Fatal(err)
 			}
-			if doc["host"] != "acme-"+stack+"-postgres.cmockabcdefg.us-west-2.rds.amazonaws.com" || doc["port"] != 5432.0 ||
+			if doc["host"] != host || doc["port"] != 5432.0 ||
 				doc["dbname"] != want[1] || doc["username"] != want[0] || doc["sslmode"] != "require" ||
 				doc["password"] != mockGeneratedPassword+"postgres-"+label+"-password" {
 				t.Errorf("secret %s holds %v", label, keysOf(doc))
@@ -610,15 +656,16 @@ func TestNoPasswordInPlainTextAnywhere(t *testing.T) {
 	}
 }
 
-func TestStatefulResourcesAreProtectedOnlyInProd(t *testing.T) {
+func TestStatefulResourcesAreProtectedExactlyWhereProtectIsSet(t *testing.T) {
 	t.Parallel()
 	stacktest.ForEachStack(t, func(t *testing.T, stack string, rec *harness.Recording) {
+		protect := stacktest.Protected(t, stack)
 		for _, r := range []*harness.Resource{
 			stacktest.Must(t, rec, pgInstance, "postgres"), stacktest.Must(t, rec, pgParams, "postgres"),
 			stacktest.Must(t, rec, pgKey, "postgres-key"),
 		} {
-			if r.Protect != (stack == "prod") {
-				t.Errorf("%s %s protect = %v in %s", r.Type, r.Name, r.Protect, stack)
+			if r.Protect != protect {
+				t.Errorf("%s %s protect = %v in %s, want bpa:protect %v", r.Type, r.Name, r.Protect, stack, protect)
 			}
 		}
 	})

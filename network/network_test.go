@@ -23,7 +23,20 @@ const (
 	endpoint   = "aws:ec2/vpcEndpoint:VpcEndpoint"
 )
 
-var zones = []string{"us-west-2a", "us-west-2b", "us-west-2c"}
+// The per-stack expectations of these tests come from each stack's
+// settings as the CLI hands them to the program (stacktest.Setting), never
+// from the stack's name, so a stack a platform engineer adds is checked
+// against its own file.
+
+// prefixSetting is a range setting of the stack ("bpa:vpcCidr").
+func prefixSetting(t testing.TB, stack, key string) netip.Prefix {
+	t.Helper()
+	p, err := netip.ParsePrefix(stacktest.Setting(t, stack, key))
+	if err != nil {
+		t.Fatalf("stack %s: %s: %v", stack, key, err)
+	}
+	return p
+}
 
 func component(t *testing.T, rec *harness.Recording) *harness.Resource {
 	t.Helper()
@@ -62,19 +75,20 @@ func TestEveryNetworkResourceIsParentedToTheComponent(t *testing.T) {
 
 func TestVpcHasDnsAndThePodRange(t *testing.T) {
 	t.Parallel()
-	stacktest.ForEachStack(t, func(t *testing.T, _ string, rec *harness.Recording) {
+	stacktest.ForEachStack(t, func(t *testing.T, stack string, rec *harness.Recording) {
 		vpc := rec.Find(vpcType, "network-vpc")
 		if vpc == nil {
 			t.Fatal("no VPC")
 		}
-		for path, want := range map[string]any{"cidrBlock": "10.0.0.0/16", "enableDnsSupport": true, "enableDnsHostnames": true} {
+		vpcCidr, podCidr := stacktest.Setting(t, stack, "bpa:vpcCidr"), stacktest.Setting(t, stack, "bpa:podCidr")
+		for path, want := range map[string]any{"cidrBlock": vpcCidr, "enableDnsSupport": true, "enableDnsHostnames": true} {
 			if got := stacktest.Input(vpc, path); got != want {
 				t.Errorf("vpc %s = %v, want %v", path, got, want)
 			}
 		}
 		assoc := rec.Find("aws:ec2/vpcIpv4CidrBlockAssociation:VpcIpv4CidrBlockAssociation", "network-pod-range")
-		if assoc == nil || stacktest.Input(assoc, "cidrBlock") != "100.64.0.0/16" {
-			t.Fatal("pod range 100.64.0.0/16 is not associated with the VPC")
+		if assoc == nil || stacktest.Input(assoc, "cidrBlock") != podCidr {
+			t.Fatalf("pod range %s is not associated with the VPC", podCidr)
 		}
 		// Pod subnets cannot be created before their range is attached.
 		for _, s := range subnetsOfTier(rec, "pod") {
@@ -87,11 +101,10 @@ func TestVpcHasDnsAndThePodRange(t *testing.T) {
 
 func TestEachTierHasOneSubnetPerDistinctZoneInsideItsRange(t *testing.T) {
 	t.Parallel()
-	ranges := map[string]netip.Prefix{
-		"public": netip.MustParsePrefix("10.0.0.0/16"), "private": netip.MustParsePrefix("10.0.0.0/16"),
-		"data": netip.MustParsePrefix("10.0.0.0/16"), "pod": netip.MustParsePrefix("100.64.0.0/16"),
-	}
-	stacktest.ForEachStack(t, func(t *testing.T, _ string, rec *harness.Recording) {
+	stacktest.ForEachStack(t, func(t *testing.T, stack string, rec *harness.Recording) {
+		vpcCidr, podCidr := prefixSetting(t, stack, "bpa:vpcCidr"), prefixSetting(t, stack, "bpa:podCidr")
+		ranges := map[string]netip.Prefix{"public": vpcCidr, "private": vpcCidr, "data": vpcCidr, "pod": podCidr}
+		zones := stacktest.Zones(t, stack)
 		var all []netip.Prefix
 		for tier, within := range ranges {
 			subnets := subnetsOfTier(rec, tier)
@@ -124,7 +137,7 @@ func TestEachTierHasOneSubnetPerDistinctZoneInsideItsRange(t *testing.T) {
 func TestSubnetsAreTaggedForKubernetesLoadBalancers(t *testing.T) {
 	t.Parallel()
 	stacktest.ForEachStack(t, func(t *testing.T, stack string, rec *harness.Recording) {
-		clusterTag := "kubernetes.io/cluster/acme-" + stack
+		clusterTag := "kubernetes.io/cluster/" + stacktest.NamePrefix(t, stack)
 		for tier, role := range map[string]string{"public": "kubernetes.io/role/elb", "private": "kubernetes.io/role/internal-elb"} {
 			for _, s := range subnetsOfTier(rec, tier) {
 				tags := stacktest.Input(s, "tags").(map[string]any)
@@ -138,14 +151,24 @@ func TestSubnetsAreTaggedForKubernetesLoadBalancers(t *testing.T) {
 
 func TestNatGatewaysPerStack(t *testing.T) {
 	t.Parallel()
-	want := map[string]int{"dev": 1, "prod": 3}
 	stacktest.ForEachStack(t, func(t *testing.T, stack string, rec *harness.Recording) {
-		nats := rec.OfType(natType)
-		if len(nats) != want[stack] {
-			t.Fatalf("%d NAT gateways, want %d", len(nats), want[stack])
+		zones := stacktest.Zones(t, stack)
+		var want int
+		mode := stacktest.Setting(t, stack, "bpa:natGateways")
+		switch mode {
+		case "perAz":
+			want = len(zones)
+		case "single":
+			want = 1
+		default:
+			t.Fatalf("bpa:natGateways %q is neither perAz nor single", mode)
 		}
-		// Each zone's private route goes through a NAT gateway; per zone in
-		// prod, so a zone outage leaves the others their way out.
+		nats := rec.OfType(natType)
+		if len(nats) != want {
+			t.Fatalf("%d NAT gateways with bpa:natGateways %s, want %d", len(nats), mode, want)
+		}
+		// Each zone's private route goes through a NAT gateway; per zone
+		// with perAz, so a zone outage leaves the others their way out.
 		used := map[string]bool{}
 		for _, az := range zones {
 			route := rec.Find(routeType, "network-private-default-"+az)
@@ -157,12 +180,12 @@ func TestNatGatewaysPerStack(t *testing.T) {
 				t.Fatalf("private default route of %s does not go to a NAT gateway: %v", az, deps)
 			}
 			used[deps[0]] = true
-			if stack == "prod" && rec.ByURN(deps[0]).Name != "network-nat-"+az {
+			if mode == "perAz" && rec.ByURN(deps[0]).Name != "network-nat-"+az {
 				t.Errorf("zone %s routes through %s, not its own NAT gateway", az, rec.ByURN(deps[0]).Name)
 			}
 		}
-		if len(used) != want[stack] {
-			t.Errorf("private routes use %d NAT gateways, want %d", len(used), want[stack])
+		if len(used) != want {
+			t.Errorf("private routes use %d NAT gateways, want %d", len(used), want)
 		}
 	})
 }
@@ -203,8 +226,8 @@ func TestPublicSubnetsRouteToTheInternetAndDataSubnetsNowhere(t *testing.T) {
 
 func TestFlowLogsGoToAnEncryptedLogGroupKeptPerStack(t *testing.T) {
 	t.Parallel()
-	retention := map[string]float64{"dev": 30, "prod": 365}
 	stacktest.ForEachStack(t, func(t *testing.T, stack string, rec *harness.Recording) {
+		retention := float64(stacktest.SettingInt(t, stack, "bpa:flowLogRetentionDays"))
 		fl := rec.Find("aws:ec2/flowLog:FlowLog", "network-flow-log")
 		group := rec.Find("aws:cloudwatch/logGroup:LogGroup", "network-flow-logs")
 		key := rec.Find("aws:kms/key:Key", "network-logs-key")
@@ -217,8 +240,8 @@ func TestFlowLogsGoToAnEncryptedLogGroupKeptPerStack(t *testing.T) {
 		if !slices.Contains(fl.PropertyDependencies["logDestination"], group.URN) {
 			t.Error("flow log does not write to the flow log group")
 		}
-		if got := stacktest.Input(group, "retentionInDays"); got != retention[stack] {
-			t.Errorf("log retention %v, want %v", got, retention[stack])
+		if got := stacktest.Input(group, "retentionInDays"); got != retention {
+			t.Errorf("log retention %v, want %v", got, retention)
 		}
 		if !slices.Contains(group.PropertyDependencies["kmsKeyId"], key.URN) {
 			t.Error("flow log group is not encrypted with the logs key")
@@ -254,7 +277,11 @@ func TestEndpointsPerStack(t *testing.T) {
 				continue // other components' endpoints (Atlas PrivateLink)
 			}
 			svc := stacktest.Input(e, "serviceName").(string)
-			svc = strings.TrimPrefix(svc, "com.amazonaws.us-west-2.")
+			region := "com.amazonaws." + stacktest.Setting(t, stack, "bpa:region") + "."
+			if !strings.HasPrefix(svc, region) {
+				t.Errorf("endpoint %s is not of the stack's region", svc)
+			}
+			svc = strings.TrimPrefix(svc, region)
 			switch stacktest.Input(e, "vpcEndpointType") {
 			case "Gateway":
 				gateway = append(gateway, svc)
@@ -268,8 +295,10 @@ func TestEndpointsPerStack(t *testing.T) {
 		if !slices.Equal(gateway, []string{"s3"}) {
 			t.Errorf("gateway endpoints %v, want [s3]", gateway)
 		}
+		// bpa:interfaceEndpoints turns the interface endpoints on or off
+		// together; the S3 gateway endpoint is always there.
 		want := []string{}
-		if stack == "prod" {
+		if stacktest.SettingBool(t, stack, "bpa:interfaceEndpoints") {
 			want = []string{"ec2", "ec2messages", "ecr.api", "ecr.dkr", "logs", "ssm", "ssmmessages", "sts"}
 		}
 		sort.Strings(iface)
@@ -281,7 +310,8 @@ func TestEndpointsPerStack(t *testing.T) {
 
 func TestBastionIsReachableOnlyThroughSessionManager(t *testing.T) {
 	t.Parallel()
-	stacktest.ForEachStack(t, func(t *testing.T, _ string, rec *harness.Recording) {
+	stacktest.ForEachStack(t, func(t *testing.T, stack string, rec *harness.Recording) {
+		vpcCidr := prefixSetting(t, stack, "bpa:vpcCidr")
 		sg := rec.Find("aws:ec2/securityGroup:SecurityGroup", "network-bastion")
 		vm := rec.Find("aws:ec2/instance:Instance", "network-bastion")
 		if sg == nil || vm == nil {
@@ -303,8 +333,11 @@ func TestBastionIsReachableOnlyThroughSessionManager(t *testing.T) {
 			if (port != 443.0 && port != 5432.0) || stacktest.Input(r, "toPort") != port {
 				t.Errorf("bastion egress %s opens %v-%v", r.Name, port, stacktest.Input(r, "toPort"))
 			}
-			if port == 5432.0 && !strings.HasPrefix(stacktest.Input(r, "cidrIpv4").(string), "10.0.") {
-				t.Errorf("bastion may reach PostgreSQL outside the VPC: %v", r.Plain())
+			if port == 5432.0 {
+				to, err := netip.ParsePrefix(stacktest.Input(r, "cidrIpv4").(string))
+				if err != nil || !vpcCidr.Contains(to.Addr()) || to.Bits() < vpcCidr.Bits() {
+					t.Errorf("bastion may reach PostgreSQL outside the VPC %s: %v", vpcCidr, r.Plain())
+				}
 			}
 		}
 		checks := map[string]any{

@@ -24,18 +24,24 @@ const (
 	releaseType   = "kubernetes:helm.sh/v3:Release"
 )
 
+// The per-stack expectations of these tests come from each stack's
+// settings as the CLI hands them to the program (stacktest.Setting), never
+// from the stack's name, so a stack a platform engineer adds is checked
+// against its own file.
+
 // repositories are what a stack's registry holds, below its name prefix:
-// one repository per configured image and one for the BPA chart.
+// one repository per image of bpa:ecrImages and one for the BPA chart.
 func repositories(t *testing.T, stack string) (images, all []string) {
 	t.Helper()
-	cfg := stacktest.Config(t, stack)
-	if len(cfg.Registry.Images) == 0 {
+	prefix := stacktest.NamePrefix(t, stack)
+	configured := stacktest.SettingList(t, stack, "bpa:ecrImages")
+	if len(configured) == 0 {
 		t.Fatalf("%s configures no images", stack)
 	}
-	for _, img := range cfg.Registry.Images {
-		images = append(images, cfg.NamePrefix()+"/"+img)
+	for _, img := range configured {
+		images = append(images, prefix+"/"+img)
 	}
-	all = append(slices.Clone(images), cfg.NamePrefix()+"/"+registry.ChartRepository)
+	all = append(slices.Clone(images), prefix+"/"+registry.ChartRepository)
 	sort.Strings(images)
 	sort.Strings(all)
 	return images, all
@@ -50,8 +56,12 @@ func repoName(r *harness.Resource) string {
 // Every image and the chart get a repository of the same hardening.
 func TestOneHardenedRepositoryPerImageAndChart(t *testing.T) {
 	t.Parallel()
-	mutability := map[string]string{"dev": "MUTABLE", "prod": "IMMUTABLE"}
 	stacktest.ForEachStack(t, func(t *testing.T, stack string, rec *harness.Recording) {
+		mutability := "MUTABLE"
+		if stacktest.SettingBool(t, stack, "bpa:ecrImmutableTags") {
+			mutability = "IMMUTABLE"
+		}
+		protect := stacktest.Protected(t, stack)
 		key := rec.Find("aws:kms/key:Key", "registry-key")
 		if key == nil || stacktest.Input(key, "enableKeyRotation") != true {
 			t.Fatal("registry KMS key missing or without rotation")
@@ -62,7 +72,7 @@ func TestOneHardenedRepositoryPerImageAndChart(t *testing.T) {
 			names = append(names, stacktest.Input(r, "name").(string))
 			checks := map[string]any{
 				"imageScanningConfiguration.scanOnPush":     true,
-				"imageTagMutability":                        mutability[stack],
+				"imageTagMutability":                        mutability,
 				"encryptionConfigurations.0.encryptionType": "KMS",
 				"forceDelete":                               false,
 			}
@@ -74,29 +84,30 @@ func TestOneHardenedRepositoryPerImageAndChart(t *testing.T) {
 			if !slices.Contains(r.PropertyDependencies["encryptionConfigurations"], key.URN) {
 				t.Errorf("%s is not encrypted with the registry key", r.Name)
 			}
-			if r.Protect != (stack == "prod") {
-				t.Errorf("%s protect = %v in %s", r.Name, r.Protect, stack)
+			if r.Protect != protect {
+				t.Errorf("%s protect = %v, want bpa:protect's %v", r.Name, r.Protect, protect)
 			}
 		}
 		sort.Strings(names)
 		_, want := repositories(t, stack)
-		if !slices.Contains(want, "acme-"+stack+"/bpa-helm-chart") {
+		if !slices.Contains(want, stacktest.NamePrefix(t, stack)+"/bpa-helm-chart") {
 			t.Fatalf("the chart repository is not among %v", want)
 		}
 		if !slices.Equal(names, want) {
 			t.Errorf("repositories %v, want %v", names, want)
 		}
-		if key.Protect != (stack == "prod") {
-			t.Errorf("registry key protect = %v in %s", key.Protect, stack)
+		if key.Protect != protect {
+			t.Errorf("registry key protect = %v, want bpa:protect's %v", key.Protect, protect)
 		}
 	})
 }
 
 func TestLifecyclePolicyExpiresUntaggedAndKeepsTheLastTagged(t *testing.T) {
 	t.Parallel()
-	keep := map[string]float64{"dev": 10, "prod": 30}
 	for _, stack := range stacktest.Stacks(t) {
 		rec := stacktest.Preview(t, stack)
+		keep := float64(stacktest.SettingInt(t, stack, "bpa:ecrKeepTaggedImages"))
+		expiry := float64(stacktest.SettingInt(t, stack, "bpa:ecrUntaggedExpiryDays"))
 		policies := rec.OfType(lifecycleType)
 		repos := rec.OfType(repoType)
 		if len(policies) != len(repos) {
@@ -129,11 +140,11 @@ func TestLifecyclePolicyExpiresUntaggedAndKeepsTheLastTagged(t *testing.T) {
 				t.Fatalf("%s: want 2 rules, got %d", p.Name, len(doc.Rules))
 			}
 			untagged, tagged := doc.Rules[0].Selection, doc.Rules[1].Selection
-			if untagged["tagStatus"] != "untagged" || untagged["countNumber"] != 7.0 || untagged["countType"] != "sinceImagePushed" {
-				t.Errorf("%s untagged rule %v", p.Name, untagged)
+			if untagged["tagStatus"] != "untagged" || untagged["countNumber"] != expiry || untagged["countType"] != "sinceImagePushed" {
+				t.Errorf("%s: %s untagged rule %v, want expiry after bpa:ecrUntaggedExpiryDays %v", stack, p.Name, untagged, expiry)
 			}
-			if tagged["tagStatus"] != "tagged" || tagged["countNumber"] != keep[stack] || tagged["countType"] != "imageCountMoreThan" {
-				t.Errorf("%s tagged rule %v", p.Name, tagged)
+			if tagged["tagStatus"] != "tagged" || tagged["countNumber"] != keep || tagged["countType"] != "imageCountMoreThan" {
+				t.Errorf("%s: %s tagged rule %v, want the last bpa:ecrKeepTaggedImages %v kept", stack, p.Name, tagged, keep)
 			}
 		}
 	}
@@ -268,8 +279,11 @@ func TestChartsGetRepositoriesButNoPullAccess(t *testing.T) {
 func TestTheReleaseChartIsTheChartRepository(t *testing.T) {
 	t.Parallel()
 	stacktest.ForEachResolvedStack(t, func(t *testing.T, stack string, rec *harness.Recording) {
-		if stacktest.Config(t, stack).Workload.Chart != "" {
+		if stacktest.Setting(t, stack, "bpa:chart") != "" {
 			t.Skipf("%s names its own chart", stack)
+		}
+		if !stacktest.SettingBool(t, stack, "bpa:installRelease") {
+			t.Skipf("%s installs no release yet (bpa:installRelease false)", stack)
 		}
 		var chartRepo *harness.Resource
 		for _, r := range rec.OfType(repoType) {

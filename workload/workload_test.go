@@ -10,6 +10,7 @@ import (
 	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/bpa-infra/bpa-infra/internal/cloudfake"
 	"github.com/bpa-infra/bpa-infra/internal/harness"
 	"github.com/bpa-infra/bpa-infra/internal/stacktest"
 	"github.com/bpa-infra/bpa-infra/workload"
@@ -499,42 +500,81 @@ func TestBadArgsRegisterNothing(t *testing.T) {
 	}
 }
 
+// stackObject is a stack's object setting ("bpa:helmValues").
+func stackObject[V any](t *testing.T, stack, key string) map[string]V {
+	t.Helper()
+	var out map[string]V
+	if err := json.Unmarshal([]byte(stacktest.Setting(t, stack, key)), &out); err != nil {
+		t.Fatalf("stack %s: %s is not an object: %v", stack, key, err)
+	}
+	return out
+}
+
 // In the stacks every fact comes from the component that owns it, and the
 // release waits for the logins, the PrivateLink registration and its secrets.
+// The expectations come from each stack's settings as the CLI hands them to
+// the program (stacktest.Setting), never from the stack's name.
 func TestStacksWireTheComponentsFactsIntoTheRelease(t *testing.T) {
 	t.Parallel()
 	stacktest.ForEachResolvedStack(t, func(t *testing.T, stack string, rec *harness.Recording) {
+		if !stacktest.SettingBool(t, stack, "bpa:installRelease") {
+			if n := len(rec.OfType(releaseType)); n != 0 {
+				t.Errorf("%d releases with bpa:installRelease false", n)
+			}
+			return
+		}
+		setting := func(key string) string { return stacktest.Setting(t, stack, key) }
 		rel := values(t, rec)
 		v, _ := rel.Revealed()["values"].(map[string]any)
-		prefix := "acme-" + stack
-		for path, w := range map[string]any{
-			"PG_HOST":                 prefix + "-postgres.cmockabcdefg.us-west-2.rds.amazonaws.com",
-			"PG_PORT":                 5432.0,
-			"PG_SSLMODE":              "require",
-			"PG_ROOT_DATABASE":        "admin",
-			"PG_INITDB_ROOT_USERNAME": "admin",
-			"PG_INITDB_ROOT_PASSWORD": harness.GeneratedPasswordPrefix + "postgres-root-password",
-			"AUTH_DB_NAME":            "kong",
-			"AUTH_DB_PASSWORD":        harness.GeneratedPasswordPrefix + "postgres-kong-password",
-			"WFE_DB_NAME":             "process-engine",
-			"WFE_DB_USER":             "camunda",
-			"WFE_DB_PASSWORD":         harness.GeneratedPasswordPrefix + "postgres-camunda-password",
-			"MONGODB_URI": "mongodb+srv://" + prefix + "-bpa:" + harness.GeneratedPasswordPrefix + "mongo-user-password@" +
-				prefix + "-bpa-pl-0.abcde.mongodb.net/?authSource=admin&retryWrites=true&w=majority",
-			"ingress_controller.create": true,
+		prefix := setting("bpa:customer") + "-" + setting("bpa:environment")
+		// Each fact at its path: the README's chart values table, unless
+		// bpa:chartValuePaths moves it ("" wires it nowhere).
+		paths := stackObject[string](t, stack, "bpa:chartValuePaths")
+		helmValues := stackObject[any](t, stack, "bpa:helmValues")
+		for _, f := range []struct {
+			fact, path string
+			want       any
+		}{
+			// The host is the fake cloud's address of the stack's instance.
+			{"postgresHost", "PG_HOST", prefix + "-postgres.cmockabcdefg." + cloudfake.Region + ".rds.amazonaws.com"},
+			{"postgresPort", "PG_PORT", 5432.0},
+			{"postgresSslMode", "PG_SSLMODE", "require"},
+			{"rootDatabase", "PG_ROOT_DATABASE", setting("bpa:postgresRootDatabase")},
+			{"rootUser", "PG_INITDB_ROOT_USERNAME", setting("bpa:postgresRootUser")},
+			{"rootPassword", "PG_INITDB_ROOT_PASSWORD", harness.GeneratedPasswordPrefix + "postgres-root-password"},
+			{"kongDatabase", "AUTH_DB_NAME", setting("bpa:postgresKongDatabase")},
+			{"kongUser", "AUTH_DB_USER", setting("bpa:postgresKongUser")},
+			{"kongPassword", "AUTH_DB_PASSWORD", harness.GeneratedPasswordPrefix + "postgres-kong-password"},
+			{"camundaDatabase", "WFE_DB_NAME", setting("bpa:postgresCamundaDatabase")},
+			{"camundaUser", "WFE_DB_USER", setting("bpa:postgresCamundaUser")},
+			{"camundaPassword", "WFE_DB_PASSWORD", harness.GeneratedPasswordPrefix + "postgres-camunda-password"},
+			{"mongoUri", "MONGODB_URI", "mongodb+srv://" + prefix + "-bpa:" + harness.GeneratedPasswordPrefix + "mongo-user-password@" +
+				prefix + "-bpa-pl-0.abcde.mongodb.net/?authSource=admin&retryWrites=true&w=majority"},
+			{"ingressControllerCreate", "ingress_controller.create", true},
+			// The registry host of the stack's region, below its prefix.
+			{"imageRegistry", "global.imageRegistry", harness.MockAccountID + ".dkr.ecr." + setting("bpa:region") + ".amazonaws.com/" + prefix},
 		} {
-			if got := harness.Dig(v, path); got != w {
-				if strings.Contains(path, "PASSWORD") || path == "MONGODB_URI" {
+			path, want := f.path, f.want
+			if p, moved := paths[f.fact]; moved {
+				path = p
+			}
+			if path == "" {
+				continue
+			}
+			// bpa:helmValues are merged over the wired values (never over a
+			// secret one, which the program refuses).
+			if over := harness.Dig(helmValues, path); over != nil {
+				want = over
+			}
+			if got := harness.Dig(v, path); got != want {
+				if slices.Contains(workload.SecretFacts, workload.Fact(f.fact)) {
 					got = "(redacted)"
 				}
-				t.Errorf("values.%s = %v, want %v", path, got, w)
+				t.Errorf("values.%s (%s) = %v, want %v", path, f.fact, got, want)
 			}
 		}
-		if got, _ := harness.Dig(v, "global.imageRegistry").(string); !strings.HasSuffix(got, "/"+prefix) {
-			t.Errorf("global.imageRegistry %q is not the stack's registry prefix", got)
-		}
-		if stacktest.Input(rel, "postrender") != "bpa-postrender" {
-			t.Errorf("postrender %v", stacktest.Input(rel, "postrender"))
+		if got, want := stacktest.Input(rel, "postrender"), setting("bpa:helmPostRenderer"); got != want && (want != "" || got != nil) {
+			t.Errorf("postrender %v, want bpa:helmPostRenderer %q", got, want)
 		}
 		for _, w := range []struct{ typ, name string }{
 			{"postgresql:index/role:Role", "postgres-root"},
@@ -551,7 +591,8 @@ func TestStacksWireTheComponentsFactsIntoTheRelease(t *testing.T) {
 			}
 		}
 		root := stacktest.Must(t, rec, secretType, "bpa-root-db").Revealed()
-		if harness.Dig(root, "stringData.username") != "admin" || harness.Dig(root, "stringData.database") != "admin" ||
+		if harness.Dig(root, "stringData.username") != setting("bpa:postgresRootUser") ||
+			harness.Dig(root, "stringData.database") != setting("bpa:postgresRootDatabase") ||
 			harness.Dig(root, "stringData.password") != harness.GeneratedPasswordPrefix+"postgres-root-password" {
 			t.Error("bpa-root-db is not the root login")
 		}

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -258,7 +259,7 @@ func TestPlanShowsCriticalPathAndCost(t *testing.T) {
 	t.Parallel()
 	for _, stack := range stacktest.Stacks(t) {
 		code, out, errOut := runPlan(t, "--stack", stack, "--dir", stacktest.Root(t), "--json")
-		if code != 0 || errOut != unsetSecretsNote(stack) {
+		if code != 0 || errOut != unsetSecretsNote(t, stack) {
 			t.Fatalf("%s: exit %d: %s", stack, code, errOut)
 		}
 		var doc struct {
@@ -314,32 +315,107 @@ func TestPlanWithoutPricesStillRenders(t *testing.T) {
 }
 
 // The README's figures are the plan's: a change to the graph, the duration
-// table, the prices or a stack file updates both.
+// table, the prices or a stack file updates both. The README documents the
+// committed example stacks (at least dev and prod); every stack with a row
+// in its tables is checked, and a new customer's stack need not have one.
 func TestReadmeFiguresMatchThePlan(t *testing.T) {
 	t.Parallel()
 	readme := stacktest.ReadFile(t, "README.md")
-	for _, stack := range stacktest.Stacks(t) {
+	_, pathRows := readmeTable(t, readme, "| stack | serial sum | critical path |")
+	costHeader, costRows := readmeTable(t, readme, "| USD / month |")
+	stacks := stacktest.Stacks(t)
+	for _, rows := range []map[string][]string{pathRows, costRows} {
+		for _, example := range []string{"dev", "prod"} {
+			if rows[example] == nil {
+				t.Errorf("README documents no figures of the example stack %s", example)
+			}
+		}
+		for stack := range rows {
+			if !slices.Contains(stacks, stack) {
+				t.Errorf("README has figures of %s, which has no Pulumi.%s.yaml", stack, stack)
+			}
+		}
+	}
+	for _, stack := range stacks {
+		pathRow, costRow := pathRows[stack], costRows[stack]
+		if pathRow == nil && costRow == nil {
+			continue // a stack the README does not document
+		}
+		if pathRow == nil || costRow == nil {
+			t.Errorf("README has %s in one figures table only", stack)
+			continue
+		}
 		code, out, errOut := runPlan(t, "--stack", stack, "--dir", stacktest.Root(t), "--json")
 		if code != 0 {
 			t.Fatalf("%s: exit %d: %s", stack, code, errOut)
 		}
 		var doc struct {
 			CriticalPath struct{ SerialSeconds, CriticalPathSeconds int }
-			Cost         struct{ Total float64 }
+			Cost         struct {
+				Total      float64
+				Components []struct {
+					Component string
+					Monthly   float64
+				}
+			}
 		}
 		if err := json.Unmarshal([]byte(out), &doc); err != nil {
 			t.Fatal(err)
 		}
 		seconds := func(s int) string { return (time.Duration(s) * time.Second).String() }
-		for _, want := range []string{
-			fmt.Sprintf("| %s | %s | %s |", stack, seconds(doc.CriticalPath.SerialSeconds), seconds(doc.CriticalPath.CriticalPathSeconds)),
-			fmt.Sprintf("**%s**", dollars(doc.Cost.Total)),
-		} {
-			if !strings.Contains(readme, want) {
-				t.Errorf("README lacks %s's %q", stack, want)
-			}
+		want := []string{stack, seconds(doc.CriticalPath.SerialSeconds), seconds(doc.CriticalPath.CriticalPathSeconds)}
+		if !slices.Equal(pathRow, want) {
+			t.Errorf("README's critical path row %q, the plan's %q", pathRow, want)
+		}
+		monthly := map[string]float64{}
+		for _, c := range doc.Cost.Components {
+			monthly[c.Component] = c.Monthly
+		}
+		want = []string{stack}
+		for _, column := range costHeader[1 : len(costHeader)-1] {
+			want = append(want, dollars(monthly[column]))
+		}
+		want = append(want, "**"+dollars(doc.Cost.Total)+"**")
+		if !slices.Equal(costRow, want) {
+			t.Errorf("README's cost row %q, the plan's %q", costRow, want)
 		}
 	}
+}
+
+// readmeTable is the README's table whose header line starts with header:
+// its header cells, and its rows' cells by their first.
+func readmeTable(t *testing.T, readme, header string) ([]string, map[string][]string) {
+	t.Helper()
+	cells := func(line string) []string {
+		parts := strings.Split(strings.Trim(strings.TrimSpace(line), "|"), "|")
+		for i := range parts {
+			parts[i] = strings.TrimSpace(parts[i])
+		}
+		return parts
+	}
+	i := strings.Index(readme, "\n"+header)
+	if i < 0 {
+		t.Fatalf("README has no table %q", header)
+	}
+	lines := strings.Split(readme[i+1:], "\n")
+	if len(lines) < 2 || !strings.HasPrefix(lines[1], "| ---") {
+		t.Fatalf("README table %q has no header separator", header)
+	}
+	head, rows := cells(lines[0]), map[string][]string{}
+	for _, line := range lines[2:] {
+		if !strings.HasPrefix(line, "|") {
+			break
+		}
+		row := cells(line)
+		if len(row) != len(head) {
+			t.Fatalf("README table %q: row %q has %d cells, want %d", header, line, len(row), len(head))
+		}
+		if rows[row[0]] != nil {
+			t.Errorf("README table %q lists %s twice", header, row[0])
+		}
+		rows[row[0]] = row
+	}
+	return head, rows
 }
 
 // dollars formats 5085.31 as 5,085.31.
@@ -351,10 +427,22 @@ func dollars(v float64) string {
 	return s
 }
 
-// unsetSecretsNote is what the plan says of a committed stack: its required
-// secrets are set per deployment, never committed, so they stand in.
-func unsetSecretsNote(stack string) string {
-	return "plan: stack " + stack + " does not set the secrets bpa:tlsCertificate, bpa:tlsPrivateKey; they stand in as [secret], " +
+// unsetSecretsNote is what the plan says of a stack whose file lacks the
+// secrets Pulumi.yaml requires (the committed examples: their secrets are
+// set per deployment, never committed), or nothing once the file holds them.
+func unsetSecretsNote(t *testing.T, stack string) string {
+	t.Helper()
+	file := stacktest.ReadFile(t, "Pulumi."+stack+".yaml")
+	var unset []string
+	for _, key := range []string{"bpa:tlsCertificate", "bpa:tlsPrivateKey"} {
+		if !strings.Contains(file, "\n  "+key+":") {
+			unset = append(unset, key)
+		}
+	}
+	if len(unset) == 0 {
+		return ""
+	}
+	return "plan: stack " + stack + " does not set the secrets " + strings.Join(unset, ", ") + "; they stand in as [secret], " +
 		"and pulumi preview/up refuse the stack until they are set (pulumi config set --secret <key> < file)\n"
 }
 

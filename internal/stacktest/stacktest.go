@@ -3,9 +3,11 @@
 package stacktest
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -191,4 +193,69 @@ func ExpectLogicalNames(t testing.TB, rec *harness.Recording, component string, 
 	if got := strings.Join(names, "\n"); got != strings.TrimSpace(want) {
 		t.Errorf("%s logical names changed; renaming replaces resources (add aliases).\ngot:\n%s", component, got)
 	}
+}
+
+// Setting is a stack's value for key ("bpa:publicAccessCidrs") as the CLI
+// hands it to the program: the stack file's, else Pulumi.yaml's default;
+// scalars as text, lists and objects as JSON. It is read from the files,
+// not through internal/config, so an expectation built from it does not
+// share the program's decoding. A key with neither fails the test.
+func Setting(t testing.TB, stack, key string) string {
+	t.Helper()
+	v, ok := Options(t, stack).Config[key]
+	if !ok {
+		t.Fatalf("stack %s: %s is neither set nor defaulted", stack, key)
+	}
+	return v
+}
+
+// SettingList is Setting of a list of strings.
+func SettingList(t testing.TB, stack, key string) []string {
+	t.Helper()
+	var out []string
+	if err := json.Unmarshal([]byte(Setting(t, stack, key)), &out); err != nil {
+		t.Fatalf("stack %s: %s is not a list of strings: %v", stack, key, err)
+	}
+	return out
+}
+
+// SettingInt is Setting of an integer.
+func SettingInt(t testing.TB, stack, key string) int {
+	t.Helper()
+	n, err := strconv.Atoi(Setting(t, stack, key))
+	if err != nil {
+		t.Fatalf("stack %s: %s is not an integer: %v", stack, key, err)
+	}
+	return n
+}
+
+// SettingBool is Setting of a boolean.
+func SettingBool(t testing.TB, stack, key string) bool {
+	t.Helper()
+	b, err := strconv.ParseBool(Setting(t, stack, key))
+	if err != nil {
+		t.Fatalf("stack %s: %s is not a boolean: %v", stack, key, err)
+	}
+	return b
+}
+
+// NamePrefix is <bpa:customer>-<bpa:environment>, which starts every
+// physical name of the stack ("acme-dev").
+func NamePrefix(t testing.TB, stack string) string {
+	t.Helper()
+	return Setting(t, stack, "bpa:customer") + "-" + Setting(t, stack, "bpa:environment")
+}
+
+// Protected is bpa:protect: stateful resources are protected exactly where
+// it is true.
+func Protected(t testing.TB, stack string) bool {
+	t.Helper()
+	return SettingBool(t, stack, "bpa:protect")
+}
+
+// Zones are the stack's availability zones, in the order its subnets and
+// BPA nodes use them.
+func Zones(t testing.TB, stack string) []string {
+	t.Helper()
+	return SettingList(t, stack, "bpa:availabilityZones")
 }
