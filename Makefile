@@ -8,7 +8,7 @@ BENCH_PKGS := ./ ./cmd/plan/ ./internal/deploytime/
 # than the Go it was built with, so it is built and run with that one.
 GOLANGCI := GOTOOLCHAIN=go1.27.3 $(GO) tool -modfile=$(CURDIR)/tools/golangci/go.mod golangci-lint run --config $(CURDIR)/.golangci.yml
 
-.PHONY: test e2e plan bench build lint vuln ci
+.PHONY: test e2e record-state plan bench build lint vuln ci
 
 test:
 	$(GO) test ./...
@@ -17,6 +17,11 @@ test:
 # boundary (enginetest/, a module of its own), the policy pack included.
 e2e:
 	cd enginetest && $(GO) test ./...
+
+# After an intended change to what the program deploys: record the example
+# stacks' state again (enginetest/testdata) and review its diff.
+record-state:
+	cd enginetest && $(GO) test -count=1 -run TestRecordedStateIsWhatTheProgramDeploys ./ -record-state
 
 plan:
 	$(GO) run ./cmd/plan --stack $(STACK)
