@@ -45,9 +45,12 @@ func Program(ctx *pulumi.Context) error {
 		return err
 	}
 	onAWS := pulumi.Providers(awsProvider)
+	// The account every key policy and ARN names, looked up once.
+	account := aws.GetCallerIdentityOutput(ctx, aws.GetCallerIdentityOutputArgs{}, pulumi.Provider(awsProvider)).AccountId()
 
 	net, err := network.New(ctx, "network", &network.Args{
 		NamePrefix:           cfg.NamePrefix(),
+		Account:              account,
 		ClusterName:          cfg.NamePrefix(),
 		Region:               cfg.Region,
 		AvailabilityZones:    cfg.AvailabilityZones,
@@ -75,6 +78,7 @@ func Program(ctx *pulumi.Context) error {
 	}
 	eksCluster, err := cluster.New(ctx, "cluster", &cluster.Args{
 		NamePrefix:              cfg.NamePrefix(),
+		Account:                 account,
 		Region:                  cfg.Region,
 		AvailabilityZones:       cfg.AvailabilityZones,
 		VpcId:                   net.VpcId.ToStringOutput(),
@@ -138,6 +142,7 @@ func Program(ctx *pulumi.Context) error {
 	pg := cfg.Postgres
 	postgres, err := databases.NewPostgres(ctx, "postgres", &databases.PostgresArgs{
 		NamePrefix:                       cfg.NamePrefix(),
+		Account:                          account,
 		Region:                           cfg.Region,
 		VpcId:                            net.VpcId.ToStringOutput(),
 		DataSubnetIds:                    net.DataSubnetIds,
@@ -182,6 +187,7 @@ func Program(ctx *pulumi.Context) error {
 	atlasPublicKey, atlasPrivateKey := cfg.Mongo.APIKeys(ctx)
 	mongo, err := databases.NewMongo(ctx, "mongo", &databases.MongoArgs{
 		NamePrefix:            cfg.NamePrefix(),
+		Account:               account,
 		Region:                cfg.Region,
 		OrgID:                 cfg.Mongo.OrgID,
 		ProjectID:             cfg.Mongo.ProjectID,
@@ -209,6 +215,7 @@ func Program(ctx *pulumi.Context) error {
 
 	images, err := registry.New(ctx, "registry", &registry.Args{
 		NamePrefix:         cfg.NamePrefix(),
+		Account:            account,
 		Region:             cfg.Region,
 		Images:             cfg.Registry.Images,
 		Charts:             []string{registry.ChartRepository},

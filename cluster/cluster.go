@@ -6,7 +6,6 @@ import (
 	"net/netip"
 	"regexp"
 
-	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ebs"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
 	awseks "github.com/pulumi/pulumi-aws/sdk/v6/go/aws/eks"
@@ -23,8 +22,11 @@ const TypeToken = "bpa:cluster:Cluster"
 // Args describe the cluster. Subnet lists are in availability-zone order.
 type Args struct {
 	// NamePrefix names the cluster and starts every physical name ("acme-prod").
-	NamePrefix        string
-	Region            string
+	NamePrefix string
+	Region     string
+	// Account is the AWS account id the stack deploys to (key policies and
+	// ARNs name it), looked up once by the program.
+	Account           pulumi.StringOutput
 	AvailabilityZones []string
 	VpcId             pulumi.StringInput
 	VpcCidr           string
@@ -174,6 +176,7 @@ func (a *Args) validate() error {
 		}
 	}
 	req(a.NamePrefix != "", "NamePrefix is required")
+	req(a.Account.OutputState != nil, "Account is required")
 	req(a.Region != "", "Region is required")
 	req(len(a.AvailabilityZones) == 3, fmt.Sprintf("AvailabilityZones: want 3 zones, got %d", len(a.AvailabilityZones)))
 	req(a.VpcId != nil, "VpcId is required")
@@ -233,7 +236,7 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 		return nil, err
 	}
 	b := &builder{ctx: ctx, name: name, args: args, parent: pulumi.Parent(c)}
-	b.account = aws.GetCallerIdentityOutput(ctx, aws.GetCallerIdentityOutputArgs{}, pulumi.Parent(c)).AccountId()
+	b.account = args.Account
 
 	steps := []func() error{
 		b.securityGroups, b.nodeIAM, b.nodeData, b.controlPlane, b.podNetworking,

@@ -10,6 +10,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/bpa-infra/bpa-infra/cluster"
+	"github.com/bpa-infra/bpa-infra/internal/cloudfake"
 	"github.com/bpa-infra/bpa-infra/internal/config"
 	"github.com/bpa-infra/bpa-infra/internal/harness"
 	"github.com/bpa-infra/bpa-infra/internal/stacktest"
@@ -33,7 +34,7 @@ func componentArgs(provider pulumi.ProviderResource, generalNodes int) *cluster.
 		return out
 	}
 	return &cluster.Args{
-		NamePrefix: "acme-test", Region: "us-west-2", AvailabilityZones: componentZones,
+		NamePrefix: "acme-test", Region: "us-west-2", Account: pulumi.String(cloudfake.AccountID).ToStringOutput(), AvailabilityZones: componentZones,
 		VpcId: pulumi.String("vpc-0123"), VpcCidr: "10.0.0.0/16", PodCidr: "100.64.0.0/16",
 		PrivateSubnetIds: ids("private"), PublicSubnetIds: ids("public"), PodSubnetIds: ids("pod"),
 		BastionSecurityGroupId: pulumi.String("sg-bastion"),

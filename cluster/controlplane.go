@@ -7,12 +7,12 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
 	awseks "github.com/pulumi/pulumi-aws/sdk/v6/go/aws/eks"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
-	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/kms"
 	"github.com/pulumi/pulumi-eks/sdk/v2/go/eks"
 	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/bpa-infra/bpa-infra/internal/iampolicy"
+	"github.com/bpa-infra/bpa-infra/internal/kmskey"
 )
 
 // ControlPlaneLogTypes are all the log types EKS can send to CloudWatch.
@@ -27,29 +27,17 @@ const ClusterViewPolicy = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSAdmin
 // controlPlane creates the secrets key, the control plane's role and log
 // group, the EKS cluster itself and a Kubernetes provider for it.
 func (b *builder) controlPlane() error {
-	protect := pulumi.Protect(b.args.Protect)
-	key, err := kms.NewKey(b.ctx, b.name+"-secrets-key", &kms.KeyArgs{
-		Description:          pulumi.String(b.args.NamePrefix + " EKS secrets envelope encryption"),
-		EnableKeyRotation:    pulumi.Bool(true),
-		DeletionWindowInDays: pulumi.Int(30),
-		// Only the account administers the key; the control plane's role
-		// gets use of it through its IAM policy below.
-		Policy: iampolicy.Document(iampolicy.Statement{
-			Sid:       "AccountAdministersKey",
-			Principal: iampolicy.Principal{Type: "AWS", Identifiers: pulumi.StringArray{iampolicy.AccountRoot(b.args.Region, b.account)}},
-			Actions:   []string{"kms:*"},
-			Resources: iampolicy.Strings("*"),
-		}),
-		Tags: b.tags("eks-secrets"),
-	}, b.parent, protect)
+	// The control plane's role gets use of the key through its IAM policy.
+	key, err := kmskey.New(b.ctx, b.name+"-secrets-key", kmskey.Args{
+		Description: b.args.NamePrefix + " EKS secrets envelope encryption",
+		Alias:       b.args.NamePrefix + "-eks-secrets",
+		Tags:        b.tags("eks-secrets"),
+		Region:      b.args.Region,
+		Account:     b.account,
+		Protect:     b.args.Protect,
+	}, b.parent)
 	if err != nil {
-		return fmt.Errorf("create secrets KMS key: %w", err)
-	}
-	if _, err := kms.NewAlias(b.ctx, b.name+"-secrets-key", &kms.AliasArgs{
-		Name:        pulumi.String("alias/" + b.args.NamePrefix + "-eks-secrets"),
-		TargetKeyId: key.KeyId,
-	}, b.parent); err != nil {
-		return fmt.Errorf("alias secrets KMS key: %w", err)
+		return err
 	}
 
 	role, err := iam.NewRole(b.ctx, b.name+"-control-plane", &iam.RoleArgs{

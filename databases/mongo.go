@@ -27,6 +27,9 @@ type MongoArgs struct {
 	// Region is the stack's AWS region in AWS format ("us-west-2"); the
 	// Atlas side gets it in Atlas format ("US_WEST_2").
 	Region string
+	// Account is the AWS account id the stack deploys to (key policies and
+	// ARNs name it), looked up once by the program.
+	Account pulumi.StringOutput
 
 	// Exactly one of OrgID (create a project there) and ProjectID (use an
 	// existing project) is set.
@@ -95,6 +98,9 @@ type Mongo struct {
 
 func (a *MongoArgs) validate() error {
 	var errs []error
+	if a.Account.OutputState == nil {
+		errs = append(errs, errors.New("the Account id is required"))
+	}
 	required := map[string]string{
 		"NamePrefix": a.NamePrefix, "Region": a.Region, "InstanceSize": a.InstanceSize, "MongoVersion": a.MongoVersion,
 		"PasswordRotation": a.PasswordRotation,

@@ -16,6 +16,7 @@ import (
 
 	bpa "github.com/bpa-infra/bpa-infra"
 	"github.com/bpa-infra/bpa-infra/databases"
+	"github.com/bpa-infra/bpa-infra/internal/cloudfake"
 	"github.com/bpa-infra/bpa-infra/internal/harness"
 	"github.com/bpa-infra/bpa-infra/internal/stacktest"
 )
@@ -764,6 +765,7 @@ func mongoUnitArgs() *databases.MongoArgs {
 	return &databases.MongoArgs{
 		NamePrefix:       "acme-test",
 		Region:           "us-west-2",
+		Account:          pulumi.String(cloudfake.AccountID).ToStringOutput(),
 		OrgID:            "0123456789abcdef01234567",
 		InstanceSize:     "M10",
 		MongoVersion:     "8.0",

@@ -3,14 +3,12 @@ package databases
 import (
 	"fmt"
 
-	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
-	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/kms"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/secretsmanager"
 	"github.com/pulumi/pulumi-mongodbatlas/sdk/v3/go/mongodbatlas"
 	"github.com/pulumi/pulumi-random/sdk/v4/go/random"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
-	"github.com/bpa-infra/bpa-infra/internal/iampolicy"
+	"github.com/bpa-infra/bpa-infra/internal/kmskey"
 )
 
 // user is BPA's SCRAM user: readWrite on the configured databases only,
@@ -95,28 +93,16 @@ func (b *mongoBuilder) connectionString() error {
 // needs kms:Decrypt on this key as well as access to the secret.
 func (b *mongoBuilder) userSecret() error {
 	a := b.args
-	account := aws.GetCallerIdentityOutput(b.ctx, aws.GetCallerIdentityOutputArgs{}, b.parent).AccountId()
-	key, err := kms.NewKey(b.ctx, b.name+"-secrets-key", &kms.KeyArgs{
-		Description:          pulumi.String(a.NamePrefix + " MongoDB Atlas credentials in Secrets Manager"),
-		EnableKeyRotation:    pulumi.Bool(true),
-		DeletionWindowInDays: pulumi.Int(30),
-		// The account administers the key; IAM policies grant its use.
-		Policy: iampolicy.Document(iampolicy.Statement{
-			Sid:       "AccountAdministersKey",
-			Principal: iampolicy.Principal{Type: "AWS", Identifiers: pulumi.StringArray{iampolicy.AccountRoot(a.Region, account)}},
-			Actions:   []string{"kms:*"},
-			Resources: iampolicy.Strings("*"),
-		}),
-		Tags: b.tags("mongo-secrets-key"),
-	}, b.parent, pulumi.Protect(a.Protect))
+	key, err := kmskey.New(b.ctx, b.name+"-secrets-key", kmskey.Args{
+		Description: a.NamePrefix + " MongoDB Atlas credentials in Secrets Manager",
+		Alias:       a.NamePrefix + "-mongo-secrets",
+		Tags:        b.tags("mongo-secrets-key"),
+		Region:      a.Region,
+		Account:     a.Account,
+		Protect:     a.Protect,
+	}, b.parent)
 	if err != nil {
-		return fmt.Errorf("create secrets KMS key: %w", err)
-	}
-	if _, err := kms.NewAlias(b.ctx, b.name+"-secrets-key", &kms.AliasArgs{
-		Name:        pulumi.String("alias/" + a.NamePrefix + "-mongo-secrets"),
-		TargetKeyId: key.KeyId,
-	}, b.parent); err != nil {
-		return fmt.Errorf("alias secrets KMS key: %w", err)
+		return err
 	}
 
 	recovery := 0 // a throw-away stack can be recreated at once

@@ -8,7 +8,6 @@ import (
 	"regexp"
 	"slices"
 
-	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/kms"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/rds"
@@ -41,7 +40,10 @@ type PostgresArgs struct {
 	// NamePrefix starts every physical name ("acme-prod").
 	NamePrefix string
 	Region     string
-	VpcId      pulumi.StringInput
+	// Account is the AWS account id the stack deploys to (key policies and
+	// ARNs name it), looked up once by the program.
+	Account pulumi.StringOutput
+	VpcId   pulumi.StringInput
 	// DataSubnetIds are the three data subnets the instance may live in.
 	DataSubnetIds pulumi.StringArrayInput
 	// PodCidr is the pods' secondary range (VPC CNI custom networking).
@@ -150,6 +152,9 @@ var postgresSetting = regexp.MustCompile(`^postgres[0-9]+$`)
 
 func (a *PostgresArgs) validate() error {
 	var errs []error
+	if a.Account.OutputState == nil {
+		errs = append(errs, errors.New("the Account id is required"))
+	}
 	required := map[string]bool{
 		"NamePrefix": a.NamePrefix == "", "Region": a.Region == "", "VpcId": a.VpcId == nil,
 		"DataSubnetIds": a.DataSubnetIds == nil, "BastionSecurityGroupId": a.BastionSecurityGroupId == nil,
@@ -209,7 +214,7 @@ func NewPostgres(ctx *pulumi.Context, name string, args *PostgresArgs, opts ...p
 		return nil, err
 	}
 	b := &postgresBuilder{ctx: ctx, name: name, args: args, parent: pulumi.Parent(c)}
-	b.account = aws.GetCallerIdentityOutput(ctx, aws.GetCallerIdentityOutputArgs{}, pulumi.Parent(c)).AccountId()
+	b.account = args.Account
 
 	steps := []func() error{
 		b.key, b.securityGroup, b.subnetGroup, b.parameterGroup, b.monitoringRole, b.logGroups, b.instance,

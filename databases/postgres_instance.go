@@ -8,12 +8,12 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
-	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/kms"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/rds"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/vpc"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/bpa-infra/bpa-infra/internal/iampolicy"
+	"github.com/bpa-infra/bpa-infra/internal/kmskey"
 )
 
 // PostgresIdentifier is the instance's stable RDS identifier.
@@ -22,29 +22,19 @@ func PostgresIdentifier(namePrefix string) string { return namePrefix + "-postgr
 // key creates the customer-managed key for the storage, the snapshots, the
 // Performance Insights data and every secret of the database.
 func (b *postgresBuilder) key() error {
+	// RDS and Secrets Manager use the key with the caller's IAM
+	// permissions, which the account statement lets IAM policies grant.
 	var err error
-	b.kmsKey, err = kms.NewKey(b.ctx, b.name+"-key", &kms.KeyArgs{
-		Description:          pulumi.String(b.args.NamePrefix + " RDS PostgreSQL storage, snapshots and secrets"),
-		EnableKeyRotation:    pulumi.Bool(true),
-		DeletionWindowInDays: pulumi.Int(30),
-		// RDS and Secrets Manager use the key with the caller's IAM
-		// permissions, which the account statement lets IAM policies grant.
-		Policy: iampolicy.Document(iampolicy.Statement{
-			Sid:       "AccountAdministersKey",
-			Principal: iampolicy.Principal{Type: "AWS", Identifiers: pulumi.StringArray{iampolicy.AccountRoot(b.args.Region, b.account)}},
-			Actions:   []string{"kms:*"},
-			Resources: iampolicy.Strings("*"),
-		}),
-		Tags: b.tags("postgres-key"),
-	}, b.parent, b.protect())
+	b.kmsKey, err = kmskey.New(b.ctx, b.name+"-key", kmskey.Args{
+		Description: b.args.NamePrefix + " RDS PostgreSQL storage, snapshots and secrets",
+		Alias:       b.args.NamePrefix + "-postgres",
+		Tags:        b.tags("postgres-key"),
+		Region:      b.args.Region,
+		Account:     b.account,
+		Protect:     b.args.Protect,
+	}, b.parent)
 	if err != nil {
-		return fmt.Errorf("create KMS key: %w", err)
-	}
-	if _, err := kms.NewAlias(b.ctx, b.name+"-key", &kms.AliasArgs{
-		Name:        pulumi.String("alias/" + b.args.NamePrefix + "-postgres"),
-		TargetKeyId: b.kmsKey.KeyId,
-	}, b.parent); err != nil {
-		return fmt.Errorf("alias KMS key: %w", err)
+		return err
 	}
 	return nil
 }

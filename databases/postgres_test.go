@@ -675,7 +675,7 @@ func TestStatefulResourcesAreProtectedExactlyWhereProtectIsSet(t *testing.T) {
 func unit(t *testing.T, resolve bool, change func(*databases.PostgresArgs)) (*harness.Recording, *databases.Postgres, error) {
 	t.Helper()
 	args := &databases.PostgresArgs{
-		NamePrefix: "unit-test", Region: "us-west-2", VpcId: pulumi.String("vpc-1"),
+		NamePrefix: "unit-test", Region: "us-west-2", Account: pulumi.String(cloudfake.AccountID).ToStringOutput(), VpcId: pulumi.String("vpc-1"),
 		DataSubnetIds: pulumi.ToStringArray([]string{"subnet-a", "subnet-b", "subnet-c"}),
 		PodCidr:       netip.MustParsePrefix("100.64.0.0/16"), BastionSecurityGroupId: pulumi.String("sg-bastion"),
 		BastionInstanceId: pulumi.String("i-bastion"), LogsKeyArn: pulumi.String("arn:aws:kms:us-west-2:123456789012:key/logs"),

@@ -6,24 +6,23 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
-	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/kms"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/bpa-infra/bpa-infra/internal/iampolicy"
+	"github.com/bpa-infra/bpa-infra/internal/kmskey"
 )
 
 // logsKey creates the customer-managed key for the stack's log groups. Its
 // policy lets CloudWatch Logs use it only for this account's log groups.
 func (b *builder) logsKey() error {
 	region, partition := b.args.Region, iampolicy.Partition(b.args.Region)
-	policy := iampolicy.Document(
-		iampolicy.Statement{
-			Sid:       "AccountAdministersKey",
-			Principal: iampolicy.Principal{Type: "AWS", Identifiers: pulumi.StringArray{iampolicy.AccountRoot(region, b.account)}},
-			Actions:   []string{"kms:*"},
-			Resources: iampolicy.Strings("*"),
-		},
-		iampolicy.Statement{
+	key, err := kmskey.New(b.ctx, b.name+"-logs-key", kmskey.Args{
+		Description: b.args.NamePrefix + " CloudWatch Logs encryption",
+		Alias:       b.args.NamePrefix + "-logs",
+		Tags:        b.tags("logs-key"),
+		Region:      region,
+		Account:     b.account,
+		Grants: []iampolicy.Statement{{
 			Sid:       "CloudWatchLogsUsesKey",
 			Principal: iampolicy.Service("logs." + region + ".amazonaws.com"),
 			Actions:   []string{"kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"},
@@ -33,23 +32,11 @@ func (b *builder) logsKey() error {
 				Variable: "kms:EncryptionContext:aws:logs:arn",
 				Values:   pulumi.StringArray{pulumi.Sprintf("arn:%s:logs:%s:%s:log-group:*", partition, region, b.account)},
 			}},
-		},
-	)
-	key, err := kms.NewKey(b.ctx, b.name+"-logs-key", &kms.KeyArgs{
-		Description:          pulumi.String(b.args.NamePrefix + " CloudWatch Logs encryption"),
-		EnableKeyRotation:    pulumi.Bool(true),
-		DeletionWindowInDays: pulumi.Int(30),
-		Policy:               policy,
-		Tags:                 b.tags("logs-key"),
-	}, b.parent, pulumi.Protect(b.args.Protect))
+		}},
+		Protect: b.args.Protect,
+	}, b.parent)
 	if err != nil {
-		return fmt.Errorf("create logs KMS key: %w", err)
-	}
-	if _, err := kms.NewAlias(b.ctx, b.name+"-logs-key", &kms.AliasArgs{
-		Name:        pulumi.String("alias/" + b.args.NamePrefix + "-logs"),
-		TargetKeyId: key.KeyId,
-	}, b.parent); err != nil {
-		return fmt.Errorf("alias logs KMS key: %w", err)
+		return err
 	}
 	b.logsKeyArn = key.Arn
 	return nil

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/netip"
 
-	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
@@ -18,8 +17,11 @@ type Args struct {
 	// NamePrefix starts every Name tag and physical name ("acme-prod").
 	NamePrefix string
 	// ClusterName is tagged on subnets so Kubernetes finds them for load balancers.
-	ClusterName       string
-	Region            string
+	ClusterName string
+	Region      string
+	// Account is the AWS account id the stack deploys to (key policies and
+	// ARNs name it), looked up once by the program.
+	Account           pulumi.StringOutput
 	AvailabilityZones []string
 	VpcCidr           netip.Prefix
 	PodCidr           netip.Prefix
@@ -66,6 +68,9 @@ type Network struct {
 
 func (a *Args) validate() error {
 	var errs []error
+	if a.Account.OutputState == nil {
+		errs = append(errs, errors.New("the Account id is required"))
+	}
 	if a.NamePrefix == "" {
 		errs = append(errs, errors.New("NamePrefix is required"))
 	}
@@ -115,7 +120,7 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 		return nil, err
 	}
 	b := &builder{ctx: ctx, name: name, args: args, parent: pulumi.Parent(n)}
-	b.account = aws.GetCallerIdentityOutput(ctx, aws.GetCallerIdentityOutputArgs{}, pulumi.Parent(n)).AccountId()
+	b.account = args.Account
 
 	steps := []func() error{b.vpc, b.subnets, b.routing, b.logsKey, b.flowLogs, b.endpoints, b.bastion}
 	for _, step := range steps {

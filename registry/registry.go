@@ -7,13 +7,12 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ecr"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
-	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/kms"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/bpa-infra/bpa-infra/internal/iampolicy"
+	"github.com/bpa-infra/bpa-infra/internal/kmskey"
 )
 
 // TypeToken is the component's type in URNs.
@@ -30,6 +29,9 @@ var PullActions = []string{"ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage
 type Args struct {
 	NamePrefix string
 	Region     string
+	// Account is the AWS account id the stack deploys to (key policies and
+	// ARNs name it), looked up once by the program.
+	Account pulumi.StringOutput
 	// Images are repository names below the prefix, e.g. "bpa/ui".
 	Images []string
 	// Charts are Helm chart repositories below the prefix, named after the
@@ -68,6 +70,9 @@ var imagePattern = regexp.MustCompile(`^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:/[a-z0-9]
 
 func (a *Args) validate() error {
 	var errs []error
+	if a.Account.OutputState == nil {
+		errs = append(errs, errors.New("the Account id is required"))
+	}
 	if a.NamePrefix == "" || a.Region == "" {
 		errs = append(errs, errors.New("NamePrefix and Region are required"))
 	}
@@ -109,28 +114,18 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 	}
 	parent := pulumi.Parent(reg)
 	protect := pulumi.Protect(args.Protect)
-	account := aws.GetCallerIdentityOutput(ctx, aws.GetCallerIdentityOutputArgs{}, parent).AccountId()
+	account := args.Account
 
-	key, err := kms.NewKey(ctx, name+"-key", &kms.KeyArgs{
-		Description:          pulumi.String(args.NamePrefix + " ECR image encryption"),
-		EnableKeyRotation:    pulumi.Bool(true),
-		DeletionWindowInDays: pulumi.Int(30),
-		Policy: iampolicy.Document(iampolicy.Statement{
-			Sid:       "AccountAdministersKey",
-			Principal: iampolicy.Principal{Type: "AWS", Identifiers: pulumi.StringArray{iampolicy.AccountRoot(args.Region, account)}},
-			Actions:   []string{"kms:*"},
-			Resources: iampolicy.Strings("*"),
-		}),
-		Tags: pulumi.StringMap{"Name": pulumi.String(args.NamePrefix + "-ecr")},
-	}, parent, protect)
+	key, err := kmskey.New(ctx, name+"-key", kmskey.Args{
+		Description: args.NamePrefix + " ECR image encryption",
+		Alias:       args.NamePrefix + "-ecr",
+		Tags:        pulumi.StringMap{"Name": pulumi.String(args.NamePrefix + "-ecr")},
+		Region:      args.Region,
+		Account:     account,
+		Protect:     args.Protect,
+	}, parent)
 	if err != nil {
-		return nil, fmt.Errorf("registry %s: create KMS key: %w", name, err)
-	}
-	if _, err := kms.NewAlias(ctx, name+"-key", &kms.AliasArgs{
-		Name:        pulumi.String("alias/" + args.NamePrefix + "-ecr"),
-		TargetKeyId: key.KeyId,
-	}, parent); err != nil {
-		return nil, fmt.Errorf("registry %s: alias KMS key: %w", name, err)
+		return nil, fmt.Errorf("registry %s: %w", name, err)
 	}
 
 	mutability := "MUTABLE"

@@ -314,7 +314,7 @@ func run(t *testing.T, args *registry.Args) (*harness.Recording, error) {
 }
 
 func validArgs() *registry.Args {
-	return &registry.Args{NamePrefix: "acme-test", Region: "us-west-2", Images: []string{"bpa/core"},
+	return &registry.Args{NamePrefix: "acme-test", Region: "us-west-2", Account: pulumi.String(cloudfake.AccountID).ToStringOutput(), Images: []string{"bpa/core"},
 		KeepTaggedImages: 5, UntaggedExpiryDays: 3}
 }
 
