@@ -41,18 +41,7 @@ func dependsOnInput(r *harness.Resource, key string, on *harness.Resource) bool 
 func TestEveryClusterResourceIsParentedToTheComponent(t *testing.T) {
 	t.Parallel()
 	stacktest.ForEachStack(t, func(t *testing.T, _ string, rec *harness.Recording) {
-		c := rec.OfType(cluster.TypeToken)
-		if len(c) != 1 {
-			t.Fatalf("want one %s, got %d", cluster.TypeToken, len(c))
-		}
-		if len(rec.Children(c[0].URN)) < 60 {
-			t.Fatalf("only %d children under the cluster component", len(rec.Children(c[0].URN)))
-		}
-		for _, r := range rec.Resources {
-			if strings.HasPrefix(r.Name, "cluster-") && r.Parent != c[0].URN {
-				t.Errorf("%s %s is not parented to the cluster component", r.Type, r.Name)
-			}
-		}
+		stacktest.Component(t, rec, cluster.TypeToken, "cluster")
 	})
 }
 

@@ -72,18 +72,7 @@ func mongoIsSecret(v resource.PropertyValue) bool {
 func TestMongoEveryResourceIsParentedToTheComponent(t *testing.T) {
 	t.Parallel()
 	stacktest.ForEachResolvedStack(t, func(t *testing.T, _ string, rec *harness.Recording) {
-		c := rec.OfType(databases.MongoTypeToken)
-		if len(c) != 1 || c[0].Name != "mongo" {
-			t.Fatalf("want one %s named mongo, got %d", databases.MongoTypeToken, len(c))
-		}
-		if kids := rec.Children(c[0].URN); len(kids) < 12 {
-			t.Fatalf("only %d children under the mongo component", len(kids))
-		}
-		for _, r := range rec.Resources {
-			if strings.HasPrefix(r.Name, "mongo-") && r.Parent != c[0].URN {
-				t.Errorf("%s %s is not parented to the mongo component", r.Type, r.Name)
-			}
-		}
+		stacktest.Component(t, rec, databases.MongoTypeToken, "mongo")
 	})
 }
 

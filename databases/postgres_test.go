@@ -60,15 +60,7 @@ func postgresComponent(t *testing.T, rec *harness.Recording) *harness.Resource {
 func TestEveryPostgresResourceIsParentedToTheComponent(t *testing.T) {
 	t.Parallel()
 	stacktest.ForEachStack(t, func(t *testing.T, _ string, rec *harness.Recording) {
-		c := postgresComponent(t, rec)
-		if len(rec.Children(c.URN)) < 20 {
-			t.Fatalf("only %d children under the postgres component", len(rec.Children(c.URN)))
-		}
-		for _, r := range rec.Resources {
-			if strings.HasPrefix(r.Name, "postgres-") && r.Parent != c.URN {
-				t.Errorf("%s %s is not parented to the postgres component", r.Type, r.Name)
-			}
-		}
+		stacktest.Component(t, rec, databases.PostgresTypeToken, "postgres")
 	})
 }
 

@@ -38,15 +38,6 @@ func prefixSetting(t testing.TB, stack, key string) netip.Prefix {
 	return p
 }
 
-func component(t *testing.T, rec *harness.Recording) *harness.Resource {
-	t.Helper()
-	c := rec.OfType(network.TypeToken)
-	if len(c) != 1 {
-		t.Fatalf("want one %s, got %d", network.TypeToken, len(c))
-	}
-	return c[0]
-}
-
 func subnetsOfTier(rec *harness.Recording, tier string) []*harness.Resource {
 	var out []*harness.Resource
 	for _, s := range rec.OfType(subnetType) {
@@ -60,16 +51,7 @@ func subnetsOfTier(rec *harness.Recording, tier string) []*harness.Resource {
 func TestEveryNetworkResourceIsParentedToTheComponent(t *testing.T) {
 	t.Parallel()
 	stacktest.ForEachStack(t, func(t *testing.T, _ string, rec *harness.Recording) {
-		c := component(t, rec)
-		kids := rec.Children(c.URN)
-		if len(kids) < 40 {
-			t.Fatalf("only %d children under the network component", len(kids))
-		}
-		for _, r := range rec.Resources {
-			if strings.HasPrefix(r.Name, "network-") && r.Parent != c.URN {
-				t.Errorf("%s %s is not parented to the network component", r.Type, r.Name)
-			}
-		}
+		stacktest.Component(t, rec, network.TypeToken, "network")
 	})
 }
 

@@ -259,3 +259,24 @@ func Zones(t testing.TB, stack string) []string {
 	t.Helper()
 	return SettingList(t, stack, "bpa:availabilityZones")
 }
+
+// Component is the run's one component of type typ, named name, and checks
+// that it has children and that every resource whose name starts with
+// "<name>-" (the component's naming) is its child, not the stack's.
+func Component(t testing.TB, rec *harness.Recording, typ, name string) *harness.Resource {
+	t.Helper()
+	all := rec.OfType(typ)
+	if len(all) != 1 || all[0].Name != name {
+		t.Fatalf("want one %s named %s, got %d", typ, name, len(all))
+	}
+	c := all[0]
+	if len(rec.Children(c.URN)) == 0 {
+		t.Fatalf("%s %s has no children", typ, name)
+	}
+	for _, r := range rec.Resources {
+		if strings.HasPrefix(r.Name, name+"-") && r.Parent != c.URN {
+			t.Errorf("%s %s is not parented to the %s component", r.Type, r.Name, name)
+		}
+	}
+	return c
+}
