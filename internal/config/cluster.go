@@ -113,30 +113,13 @@ type Listener struct {
 	HostPort bool `json:"hostPort"`
 }
 
-// DefaultKubernetesVersion is in EKS standard support until 2027-03-27; a
-// version past standard support costs six times as much per cluster hour.
-const DefaultKubernetesVersion = "1.35"
-
 // minKubernetesMinor is the oldest minor still in EKS extended support (1.32
 // until 2027-03-23; 1.31's ends 2026-11-26).
 const minKubernetesMinor = 32
 
-// defaultListeners are the guide's two ports, both forwarded to the guide's
-// NodePort 30101, where BPA's ingress controller is reached on every node.
-// A target group on node port 443 would need a pod bound to hostPort 443.
-var defaultListeners = map[string]any{
-	"443":   map[string]any{"protocol": "HTTPS", "targetPort": 30101, "targetProtocol": "HTTPS", "healthCheckPath": "/"},
-	"30101": map[string]any{"protocol": "HTTPS", "targetPort": 30101, "targetProtocol": "HTTPS", "healthCheckPath": "/"},
-}
-
 // Kubernetes allocates NodePorts from this range (kube-apiserver's default
 // --service-node-port-range, which EKS does not change).
 const nodePortMin, nodePortMax = 30000, 32767
-
-// DataDirectoryDefault is the guide's: root's, world-writable (chmod 777),
-// which the BPA 4.0.3 chart was validated with whatever uid each image runs
-// as (Grafana 472, Prometheus 65534, Kafka and ZooKeeper 1001 in Bitnami's).
-const DataDirectoryDefault = "0:0:0777"
 
 // eniLimits are the ENIs per instance and IPv4 addresses per ENI of the
 // instance types the nodes may use; max pods depend on them.
@@ -173,28 +156,28 @@ var (
 
 func readCluster(r *reader, cfg *Config) ClusterConfig {
 	c := ClusterConfig{
-		KubernetesVersion: r.string("kubernetesVersion", DefaultKubernetesVersion),
-		PublicAccessCidrs: r.strings("publicAccessCidrs", []string{}, false),
-		AdminRoleArns:     r.strings("adminRoleArns", []string{}, false),
-		ViewRoleArns:      r.strings("viewRoleArns", []string{}, false),
-		LogRetentionDays:  r.int("clusterLogRetentionDays", 365),
-		PodEgressCidrs:    r.strings("podEgressCidrs", []string{"0.0.0.0/0"}, false),
+		KubernetesVersion: r.string("kubernetesVersion"),
+		PublicAccessCidrs: r.strings("publicAccessCidrs", false),
+		AdminRoleArns:     r.strings("adminRoleArns", false),
+		ViewRoleArns:      r.strings("viewRoleArns", false),
+		LogRetentionDays:  r.int("clusterLogRetentionDays"),
+		PodEgressCidrs:    r.strings("podEgressCidrs", false),
 		BpaNodes: BpaNodes{
-			InstanceType:    r.string("bpaNodeInstanceType", "m6i.2xlarge"),
-			RootVolumeGiB:   r.int("bpaNodeRootVolumeGiB", 50),
-			DataVolumeGiB:   r.int("bpaNodeDataVolumeGiB", 2048),
-			DataVolumeIops:  r.int("bpaNodeDataVolumeIops", 3000),
-			DataVolumeMiBps: r.int("bpaNodeDataVolumeThroughput", 125),
+			InstanceType:    r.string("bpaNodeInstanceType"),
+			RootVolumeGiB:   r.int("bpaNodeRootVolumeGiB"),
+			DataVolumeGiB:   r.int("bpaNodeDataVolumeGiB"),
+			DataVolumeIops:  r.int("bpaNodeDataVolumeIops"),
+			DataVolumeMiBps: r.int("bpaNodeDataVolumeThroughput"),
 		},
 		GeneralNodes: GeneralNodes{
-			Count:        r.int("generalNodeCount", 0),
-			InstanceType: r.string("generalNodeInstanceType", "m6i.xlarge"),
+			Count:        r.int("generalNodeCount"),
+			InstanceType: r.string("generalNodeInstanceType"),
 		},
 		LoadBalancer: LoadBalancerConfig{
-			IngressCidrs:   r.strings("loadBalancerIngressCidrs", []string{}, false),
+			IngressCidrs:   r.strings("loadBalancerIngressCidrs", false),
 			CertificateArn: r.requireString("certificateArn"),
-			AccessLogDays:  r.int("loadBalancerAccessLogDays", 365),
-			WafMode:        r.string("loadBalancerWaf", WafAuto),
+			AccessLogDays:  r.int("loadBalancerAccessLogDays"),
+			WafMode:        r.string("loadBalancerWaf"),
 		},
 	}
 	r.object("clusterAddonVersions", &c.AddonVersions)
@@ -204,10 +187,10 @@ func readCluster(r *reader, cfg *Config) ClusterConfig {
 			r.fail("bpaBundlePath", "%q is not a directory holding the BPA release bundle", c.BundlePath)
 		}
 	}
-	dirDefault := r.string("bpaDataDirectoryDefault", DataDirectoryDefault)
+	dirDefault := r.string("bpaDataDirectoryDefault")
 	var dirOverrides map[string]string
 	r.object("bpaDataDirectories", &dirOverrides)
-	listeners := r.listeners("loadBalancerListeners", defaultListeners)
+	listeners := r.listeners("loadBalancerListeners")
 
 	validateKubernetesVersion(r, c.KubernetesVersion)
 	validateCidrs(r, "publicAccessCidrs", c.PublicAccessCidrs, false)
@@ -269,7 +252,7 @@ func readCluster(r *reader, cfg *Config) ClusterConfig {
 func validateKubernetesVersion(r *reader, v string) {
 	m := k8sVersionPattern.FindStringSubmatch(v)
 	if m == nil {
-		r.fail("kubernetesVersion", "%q is not a Kubernetes minor version such as %s", v, DefaultKubernetesVersion)
+		r.fail("kubernetesVersion", "%q is not a Kubernetes minor version such as 1.35", v)
 		return
 	}
 	if minor, _ := strconv.Atoi(m[1]); minor < minKubernetesMinor {
@@ -371,12 +354,13 @@ func validateCertificate(r *reader, arn, region string) {
 }
 
 // listeners decodes an object keyed by listener port into listeners in port
-// order, filling each one's omitted fields from the defaults.
-func (r *reader) listeners(key string, def map[string]any) []Listener {
-	raw, ok := r.raw(key, KindObject, def, false)
+// order, filling each one's omitted fields from the defaults. The guide's
+// two ports (Pulumi.yaml) both go to NodePort 30101, where BPA's ingress
+// controller listens on every node.
+func (r *reader) listeners(key string) []Listener {
+	raw, ok := r.raw(key, KindObject, false)
 	if !ok {
-		b, _ := json.Marshal(def)
-		raw = string(b)
+		return nil
 	}
 	var byPort map[string]json.RawMessage
 	if err := json.Unmarshal([]byte(raw), &byPort); err != nil {

@@ -155,16 +155,16 @@ func decode(stack string, lookup Lookup, isSecret func(string) bool, env Lookup)
 	cfg := &Config{Stack: stack}
 
 	cfg.Region = r.requireString("region")
-	cfg.AvailabilityZones = r.strings("availabilityZones", nil, true)
+	cfg.AvailabilityZones = r.strings("availabilityZones", true)
 	cfg.Tags = Tags{
 		Customer:    r.requireString("customer"),
 		Environment: r.requireString("environment"),
 		Owner:       r.requireString("owner"),
 	}
 	r.object("extraTags", &cfg.Tags.Extra)
-	cfg.Protect = r.bool("protect", true)
+	cfg.Protect = r.bool("protect")
 	cfg.Deployer = Deployer{
-		Cidrs:           r.strings("deployerCidrs", []string{}, false),
+		Cidrs:           r.strings("deployerCidrs", false),
 		SecurityGroupId: r.optionalString("deployerSecurityGroupId"),
 	}
 	validateCidrs(r, "deployerCidrs", cfg.Deployer.Cidrs, false)

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/bpa-infra/bpa-infra/internal/config"
+	"github.com/bpa-infra/bpa-infra/internal/harness"
 )
 
 // minimal is the smallest valid stack: only the required keys.
@@ -43,10 +44,33 @@ func parse(cfg map[string]string, extraSecret ...string) (*config.Config, error)
 	return parseWithSecrets(cfg, secret)
 }
 
+// projectDefaults are Pulumi.yaml's defaults, which the CLI hands the
+// program for every key a stack leaves out.
+var projectDefaults = func() map[string]string {
+	d, err := harness.ProjectDefaults("../..")
+	if err != nil {
+		panic(err)
+	}
+	return d
+}()
+
+// withDefaults looks a key up in cfg, else in Pulumi.yaml's defaults, as
+// the CLI hands a stack's config to the program.
+func withDefaults(cfg map[string]string) config.Lookup {
+	return func(k string) (string, bool) {
+		if v, ok := cfg[k]; ok {
+			return v, ok
+		}
+		v, ok := projectDefaults[k]
+		return v, ok
+	}
+}
+
 func parseWithSecrets(cfg map[string]string, secret map[string]bool) (*config.Config, error) {
 	return config.ParseSource("test", config.Source{
-		Lookup:   func(k string) (string, bool) { v, ok := cfg[k]; return v, ok },
-		IsSecret: func(k string) bool { return secret[k] },
+		Lookup: withDefaults(cfg),
+		// Only what the stack sets can be encrypted; defaults are plain.
+		IsSecret: func(k string) bool { _, set := cfg[k]; return set && secret[k] },
 		Keys:     slices.Sorted(maps.Keys(cfg)),
 	})
 }

@@ -69,10 +69,10 @@ func readMongo(r *reader, cfg *Config) MongoConfig {
 	m := MongoConfig{
 		OrgID:                 r.optionalString("atlasOrgId"),
 		ProjectID:             r.optionalString("atlasProjectId"),
-		InstanceSize:          r.string("atlasInstanceSize", "M30"),
-		Version:               r.string("mongoVersion", "8.0"),
-		Databases:             r.strings("atlasDatabases", []string{"bpa"}, false),
-		Backup:                r.bool("atlasBackup", true),
+		InstanceSize:          r.string("atlasInstanceSize"),
+		Version:               r.string("mongoVersion"),
+		Databases:             r.strings("atlasDatabases", false),
+		Backup:                r.bool("atlasBackup"),
 		EndpointAssumeRoleArn: r.optionalString("atlasEndpointAssumeRoleArn"),
 		// bpa:credentialsRotation is one key for every generated password,
 		// decoded with the PostgreSQL section.

@@ -47,25 +47,25 @@ type subnetSizes struct{ public, private, data, pod int }
 
 func readNetwork(r *reader) NetworkConfig {
 	n := NetworkConfig{
-		VpcCidr:              r.prefix("vpcCidr", "10.0.0.0/16"),
-		PodCidr:              r.prefix("podCidr", "100.64.0.0/16"),
-		NatGateways:          NatMode(r.string("natGateways", string(NatPerAz))),
-		FlowLogRetentionDays: r.int("flowLogRetentionDays", 365),
-		InterfaceEndpoints:   r.bool("interfaceEndpoints", true),
-		BastionInstanceType:  r.string("bastionInstanceType", "t3.micro"),
+		VpcCidr:              r.prefix("vpcCidr"),
+		PodCidr:              r.prefix("podCidr"),
+		NatGateways:          NatMode(r.string("natGateways")),
+		FlowLogRetentionDays: r.int("flowLogRetentionDays"),
+		InterfaceEndpoints:   r.bool("interfaceEndpoints"),
+		BastionInstanceType:  r.string("bastionInstanceType"),
 	}
 	sizes := subnetSizes{
-		public:  r.int("publicSubnetPrefix", 24),
-		private: r.int("privateSubnetPrefix", 19),
-		data:    r.int("dataSubnetPrefix", 24),
-		pod:     r.int("podSubnetPrefix", 18),
+		public:  r.int("publicSubnetPrefix"),
+		private: r.int("privateSubnetPrefix"),
+		data:    r.int("dataSubnetPrefix"),
+		pod:     r.int("podSubnetPrefix"),
 	}
 	n.Subnets = layoutSubnets(r, n.VpcCidr, n.PodCidr, sizes)
 	return n
 }
 
-func (r *reader) prefix(key, def string) netip.Prefix {
-	v := r.string(key, def)
+func (r *reader) prefix(key string) netip.Prefix {
+	v := r.string(key)
 	p, err := netip.ParsePrefix(v)
 	if err != nil || !p.Addr().Is4() {
 		r.fail(key, "%q is not an IPv4 CIDR block", v)

@@ -143,8 +143,8 @@ func TestPostgresAdminEndpointComesFromTheEnvironment(t *testing.T) {
 		return func(k string) (string, bool) { return v, k == config.AdminEndpointVariable }
 	}
 	opts := minimal()
-	lookup := func(k string) (string, bool) { v, ok := opts[k]; return v, ok }
-	noSecrets := func(string) bool { return true }
+	lookup := withDefaults(opts)
+	noSecrets := func(k string) bool { _, set := opts[k]; return set }
 	c, err := config.ParseWithEnv("dev", lookup, noSecrets, env("localhost:15432"))
 	if err != nil {
 		t.Fatal(err)

@@ -29,7 +29,6 @@ const (
 type KeySpec struct {
 	Key      string
 	Kind     KeyKind
-	Default  any // nil when the key is required or has no default
 	Required bool
 	// Secret keys are declared `secret: true` in Pulumi.yaml: required, and
 	// refused by the CLI unless set encrypted. Encrypted keys, secret ones
@@ -75,17 +74,24 @@ func redact(msg, secret string) string {
 	return msg
 }
 
-func (r *reader) raw(key string, kind KeyKind, def any, required bool) (string, bool) {
-	r.specs = append(r.specs, KeySpec{Key: r.qualify(key), Kind: kind, Default: def, Required: required})
+// raw is a key's text. Its default is Pulumi.yaml's, the only place a
+// default lives: the CLI (ValidateStackConfigAndApplyProjectConfig) and the
+// offline harness hand it over as the value of every key the stack leaves
+// out, so a key missing here has none.
+func (r *reader) raw(key string, kind KeyKind, required bool) (string, bool) {
+	r.specs = append(r.specs, KeySpec{Key: r.qualify(key), Kind: kind, Required: required})
 	v, ok := r.lookup(r.qualify(key))
-	if !ok && required {
+	switch {
+	case !ok && required:
 		r.fail(key, "is required but not set (pulumi config set %s <value>)", key)
+	case !ok:
+		r.fail(key, "is not set and Pulumi.yaml gives it no default")
 	}
 	return v, ok
 }
 
 func (r *reader) requireString(key string) string {
-	v, ok := r.raw(key, KindString, nil, true)
+	v, ok := r.raw(key, KindString, true)
 	r.checkText(key, v, ok)
 	if ok && strings.TrimSpace(v) == "" {
 		r.fail(key, "is empty; it needs a value (pulumi config set %s <value>)", key)
@@ -93,12 +99,10 @@ func (r *reader) requireString(key string) string {
 	return strings.TrimSpace(v)
 }
 
-func (r *reader) string(key, def string) string {
-	if v, ok := r.raw(key, KindString, def, false); ok {
-		r.checkText(key, v, ok)
-		return strings.TrimSpace(v)
-	}
-	return def
+func (r *reader) string(key string) string {
+	v, ok := r.raw(key, KindString, false)
+	r.checkText(key, v, ok)
+	return strings.TrimSpace(v)
 }
 
 // checkText refuses a list or an object where Pulumi.yaml declares a
@@ -113,7 +117,8 @@ func (r *reader) checkText(key, v string, ok bool) {
 // optionalString is a string key whose default, "", means "not set": the
 // CLI requires every declared key without a default.
 func (r *reader) optionalString(key string) string {
-	v, ok := r.raw(key, KindString, "", false)
+	r.specs = append(r.specs, KeySpec{Key: r.qualify(key), Kind: KindString})
+	v, ok := r.lookup(r.qualify(key))
 	r.checkText(key, v, ok)
 	return strings.TrimSpace(v)
 }
@@ -122,11 +127,7 @@ func (r *reader) optionalString(key string) string {
 // returned here, only whether it is set. A required one is declared secret
 // in Pulumi.yaml (no default); an optional one defaults to "", unset.
 func (r *reader) secret(key string, isSecret func(string) bool, required bool) bool {
-	spec := KeySpec{Key: r.qualify(key), Kind: KindString, Required: required, Secret: required, Encrypted: true}
-	if !required {
-		spec.Default = ""
-	}
-	r.specs = append(r.specs, spec)
+	r.specs = append(r.specs, KeySpec{Key: r.qualify(key), Kind: KindString, Required: required, Secret: required, Encrypted: true})
 	v, ok := r.lookup(r.qualify(key))
 	set := ok && (strings.TrimSpace(v) != "" || isSecret(r.qualify(key)))
 	switch {
@@ -142,45 +143,39 @@ func (r *reader) secret(key string, isSecret func(string) bool, required bool) b
 	return set
 }
 
-func (r *reader) int(key string, def int) int {
-	v, ok := r.raw(key, KindInteger, def, false)
+func (r *reader) int(key string) int {
+	v, ok := r.raw(key, KindInteger, false)
 	if !ok {
-		return def
+		return 0
 	}
 	n, err := strconv.Atoi(strings.TrimSpace(v))
 	if err != nil {
 		r.fail(key, "%q is not an integer (Pulumi.yaml declares it integer)", v)
-		return def
 	}
 	return n
 }
 
-func (r *reader) bool(key string, def bool) bool {
-	v, ok := r.raw(key, KindBoolean, def, false)
+func (r *reader) bool(key string) bool {
+	v, ok := r.raw(key, KindBoolean, false)
 	if !ok {
-		return def
+		return false
 	}
 	b, err := strconv.ParseBool(strings.TrimSpace(v))
 	if err != nil {
 		r.fail(key, "%q is not a boolean (true or false; Pulumi.yaml declares it boolean)", v)
-		return def
 	}
 	return b
 }
 
-func (r *reader) strings(key string, def []string, required bool) []string {
-	var declared any
-	if def != nil {
-		declared = def
-	}
-	v, ok := r.raw(key, KindArray, declared, required)
+func (r *reader) strings(key string, required bool) []string {
+	v, ok := r.raw(key, KindArray, required)
 	if !ok {
-		return def
+		return nil
 	}
-	var out []string
+	out := []string{}
 	if err := json.Unmarshal([]byte(v), &out); err != nil {
 		r.fail(key, "%q is not a list of strings (Pulumi.yaml declares it array of string)", v)
-		return def
+		return nil
 	}
 	return out
 }
@@ -188,7 +183,7 @@ func (r *reader) strings(key string, def []string, required bool) []string {
 // object decodes a structured key into out, rejecting unknown fields so a
 // misspelt setting is an error rather than a silent default.
 func (r *reader) object(key string, out any) bool {
-	v, ok := r.raw(key, KindObject, map[string]any{}, false)
+	v, ok := r.raw(key, KindObject, false)
 	if !ok {
 		return false
 	}

@@ -14,10 +14,10 @@ var repositoryPattern = regexp.MustCompile(`^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:/[a-
 
 func readRegistry(r *reader, _ *Config) RegistryConfig {
 	c := RegistryConfig{
-		Images:             r.strings("ecrImages", nil, true),
-		ImmutableTags:      r.bool("ecrImmutableTags", true),
-		KeepTaggedImages:   r.int("ecrKeepTaggedImages", 30),
-		UntaggedExpiryDays: r.int("ecrUntaggedExpiryDays", 7),
+		Images:             r.strings("ecrImages", true),
+		ImmutableTags:      r.bool("ecrImmutableTags"),
+		KeepTaggedImages:   r.int("ecrKeepTaggedImages"),
+		UntaggedExpiryDays: r.int("ecrUntaggedExpiryDays"),
 	}
 	if c.Images != nil && len(c.Images) == 0 {
 		r.fail("ecrImages", "lists no image; name every image of the BPA release")

@@ -47,14 +47,14 @@ var (
 
 func readWorkload(r *reader, _ *Config, isSecret func(string) bool) WorkloadConfig {
 	c := WorkloadConfig{
-		Namespace:       r.string("namespace", "bpa-ns"),
-		ReleaseName:     r.string("releaseName", "bpa-rel"),
+		Namespace:       r.string("namespace"),
+		ReleaseName:     r.string("releaseName"),
 		Chart:           r.optionalString("chart"),
 		ChartVersion:    r.optionalString("chartVersion"),
 		ChartRepository: r.optionalString("chartRepository"),
-		TimeoutSeconds:  r.int("helmTimeoutSeconds", 1800),
-		InstallRelease:  r.bool("installRelease", true),
-		PostRenderer:    r.string("helmPostRenderer", "bpa-postrender"),
+		TimeoutSeconds:  r.int("helmTimeoutSeconds"),
+		InstallRelease:  r.bool("installRelease"),
+		PostRenderer:    r.string("helmPostRenderer"),
 	}
 	r.object("helmValues", &c.Values)
 	var paths map[string]string

@@ -39,30 +39,11 @@ func LoadStack(dir, stack string) (Options, error) {
 	if len(ps.Config) == 0 {
 		return Options{}, fmt.Errorf("stack %q has no configuration: %s is missing or empty", stack, stackFile)
 	}
-	opts := Options{Project: proj.Name.String(), Stack: stack, Config: map[string]string{}}
-	namespace := proj.Name.String() + ":"
-	qualify := func(key string) string {
-		if strings.Contains(key, ":") {
-			return key
-		}
-		return namespace + key
+	defaults, err := projectDefaults(proj)
+	if err != nil {
+		return Options{}, err
 	}
-
-	for key, decl := range proj.Config {
-		full := qualify(key)
-		v := decl.Default
-		if v == nil {
-			v = decl.Value
-		}
-		if v == nil {
-			continue
-		}
-		text, err := configText(v)
-		if err != nil {
-			return Options{}, fmt.Errorf("read %s from Pulumi.yaml: %w", full, err)
-		}
-		opts.Config[full] = text
-	}
+	opts := Options{Project: proj.Name.String(), Stack: stack, Config: defaults}
 
 	for key, value := range ps.Config {
 		full := key.String()
@@ -81,7 +62,7 @@ func LoadStack(dir, stack string) (Options, error) {
 	// A secret Pulumi.yaml requires and the stack file lacks is set per
 	// deployment (pulumi config set --secret); the plan stands in for it.
 	for key, decl := range proj.Config {
-		full := qualify(key)
+		full := qualifiedKey(proj, key)
 		if _, set := opts.Config[full]; decl.Secret && !set {
 			opts.Config[full] = SecretPlaceholder
 			opts.SecretKeys = append(opts.SecretKeys, full)
@@ -138,4 +119,44 @@ func (o Options) IsSecret(key string) bool { return slices.Contains(o.SecretKeys
 // environment.
 func (o Options) Source() config.Source {
 	return config.Source{Lookup: o.Lookup, IsSecret: o.IsSecret, Keys: slices.Sorted(maps.Keys(o.Config)), Env: os.LookupEnv}
+}
+
+// ProjectDefaults are the defaults Pulumi.yaml in dir declares, by fully
+// qualified key, as the CLI hands them to the program for every key a
+// stack leaves out.
+func ProjectDefaults(dir string) (map[string]string, error) {
+	proj, err := workspace.LoadProject(filepath.Join(dir, "Pulumi.yaml"))
+	if err != nil {
+		return nil, err
+	}
+	return projectDefaults(proj)
+}
+
+// qualifiedKey is a Pulumi.yaml config key with its namespace: the
+// project's unless it names another ("aws:region").
+func qualifiedKey(proj *workspace.Project, key string) string {
+	if strings.Contains(key, ":") {
+		return key
+	}
+	return proj.Name.String() + ":" + key
+}
+
+func projectDefaults(proj *workspace.Project) (map[string]string, error) {
+	out := map[string]string{}
+	for key, decl := range proj.Config {
+		full := qualifiedKey(proj, key)
+		v := decl.Default
+		if v == nil {
+			v = decl.Value
+		}
+		if v == nil {
+			continue
+		}
+		text, err := configText(v)
+		if err != nil {
+			return nil, fmt.Errorf("read %s from Pulumi.yaml: %w", full, err)
+		}
+		out[full] = text
+	}
+	return out, nil
 }
