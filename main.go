@@ -70,7 +70,6 @@ func Program(ctx *pulumi.Context) error {
 		return err
 	}
 
-	// <cluster: wire here>
 	cl := cfg.Cluster
 	var listeners []cluster.Listener
 	for _, l := range cl.LoadBalancer.Listeners {
@@ -115,7 +114,7 @@ func Program(ctx *pulumi.Context) error {
 			Count:         cl.GeneralNodes.Count,
 			InstanceType:  cl.GeneralNodes.InstanceType,
 			MaxPods:       cl.GeneralNodes.MaxPods,
-			RootVolumeGiB: cl.BpaNodes.RootVolumeGiB,
+			RootVolumeGiB: cl.GeneralNodes.RootVolumeGiB,
 		},
 		BundlePath: cl.BundlePath,
 		LoadBalancer: cluster.LoadBalancerArgs{
@@ -134,7 +133,6 @@ func Program(ctx *pulumi.Context) error {
 	ctx.Export("loadBalancerDnsName", eksCluster.LoadBalancerDnsName)
 	ctx.Export("bundleBucket", eksCluster.BundleBucket)
 
-	// <postgres: wire here>
 	// The node security group is a plain security group of the cluster
 	// component: only the ingress rules that name it wait for it, not the
 	// EKS cluster.
@@ -183,7 +181,6 @@ func Program(ctx *pulumi.Context) error {
 	ctx.Export("postgresCamundaSecretArn", postgres.Camunda.SecretArn)
 	ctx.Export("postgresPortForwardCommand", postgres.PortForwardCommand)
 
-	// <mongo: wire here>
 	atlasPublicKey, atlasPrivateKey := cfg.Mongo.APIKeys(ctx)
 	mongo, err := databases.NewMongo(ctx, "mongo", &databases.MongoArgs{
 		NamePrefix:            cfg.NamePrefix(),

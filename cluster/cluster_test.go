@@ -384,9 +384,10 @@ func TestLaunchTemplatesRequireIMDSv2OneHopEncryptTheirOnlyDiskAndJoinBothSecuri
 	stacktest.ForEachStack(t, func(t *testing.T, stack string, rec *harness.Recording) {
 		nodeSG := stacktest.Must(t, rec, sgType, "cluster-nodes")
 		eksCluster := stacktest.Must(t, rec, eksType, "cluster-eks")
-		// General nodes take the BPA nodes' root volume size (Pulumi.yaml
-		// declares none of their own).
-		rootGiB := float64(stacktest.SettingInt(t, stack, "bpa:bpaNodeRootVolumeGiB"))
+		rootGiB := map[bool]float64{
+			true:  float64(stacktest.SettingInt(t, stack, "bpa:bpaNodeRootVolumeGiB")),
+			false: float64(stacktest.SettingInt(t, stack, "bpa:generalNodeRootVolumeGiB")),
+		}
 		lts := rec.OfType(ltType)
 		if want := nodeGroups(t, stack); len(lts) != want {
 			t.Errorf("%d launch templates, want %d", len(lts), want)
@@ -400,7 +401,7 @@ func TestLaunchTemplatesRequireIMDSv2OneHopEncryptTheirOnlyDiskAndJoinBothSecuri
 				"blockDeviceMappings.0.deviceName":              "/dev/xvda",
 				"blockDeviceMappings.0.ebs.encrypted":           "true",
 				"blockDeviceMappings.0.ebs.volumeType":          "gp3",
-				"blockDeviceMappings.0.ebs.volumeSize":          rootGiB,
+				"blockDeviceMappings.0.ebs.volumeSize":          rootGiB[strings.HasPrefix(lt.Name, "cluster-bpa-node-")],
 				"blockDeviceMappings.0.ebs.deleteOnTermination": "true",
 			}
 			for path, want := range checks {

@@ -73,9 +73,10 @@ type DataDirectory struct {
 
 // GeneralNodes are the optional node group for pods not pinned to a BPA node.
 type GeneralNodes struct {
-	Count        int
-	InstanceType string
-	MaxPods      int
+	Count         int
+	InstanceType  string
+	MaxPods       int
+	RootVolumeGiB int
 }
 
 // LoadBalancerConfig is the Application Load Balancer in front of BPA.
@@ -170,8 +171,9 @@ func readCluster(r *reader, cfg *Config) ClusterConfig {
 			DataVolumeMiBps: r.int("bpaNodeDataVolumeThroughput"),
 		},
 		GeneralNodes: GeneralNodes{
-			Count:        r.int("generalNodeCount"),
-			InstanceType: r.string("generalNodeInstanceType"),
+			Count:         r.int("generalNodeCount"),
+			InstanceType:  r.string("generalNodeInstanceType"),
+			RootVolumeGiB: r.int("generalNodeRootVolumeGiB"),
 		},
 		LoadBalancer: LoadBalancerConfig{
 			IngressCidrs:   r.strings("loadBalancerIngressCidrs", false),
@@ -224,6 +226,9 @@ func readCluster(r *reader, cfg *Config) ClusterConfig {
 	}
 	if c.GeneralNodes.MaxPods, ok = MaxPodsCustomNetworking(c.GeneralNodes.InstanceType); !ok {
 		r.fail("generalNodeInstanceType", "%q has no known ENI limits for custom networking; use one of %s", c.GeneralNodes.InstanceType, knownInstanceTypes())
+	}
+	if g := c.GeneralNodes.RootVolumeGiB; g < 20 || g > 16384 {
+		r.fail("generalNodeRootVolumeGiB", "%d must be between 20 and 16384 GiB (images and logs live there)", g)
 	}
 	if c.GeneralNodes.Count < 0 || c.GeneralNodes.Count > 100 {
 		r.fail("generalNodeCount", "%d must be between 0 and 100", c.GeneralNodes.Count)
