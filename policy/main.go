@@ -65,9 +65,6 @@ func newPack(ctx *pulumi.Context) (policyx.PolicyPack, error) {
 	return policyx.NewPolicyPack(packName, packVersion, policyx.EnforcementLevelAdvisory, policies)
 }
 
-// waiverKey is the per-policy config property that waives an advisory rule.
-const waiverKey = "waivedBecause"
-
 func newPolicy(ctx *pulumi.Context, rule *policy.Rule, s policy.Settings) policyx.Policy {
 	level := policyx.EnforcementLevelAdvisory
 	if rule.Severity == policy.Mandatory {
@@ -79,7 +76,7 @@ func newPolicy(ctx *pulumi.Context, rule *policy.Rule, s policy.Settings) policy
 	var schema *policyx.ConfigSchema
 	if rule.Severity == policy.Advisory {
 		schema = &policyx.ConfigSchema{Properties: map[string]map[string]any{
-			waiverKey: {"type": "string", "description": "why this stack waives the rule (bpa:policyWaivers)"},
+			policy.WaiverProperty: {"type": "string", "description": "why this stack waives the rule (bpa:policyWaivers)"},
 		}}
 	}
 	j := judge{ctx: ctx, rule: rule, settings: s}
@@ -112,7 +109,7 @@ type judge struct {
 // the stack's reason when the rule is waived, and notes each undecided one.
 func (j judge) run(m policyx.PolicyManager, cfg map[string]any, resources []policyx.AnalyzerResource, urn string) error {
 	s := j.settings
-	if reason, _ := cfg[waiverKey].(string); reason != "" {
+	if reason, _ := cfg[policy.WaiverProperty].(string); reason != "" {
 		s.Waivers = map[string]string{j.rule.Name: reason}
 	}
 	findings, undecided := j.rule.Judge(policy.NewPlan(recording(j.ctx, resources), s), urn)

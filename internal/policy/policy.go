@@ -390,13 +390,17 @@ func protectsChild(r *Subject, typ string) bool {
 	return false
 }
 
+// WaiverProperty is the per-policy config property of the policy pack that
+// waives an advisory rule, with the reason as its value.
+const WaiverProperty = "waivedBecause"
+
 // PackConfig is the policy pack's config for a stack (pulumi
 // --policy-pack-config): each waived advisory rule with the stack's reason
-// as its waivedBecause property, so bpa:policyWaivers stays the one list.
+// as its WaiverProperty, so bpa:policyWaivers stays the one list.
 func PackConfig(s Settings) map[string]map[string]string {
 	out := map[string]map[string]string{}
 	for rule, reason := range s.Waivers {
-		out[rule] = map[string]string{"waivedBecause": reason}
+		out[rule] = map[string]string{WaiverProperty: reason}
 	}
 	return out
 }
