@@ -62,30 +62,11 @@ type PostgresArgs struct {
 	// and the final snapshot.
 	Protect bool
 
-	EngineVersion string // "16" or "16.8"
+	// PostgresSettings are the stack's choices for the instance and its
+	// logins (internal/config decodes them from bpa:postgres*).
+	PostgresSettings
 	// ParameterFamily is the parameter group family of EngineVersion ("postgres16").
-	ParameterFamily                  string
-	InstanceClass                    string
-	Storage                          PostgresStorage
-	MultiAz                          bool
-	BackupRetentionDays              int
-	BackupWindow                     string
-	MaintenanceWindow                string
-	PerformanceInsightsRetentionDays int
-	// MonitoringIntervalSeconds is the enhanced monitoring interval; 0 turns it off.
-	MonitoringIntervalSeconds int
-	LogRetentionDays          int
-	// SlowStatementMs is log_min_duration_statement; -1 turns it off.
-	SlowStatementMs int
-
-	// MasterUsername is the RDS master user, used only by the program's
-	// postgresql provider.
-	MasterUsername string
-	// Root is the chart's own root login (CREATEDB, CREATEROLE) and its
-	// database; Kong and Camunda are the applications' logins.
-	Root    PostgresAppDatabase
-	Kong    PostgresAppDatabase
-	Camunda PostgresAppDatabase
+	ParameterFamily string
 
 	// AdminHost and AdminPort override where the postgresql provider
 	// connects (e.g. localhost through an SSM port forward); empty AdminHost
@@ -98,12 +79,50 @@ type PostgresArgs struct {
 	DeployerSecurityGroupId string
 }
 
+// PostgresSettings are what a stack decides about the database: the
+// instance, its storage, backups and monitoring, and the logins on it.
+type PostgresSettings struct {
+	// EngineVersion is a major version ("16", RDS picks the current minor and
+	// upgrades it automatically) or a major.minor pin ("16.8").
+	EngineVersion string
+	InstanceClass string
+	Storage       PostgresStorage
+	MultiAz       bool
+	// BackupRetentionDays keeps automated backups (point-in-time recovery).
+	BackupRetentionDays int
+	BackupWindow        string // UTC, hh24:mi-hh24:mi
+	MaintenanceWindow   string // UTC, ddd:hh24:mi-ddd:hh24:mi
+	// PerformanceInsightsRetentionDays is 7 (free), 31*n up to 713, or 731.
+	PerformanceInsightsRetentionDays int
+	// MonitoringIntervalSeconds is the enhanced monitoring granularity; 0 turns it off.
+	MonitoringIntervalSeconds int
+	// LogRetentionDays keeps the exported PostgreSQL logs in CloudWatch.
+	LogRetentionDays int
+	// SlowStatementMs is log_min_duration_statement: every statement that
+	// runs longer is logged; -1 turns it off.
+	SlowStatementMs int
+
+	// MasterUsername is the RDS master user: RDS generates and rotates its
+	// password, so nothing but the program's postgresql provider uses it.
+	MasterUsername string
+	// Root is the login the chart gets as the guide's
+	// PG_INITDB_ROOT_USERNAME / PG_ROOT_DATABASE: a role of its own with
+	// CREATEDB and CREATEROLE and a generated password that never rotates
+	// under it, owning its own database. Not the master user. Kong and
+	// Camunda are the applications' logins.
+	Root    PostgresAppDatabase
+	Kong    PostgresAppDatabase
+	Camunda PostgresAppDatabase
+}
+
 // PostgresStorage is the instance's storage.
 type PostgresStorage struct {
-	Type         string
+	Type         string // gp3, io1 or io2
 	AllocatedGiB int
-	Iops         int // 0: the storage type's baseline
-	// MaxAllocatedGiB is the autoscaling ceiling; 0 turns autoscaling off.
+	// Iops is provisioned IOPS: required for io1/io2; for gp3 only from
+	// 400 GiB up (below that gp3 has a fixed 3000-IOPS baseline); 0 = baseline.
+	Iops int
+	// MaxAllocatedGiB is the storage autoscaling ceiling; 0 turns autoscaling off.
 	MaxAllocatedGiB int
 }
 

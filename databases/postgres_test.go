@@ -671,14 +671,17 @@ func unit(t *testing.T, resolve bool, change func(*databases.PostgresArgs)) (*ha
 		DataSubnetIds: pulumi.ToStringArray([]string{"subnet-a", "subnet-b", "subnet-c"}),
 		PodCidr:       netip.MustParsePrefix("100.64.0.0/16"), BastionSecurityGroupId: pulumi.String("sg-bastion"),
 		BastionInstanceId: pulumi.String("i-bastion"), LogsKeyArn: pulumi.String("arn:aws:kms:us-west-2:123456789012:key/logs"),
-		EngineVersion: "16", ParameterFamily: "postgres16", InstanceClass: "db.t4g.medium",
-		Storage:             databases.PostgresStorage{Type: "gp3", AllocatedGiB: 20},
-		BackupRetentionDays: 1, BackupWindow: "09:00-10:00", MaintenanceWindow: "sun:10:30-sun:11:30",
-		PerformanceInsightsRetentionDays: 7, MonitoringIntervalSeconds: 60, LogRetentionDays: 30, SlowStatementMs: 1000,
-		MasterUsername: "bpa_master",
-		Root:           databases.PostgresAppDatabase{Role: "admin", Database: "admin", PasswordRotation: "initial"},
-		Kong:           databases.PostgresAppDatabase{Role: "kong", Database: "kong", PasswordRotation: "initial"},
-		Camunda:        databases.PostgresAppDatabase{Role: "camunda", Database: "process-engine", PasswordRotation: "initial"},
+		ParameterFamily: "postgres16",
+		PostgresSettings: databases.PostgresSettings{
+			EngineVersion: "16", InstanceClass: "db.t4g.medium",
+			Storage:             databases.PostgresStorage{Type: "gp3", AllocatedGiB: 20},
+			BackupRetentionDays: 1, BackupWindow: "09:00-10:00", MaintenanceWindow: "sun:10:30-sun:11:30",
+			PerformanceInsightsRetentionDays: 7, MonitoringIntervalSeconds: 60, LogRetentionDays: 30, SlowStatementMs: 1000,
+			MasterUsername: "bpa_master",
+			Root:           databases.PostgresAppDatabase{Role: "admin", Database: "admin", PasswordRotation: "initial"},
+			Kong:           databases.PostgresAppDatabase{Role: "kong", Database: "kong", PasswordRotation: "initial"},
+			Camunda:        databases.PostgresAppDatabase{Role: "camunda", Database: "process-engine", PasswordRotation: "initial"},
+		},
 	}
 	if change != nil {
 		change(args)

@@ -7,40 +7,14 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/bpa-infra/bpa-infra/databases"
 )
 
 // PostgresConfig is the RDS for PostgreSQL instance and the application
 // roles and databases on it.
 type PostgresConfig struct {
-	// EngineVersion is a major version ("16", RDS picks the current minor and
-	// upgrades it automatically) or a major.minor pin ("16.8").
-	EngineVersion string
-	InstanceClass string
-	Storage       PostgresStorage
-	MultiAz       bool
-	// BackupRetentionDays keeps automated backups (point-in-time recovery).
-	BackupRetentionDays int
-	BackupWindow        string // UTC, hh24:mi-hh24:mi
-	MaintenanceWindow   string // UTC, ddd:hh24:mi-ddd:hh24:mi
-	// PerformanceInsightsRetentionDays is 7 (free), 31*n up to 713, or 731.
-	PerformanceInsightsRetentionDays int
-	// MonitoringIntervalSeconds is the enhanced monitoring granularity; 0 turns it off.
-	MonitoringIntervalSeconds int
-	// LogRetentionDays keeps the exported PostgreSQL logs in CloudWatch.
-	LogRetentionDays int
-	// SlowStatementMs logs every statement that runs longer; -1 turns it off.
-	SlowStatementMs int
-
-	// MasterUsername is the RDS master user: RDS generates and rotates its
-	// password, so nothing but the program's postgresql provider uses it.
-	MasterUsername string
-	// Root is the login the chart gets as the guide's
-	// PG_INITDB_ROOT_USERNAME / PG_ROOT_DATABASE: a role of its own with
-	// CREATEDB and CREATEROLE and a generated password that never rotates
-	// under it, owning its own database. Not the master user.
-	Root    PostgresAppDatabase
-	Kong    PostgresAppDatabase
-	Camunda PostgresAppDatabase
+	databases.PostgresSettings
 
 	// AdminEndpoint overrides where the program's postgresql provider
 	// connects ("localhost:15432" through a port forward on the bastion);
@@ -62,26 +36,6 @@ const AdminEndpointVariable = "BPA_POSTGRES_ADMIN_ENDPOINT"
 type PostgresEndpoint struct {
 	Host string
 	Port int
-}
-
-// PostgresStorage is the instance's storage.
-type PostgresStorage struct {
-	Type         string // gp3, io1 or io2
-	AllocatedGiB int
-	// Iops is provisioned IOPS: required for io1/io2; for gp3 only from
-	// 400 GiB up (below that gp3 has a fixed 3000-IOPS baseline); 0 = baseline.
-	Iops int
-	// MaxAllocatedGiB is the storage autoscaling ceiling; 0 turns autoscaling off.
-	MaxAllocatedGiB int
-}
-
-// PostgresAppDatabase is one application's login role and the database it owns.
-type PostgresAppDatabase struct {
-	Role     string
-	Database string
-	// PasswordRotation is the rotation label of the login's generated
-	// password (bpa:credentialsRotation): a new label, a new password.
-	PasswordRotation string
 }
 
 // CredentialsRotation is bpa:credentialsRotation: one rotation label per
@@ -150,10 +104,10 @@ var (
 )
 
 func readPostgres(r *reader) PostgresConfig {
-	p := PostgresConfig{
+	p := PostgresConfig{PostgresSettings: databases.PostgresSettings{
 		EngineVersion: r.string("postgresEngineVersion"),
 		InstanceClass: r.string("postgresInstanceClass"),
-		Storage: PostgresStorage{
+		Storage: databases.PostgresStorage{
 			Type:            r.string("postgresStorageType"),
 			AllocatedGiB:    r.int("postgresAllocatedStorage"),
 			Iops:            r.int("postgresIops"),
@@ -168,19 +122,19 @@ func readPostgres(r *reader) PostgresConfig {
 		LogRetentionDays:                 r.int("postgresLogRetentionDays"),
 		SlowStatementMs:                  r.int("postgresSlowStatementMs"),
 		MasterUsername:                   r.string("postgresMasterUsername"),
-		Root: PostgresAppDatabase{
+		Root: databases.PostgresAppDatabase{
 			Role:     r.string("postgresRootUser"),
 			Database: r.string("postgresRootDatabase"),
 		},
-		Kong: PostgresAppDatabase{
+		Kong: databases.PostgresAppDatabase{
 			Role:     r.string("postgresKongUser"),
 			Database: r.string("postgresKongDatabase"),
 		},
-		Camunda: PostgresAppDatabase{
+		Camunda: databases.PostgresAppDatabase{
 			Role:     r.string("postgresCamundaUser"),
 			Database: r.string("postgresCamundaDatabase"),
 		},
-	}
+	}}
 	p.rotation = readCredentialsRotation(r)
 	p.Root.PasswordRotation = p.rotation.PostgresRoot
 	p.Kong.PasswordRotation = p.rotation.PostgresKong
@@ -292,7 +246,7 @@ const (
 	postgresProvisionedIops = 1000
 )
 
-func validatePostgresStorage(r *reader, s PostgresStorage) {
+func validatePostgresStorage(r *reader, s databases.PostgresStorage) {
 	switch s.Type {
 	case "gp3":
 		if s.AllocatedGiB < 20 || s.AllocatedGiB > postgresMaxStorageGiB {

@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/bpa-infra/bpa-infra/databases"
 	"github.com/bpa-infra/bpa-infra/internal/cloudfake"
 	"github.com/bpa-infra/bpa-infra/internal/config"
 )
@@ -18,16 +19,16 @@ func TestPostgresDefaultsAreTheGuidesProductionDatabase(t *testing.T) {
 	checks := map[string]bool{
 		"engine 16 (current minor)":      p.EngineVersion == "16" && p.PostgresFamily() == "postgres16",
 		"class db.m5d.2xlarge":           p.InstanceClass == "db.m5d.2xlarge",
-		"io2 400 GiB 3000 IOPS":          p.Storage == config.PostgresStorage{Type: "io2", AllocatedGiB: 400, Iops: 3000, MaxAllocatedGiB: 1000},
+		"io2 400 GiB 3000 IOPS":          p.Storage == databases.PostgresStorage{Type: "io2", AllocatedGiB: 400, Iops: 3000, MaxAllocatedGiB: 1000},
 		"Multi-AZ":                       p.MultiAz,
 		"7 days of backups":              p.BackupRetentionDays == 7,
 		"free Performance Insights":      p.PerformanceInsightsRetentionDays == 7,
 		"enhanced monitoring every 60 s": p.MonitoringIntervalSeconds == 60,
 		// RDS refuses admin as the PostgreSQL master; the chart still gets
 		// the guide's admin, as a login of its own.
-		"master bpa_master, chart root admin": p.MasterUsername == "bpa_master" && p.Root == config.PostgresAppDatabase{Role: "admin", Database: "admin", PasswordRotation: "initial"},
-		"kong owns kong":                      p.Kong == config.PostgresAppDatabase{Role: "kong", Database: "kong", PasswordRotation: "initial"},
-		"camunda owns process-engine":         p.Camunda == config.PostgresAppDatabase{Role: "camunda", Database: "process-engine", PasswordRotation: "initial"},
+		"master bpa_master, chart root admin": p.MasterUsername == "bpa_master" && p.Root == databases.PostgresAppDatabase{Role: "admin", Database: "admin", PasswordRotation: "initial"},
+		"kong owns kong":                      p.Kong == databases.PostgresAppDatabase{Role: "kong", Database: "kong", PasswordRotation: "initial"},
+		"camunda owns process-engine":         p.Camunda == databases.PostgresAppDatabase{Role: "camunda", Database: "process-engine", PasswordRotation: "initial"},
 		"provider goes to the endpoint":       p.AdminEndpoint == config.PostgresEndpoint{},
 	}
 	for what, ok := range checks {
