@@ -101,22 +101,9 @@ func Program(ctx *pulumi.Context) error {
 		PodEgressCidrs:          cl.PodEgressCidrs,
 		LogRetentionDays:        cl.LogRetentionDays,
 		AddonVersions:           cluster.AddonVersions(cl.AddonVersions),
-		BpaNodes: cluster.BpaNodeArgs{
-			InstanceType:         cl.BpaNodes.InstanceType,
-			MaxPods:              cl.BpaNodes.MaxPods,
-			RootVolumeGiB:        cl.BpaNodes.RootVolumeGiB,
-			DataVolumeGiB:        cl.BpaNodes.DataVolumeGiB,
-			DataVolumeIops:       cl.BpaNodes.DataVolumeIops,
-			DataVolumeThroughput: cl.BpaNodes.DataVolumeMiBps,
-			DataDirectories:      dataDirectories(cl.BpaNodes.DataDirectories),
-		},
-		GeneralNodes: cluster.GeneralNodeArgs{
-			Count:         cl.GeneralNodes.Count,
-			InstanceType:  cl.GeneralNodes.InstanceType,
-			MaxPods:       cl.GeneralNodes.MaxPods,
-			RootVolumeGiB: cl.GeneralNodes.RootVolumeGiB,
-		},
-		BundlePath: cl.BundlePath,
+		BpaNodes:                cl.BpaNodes,
+		GeneralNodes:            cl.GeneralNodes,
+		BundlePath:              cl.BundlePath,
 		LoadBalancer: cluster.LoadBalancerArgs{
 			IngressCidrs:   cl.LoadBalancer.IngressCidrs,
 			CertificateArn: cl.LoadBalancer.CertificateArn,
@@ -275,12 +262,4 @@ func Program(ctx *pulumi.Context) error {
 	ctx.Export("chartPushUrl", images.ChartPushURL)
 	ctx.Export("bastionSessionCommand", pulumi.Sprintf("aws ssm start-session --region %s --target %s", cfg.Region, net.BastionInstanceId))
 	return nil
-}
-
-func dataDirectories(in map[string]config.DataDirectory) map[string]cluster.DataDirectory {
-	out := map[string]cluster.DataDirectory{}
-	for k, v := range in {
-		out[k] = cluster.DataDirectory(v)
-	}
-	return out
 }

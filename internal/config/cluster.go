@@ -32,8 +32,8 @@ type ClusterConfig struct {
 	PodEgressCidrs []string
 	AddonVersions  AddonVersions
 
-	BpaNodes     BpaNodes
-	GeneralNodes GeneralNodes
+	BpaNodes     cluster.BpaNodeArgs
+	GeneralNodes cluster.GeneralNodeArgs
 
 	LoadBalancer LoadBalancerConfig
 	// BundlePath is a local copy of the BPA release bundle the program
@@ -48,35 +48,6 @@ type AddonVersions struct {
 	CoreDns      string `json:"coreDns"`
 	KubeProxy    string `json:"kubeProxy"`
 	EbsCsiDriver string `json:"ebsCsiDriver"`
-}
-
-// BpaNodes are the four labelled nodes the BPA chart pins its stateful pods to.
-type BpaNodes struct {
-	InstanceType string
-	// MaxPods is what the instance type's ENIs allow under custom networking.
-	MaxPods         int
-	RootVolumeGiB   int
-	DataVolumeGiB   int
-	DataVolumeIops  int
-	DataVolumeMiBps int
-	// DataDirectories are each hostPath directory's owner and mode, by
-	// path below /opt/bpa/data ("kafka1", "metrics/grafana").
-	DataDirectories map[string]DataDirectory
-}
-
-// DataDirectory is a hostPath directory's owner and mode. hostPath volumes
-// ignore fsGroup, so they must suit whatever uid each image runs as.
-type DataDirectory struct {
-	UID, GID int
-	Mode     uint32
-}
-
-// GeneralNodes are the optional node group for pods not pinned to a BPA node.
-type GeneralNodes struct {
-	Count         int
-	InstanceType  string
-	MaxPods       int
-	RootVolumeGiB int
 }
 
 // LoadBalancerConfig is the Application Load Balancer in front of BPA.
@@ -163,14 +134,14 @@ func readCluster(r *reader, cfg *Config) ClusterConfig {
 		ViewRoleArns:      r.strings("viewRoleArns", false),
 		LogRetentionDays:  r.int("clusterLogRetentionDays"),
 		PodEgressCidrs:    r.strings("podEgressCidrs", false),
-		BpaNodes: BpaNodes{
-			InstanceType:    r.string("bpaNodeInstanceType"),
-			RootVolumeGiB:   r.int("bpaNodeRootVolumeGiB"),
-			DataVolumeGiB:   r.int("bpaNodeDataVolumeGiB"),
-			DataVolumeIops:  r.int("bpaNodeDataVolumeIops"),
-			DataVolumeMiBps: r.int("bpaNodeDataVolumeThroughput"),
+		BpaNodes: cluster.BpaNodeArgs{
+			InstanceType:         r.string("bpaNodeInstanceType"),
+			RootVolumeGiB:        r.int("bpaNodeRootVolumeGiB"),
+			DataVolumeGiB:        r.int("bpaNodeDataVolumeGiB"),
+			DataVolumeIops:       r.int("bpaNodeDataVolumeIops"),
+			DataVolumeThroughput: r.int("bpaNodeDataVolumeThroughput"),
 		},
-		GeneralNodes: GeneralNodes{
+		GeneralNodes: cluster.GeneralNodeArgs{
 			Count:         r.int("generalNodeCount"),
 			InstanceType:  r.string("generalNodeInstanceType"),
 			RootVolumeGiB: r.int("generalNodeRootVolumeGiB"),
@@ -286,7 +257,7 @@ func validateCidrs(r *reader, key string, cidrs []string, allowAnywhere bool) {
 	}
 }
 
-func validateVolumes(r *reader, n BpaNodes) {
+func validateVolumes(r *reader, n cluster.BpaNodeArgs) {
 	if n.RootVolumeGiB < 20 || n.RootVolumeGiB > 16384 {
 		r.fail("bpaNodeRootVolumeGiB", "%d must be between 20 and 16384 GiB (images and logs live there)", n.RootVolumeGiB)
 	}
@@ -298,10 +269,10 @@ func validateVolumes(r *reader, n BpaNodes) {
 	} else if n.DataVolumeIops > 3000 && n.DataVolumeIops > 500*n.DataVolumeGiB {
 		r.fail("bpaNodeDataVolumeIops", "%d exceeds gp3's 500 IOPS per GiB for a %d GiB volume", n.DataVolumeIops, n.DataVolumeGiB)
 	}
-	if n.DataVolumeMiBps < 125 || n.DataVolumeMiBps > 1000 {
-		r.fail("bpaNodeDataVolumeThroughput", "%d is not a gp3 throughput (125 to 1000 MiB/s)", n.DataVolumeMiBps)
-	} else if n.DataVolumeMiBps > 125 && n.DataVolumeMiBps*4 > n.DataVolumeIops {
-		r.fail("bpaNodeDataVolumeThroughput", "%d MiB/s needs at least %d IOPS (gp3 allows 0.25 MiB/s per IOPS)", n.DataVolumeMiBps, n.DataVolumeMiBps*4)
+	if n.DataVolumeThroughput < 125 || n.DataVolumeThroughput > 1000 {
+		r.fail("bpaNodeDataVolumeThroughput", "%d is not a gp3 throughput (125 to 1000 MiB/s)", n.DataVolumeThroughput)
+	} else if n.DataVolumeThroughput > 125 && n.DataVolumeThroughput*4 > n.DataVolumeIops {
+		r.fail("bpaNodeDataVolumeThroughput", "%d MiB/s needs at least %d IOPS (gp3 allows 0.25 MiB/s per IOPS)", n.DataVolumeThroughput, n.DataVolumeThroughput*4)
 	}
 }
 
@@ -408,20 +379,20 @@ func knownInstanceTypes() string {
 // readDataDirectories gives every hostPath directory of the BPA nodes its
 // owner and mode: the default, or its entry in bpaDataDirectories
 // ("<uid>:<gid>:<mode>").
-func readDataDirectories(r *reader, def string, overrides map[string]string, _ *Config) map[string]DataDirectory {
-	parse := func(key, v string) (DataDirectory, bool) {
+func readDataDirectories(r *reader, def string, overrides map[string]string, _ *Config) map[string]cluster.DataDirectory {
+	parse := func(key, v string) (cluster.DataDirectory, bool) {
 		m := dataDirPattern.FindStringSubmatch(v)
 		if m == nil {
 			r.fail(key, "%q must be <uid>:<gid>:<octal mode>, such as 1001:1001:0750", v)
-			return DataDirectory{}, false
+			return cluster.DataDirectory{}, false
 		}
 		uid, _ := strconv.Atoi(m[1])
 		gid, _ := strconv.Atoi(m[2])
 		mode, _ := strconv.ParseUint(m[3], 8, 32)
-		return DataDirectory{UID: uid, GID: gid, Mode: uint32(mode)}, true
+		return cluster.DataDirectory{UID: uid, GID: gid, Mode: uint32(mode)}, true
 	}
 	base, _ := parse("bpaDataDirectoryDefault", def)
-	out := map[string]DataDirectory{}
+	out := map[string]cluster.DataDirectory{}
 	for _, dir := range BpaDataDirectories {
 		out[dir] = base
 	}

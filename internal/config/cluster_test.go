@@ -3,6 +3,7 @@ package config_test
 import (
 	"testing"
 
+	"github.com/bpa-infra/bpa-infra/cluster"
 	"github.com/bpa-infra/bpa-infra/internal/config"
 )
 
@@ -22,8 +23,8 @@ func TestClusterDefaultsAreTheGuidesShapeOnASupportedVersion(t *testing.T) {
 		"BPA nodes m6i.2xlarge":             c.BpaNodes.InstanceType == "m6i.2xlarge",
 		"max pods for custom networking":    c.BpaNodes.MaxPods == 44,
 		"2 TB data volumes":                 c.BpaNodes.DataVolumeGiB == 2048,
-		"gp3 baseline IOPS and throughput":  c.BpaNodes.DataVolumeIops == 3000 && c.BpaNodes.DataVolumeMiBps == 125,
-		"data directories the guide's 777":  len(c.BpaNodes.DataDirectories) == 11 && c.BpaNodes.DataDirectories["kafka1"] == config.DataDirectory{UID: 0, GID: 0, Mode: 0o777},
+		"gp3 baseline IOPS and throughput":  c.BpaNodes.DataVolumeIops == 3000 && c.BpaNodes.DataVolumeThroughput == 125,
+		"data directories the guide's 777":  len(c.BpaNodes.DataDirectories) == 11 && c.BpaNodes.DataDirectories["kafka1"] == cluster.DataDirectory{UID: 0, GID: 0, Mode: 0o777},
 		"pods reach anywhere, as the guide": len(c.PodEgressCidrs) == 1 && c.PodEgressCidrs[0] == "0.0.0.0/0",
 		"no view roles":                     len(c.ViewRoleArns) == 0,
 		"no general nodes":                  c.GeneralNodes.Count == 0,
@@ -151,7 +152,7 @@ func TestDataDirectoriesTakeTheDefaultOrTheirOwn(t *testing.T) {
 		t.Fatal(err)
 	}
 	dirs := c.Cluster.BpaNodes.DataDirectories
-	if dirs["metrics/grafana"] != (config.DataDirectory{UID: 472, GID: 472, Mode: 0o750}) || dirs["kafka2"] != (config.DataDirectory{UID: 1000, GID: 1000, Mode: 0o770}) {
+	if dirs["metrics/grafana"] != (cluster.DataDirectory{UID: 472, GID: 472, Mode: 0o750}) || dirs["kafka2"] != (cluster.DataDirectory{UID: 1000, GID: 1000, Mode: 0o770}) {
 		t.Errorf("directories %+v", dirs)
 	}
 	if len(dirs) != len(config.BpaDataDirectories) {

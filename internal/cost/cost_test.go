@@ -242,7 +242,7 @@ func TestEachDataVolumeIsPricedOnceAtTheConfiguredSize(t *testing.T) {
 			n := stacktest.Config(t, stack).Cluster.BpaNodes
 			rec := stacktest.Preview(t, stack)
 			rep := estimateStack(t, stack)
-			want := cents(gp3Monthly(usWest2, n.DataVolumeGiB, n.DataVolumeIops, n.DataVolumeMiBps))
+			want := cents(gp3Monthly(usWest2, n.DataVolumeGiB, n.DataVolumeIops, n.DataVolumeThroughput))
 			volumes := rec.OfType(volumeType)
 			if len(volumes) != len(bpaNodes) {
 				t.Fatalf("%d data volumes, want %d", len(volumes), len(bpaNodes))
@@ -281,13 +281,13 @@ func TestEachDataVolumeIsPricedOnceAtTheConfiguredSize(t *testing.T) {
 // only.
 func TestDataVolumePerformanceAboveTheBaselineIsPriced(t *testing.T) {
 	prod := stacktest.Config(t, "prod").Cluster.BpaNodes
-	if prod.DataVolumeIops <= 3000 || prod.DataVolumeMiBps <= 125 {
-		t.Fatalf("prod data volumes at %d IOPS, %d MiB/s: the check needs both above the baseline", prod.DataVolumeIops, prod.DataVolumeMiBps)
+	if prod.DataVolumeIops <= 3000 || prod.DataVolumeThroughput <= 125 {
+		t.Fatalf("prod data volumes at %d IOPS, %d MiB/s: the check needs both above the baseline", prod.DataVolumeIops, prod.DataVolumeThroughput)
 	}
 	l := linesOf(estimateStack(t, "prod"), volumeType, "cluster-data-node-1", "")
 	if len(l) != 1 ||
 		!strings.Contains(l[0].Description, fmt.Sprintf("+ %d IOPS above 3000", prod.DataVolumeIops-3000)) ||
-		!strings.Contains(l[0].Description, fmt.Sprintf("+ %d MiB/s above 125", prod.DataVolumeMiBps-125)) {
+		!strings.Contains(l[0].Description, fmt.Sprintf("+ %d MiB/s above 125", prod.DataVolumeThroughput-125)) {
 		t.Errorf("prod data volume %+v does not price its IOPS and throughput above the baseline", l)
 	}
 	if size := cents(gp3Monthly(usWest2, prod.DataVolumeGiB, 3000, 125)); len(l) == 1 && l[0].Monthly <= size {
@@ -296,7 +296,7 @@ func TestDataVolumePerformanceAboveTheBaselineIsPriced(t *testing.T) {
 
 	dev := stacktest.Config(t, "dev").Cluster.BpaNodes
 	d := linesOf(estimateStack(t, "dev"), volumeType, "cluster-data-node-1", "")
-	if dev.DataVolumeIops == 3000 && dev.DataVolumeMiBps == 125 {
+	if dev.DataVolumeIops == 3000 && dev.DataVolumeThroughput == 125 {
 		if len(d) != 1 || strings.Contains(d[0].Description, "above") || d[0].Monthly != cents(float64(dev.DataVolumeGiB)*usWest2.EBSgp3GB.USD) {
 			t.Errorf("dev data volume %+v, want %d GiB of storage only", d, dev.DataVolumeGiB)
 		}
