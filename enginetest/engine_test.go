@@ -19,6 +19,7 @@ import (
 	"github.com/pulumi/pulumi/pkg/v3/resource/deploy"
 	"github.com/pulumi/pulumi/pkg/v3/resource/stack"
 	"github.com/pulumi/pulumi/pkg/v3/secrets/b64"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
@@ -512,14 +513,7 @@ func TestUnprotectedStackDestroysToNothing(t *testing.T) {
 // master password, connection documents).
 func TestStateHoldsNoPlainTextSecret(t *testing.T) {
 	forEachStack(t, func(t *testing.T, name string) {
-		_, update := firstDeployment(t, name)
-		snap := *update.Snapshot
-		snap.SecretsManager = b64.NewBase64SecretsManager()
-		dep, err := stack.SerializeDeployment(context.Background(), &snap, false)
-		if err != nil {
-			t.Fatal(err)
-		}
-		state, err := json.Marshal(dep)
+		state, err := json.Marshal(backendState(t, name))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -536,6 +530,20 @@ func TestStateHoldsNoPlainTextSecret(t *testing.T) {
 			}
 		}
 	})
+}
+
+// backendState is the state a first `up` of the stack leaves, serialized as
+// a backend stores it (secrets by Pulumi's b64 secrets manager).
+func backendState(t *testing.T, name string) *apitype.DeploymentV3 {
+	t.Helper()
+	_, update := firstDeployment(t, name)
+	snap := *update.Snapshot
+	snap.SecretsManager = b64.NewBase64SecretsManager()
+	dep, err := stack.SerializeDeployment(context.Background(), &snap, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dep
 }
 
 func firstLine(s string) string { return strings.SplitN(strings.TrimSpace(s), "\n", 2)[0] + "…" }

@@ -75,13 +75,7 @@ func TestRecordedStateIsWhatTheProgramDeploys(t *testing.T) {
 
 func writeRecordedState(t *testing.T, name, path string) {
 	t.Helper()
-	_, update := firstDeployment(t, name)
-	snap := *update.Snapshot
-	snap.SecretsManager = b64.NewBase64SecretsManager()
-	dep, err := stack.SerializeDeployment(context.Background(), &snap, false)
-	if err != nil {
-		t.Fatal(err)
-	}
+	dep := backendState(t, name)
 	// Times, provider ids and registration order would make every
 	// recording differ from the last.
 	dep.Manifest.Time = time.Time{}

@@ -4,8 +4,10 @@ package stacktest
 
 import (
 	"encoding/json"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -68,13 +70,29 @@ func Root(t testing.TB) string {
 }
 
 // Options loads a stack's configuration as the CLI would.
+// The files are read once per stack; each caller gets its own copy, which
+// it may change (Run does).
 func Options(t testing.TB, stack string) harness.Options {
 	t.Helper()
-	opts, err := harness.LoadStack(Root(t), stack)
-	if err != nil {
-		t.Fatalf("load stack %s: %v", stack, err)
+	v, _ := loaded.LoadOrStore(stack, &loadedStack{})
+	l := v.(*loadedStack)
+	l.once.Do(func() { l.opts, l.err = harness.LoadStack(Root(t), stack) })
+	if l.err != nil {
+		t.Fatalf("load stack %s: %v", stack, l.err)
 	}
+	opts := l.opts
+	opts.Config = maps.Clone(opts.Config)
+	opts.SecretKeys = slices.Clone(opts.SecretKeys)
+	opts.UnsetSecrets = slices.Clone(opts.UnsetSecrets)
 	return opts
+}
+
+var loaded sync.Map // stack -> *loadedStack
+
+type loadedStack struct {
+	once sync.Once
+	opts harness.Options
+	err  error
 }
 
 // Preview runs the program for a stack as `pulumi preview` would (outputs
@@ -212,31 +230,31 @@ func Setting(t testing.TB, stack, key string) string {
 // SettingList is Setting of a list of strings.
 func SettingList(t testing.TB, stack, key string) []string {
 	t.Helper()
-	var out []string
-	if err := json.Unmarshal([]byte(Setting(t, stack, key)), &out); err != nil {
-		t.Fatalf("stack %s: %s is not a list of strings: %v", stack, key, err)
-	}
-	return out
+	return parsedSetting(t, stack, key, "a list of strings", func(v string) ([]string, error) {
+		var out []string
+		return out, json.Unmarshal([]byte(v), &out)
+	})
 }
 
 // SettingInt is Setting of an integer.
 func SettingInt(t testing.TB, stack, key string) int {
 	t.Helper()
-	n, err := strconv.Atoi(Setting(t, stack, key))
-	if err != nil {
-		t.Fatalf("stack %s: %s is not an integer: %v", stack, key, err)
-	}
-	return n
+	return parsedSetting(t, stack, key, "an integer", strconv.Atoi)
 }
 
 // SettingBool is Setting of a boolean.
 func SettingBool(t testing.TB, stack, key string) bool {
 	t.Helper()
-	b, err := strconv.ParseBool(Setting(t, stack, key))
+	return parsedSetting(t, stack, key, "a boolean", strconv.ParseBool)
+}
+
+func parsedSetting[T any](t testing.TB, stack, key, kind string, parse func(string) (T, error)) T {
+	t.Helper()
+	v, err := parse(Setting(t, stack, key))
 	if err != nil {
-		t.Fatalf("stack %s: %s is not a boolean: %v", stack, key, err)
+		t.Fatalf("stack %s: %s is not %s: %v", stack, key, kind, err)
 	}
-	return b
+	return v
 }
 
 // NamePrefix is <bpa:customer>-<bpa:environment>, which starts every
