@@ -464,3 +464,31 @@ func TestPlanNamesOnlyTheSecretsAStackLacks(t *testing.T) {
 		t.Errorf("exit %d, stderr %q; want it to start %q", code, errOut, want)
 	}
 }
+
+// --policy-pack-config, what the workflows hand `pulumi --policy-pack-config`,
+// waives exactly the rules the stack's bpa:policyWaivers waives, each with
+// its reason as the pack's waivedBecause.
+func TestPolicyPackConfigIsTheStacksWaivers(t *testing.T) {
+	t.Parallel()
+	for _, stack := range stacktest.Stacks(t) {
+		code, out, errOut := runPlan(t, "--stack", stack, "--dir", stacktest.Root(t), "--policy-pack-config")
+		if code != 0 {
+			t.Fatalf("%s: exit %d: %s", stack, code, errOut)
+		}
+		var got map[string]map[string]string
+		if err := json.Unmarshal([]byte(out), &got); err != nil {
+			t.Fatalf("%s: not JSON: %v\n%s", stack, err, out)
+		}
+		var waivers map[string]string
+		if err := json.Unmarshal([]byte(stacktest.Setting(t, stack, "bpa:policyWaivers")), &waivers); err != nil {
+			t.Fatal(err)
+		}
+		want := map[string]map[string]string{}
+		for rule, reason := range waivers {
+			want[rule] = map[string]string{"waivedBecause": reason}
+		}
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("%s: pack config %v, want %v", stack, got, want)
+		}
+	}
+}
