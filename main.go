@@ -10,12 +10,14 @@ package bpa
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/bpa-infra/bpa-infra/cluster"
-	"github.com/bpa-infra/bpa-infra/databases"
+	"github.com/bpa-infra/bpa-infra/databases/mongo"
+	"github.com/bpa-infra/bpa-infra/databases/postgres"
 	"github.com/bpa-infra/bpa-infra/internal/config"
 	"github.com/bpa-infra/bpa-infra/network"
 	"github.com/bpa-infra/bpa-infra/registry"
@@ -42,158 +44,74 @@ func Program(ctx *pulumi.Context) error {
 		DefaultTags: &aws.ProviderDefaultTagsArgs{Tags: pulumi.ToStringMap(cfg.Tags.Map())},
 	})
 	if err != nil {
-		return err
+		return fmt.Errorf("create the AWS provider: %w", err)
 	}
 	onAWS := pulumi.Providers(awsProvider)
 	// The account every key policy and ARN names, looked up once.
-	account := aws.GetCallerIdentityOutput(ctx, aws.GetCallerIdentityOutputArgs{}, pulumi.Provider(awsProvider)).AccountId()
+	stack := cfg.Stack(aws.GetCallerIdentityOutput(ctx, aws.GetCallerIdentityOutputArgs{}, pulumi.Provider(awsProvider)).AccountId())
 
-	net, err := network.New(ctx, "network", &network.Args{
-		NamePrefix:           cfg.NamePrefix(),
-		Account:              account,
-		ClusterName:          cfg.NamePrefix(),
-		Region:               cfg.Region,
-		AvailabilityZones:    cfg.AvailabilityZones,
-		VpcCidr:              cfg.Network.VpcCidr,
-		PodCidr:              cfg.Network.PodCidr,
-		PublicSubnets:        cfg.Network.Subnets.Public,
-		PrivateSubnets:       cfg.Network.Subnets.Private,
-		PodSubnets:           cfg.Network.Subnets.Pod,
-		DataSubnets:          cfg.Network.Subnets.Data,
-		SingleNatGateway:     cfg.Network.NatGateways == config.NatSingle,
-		FlowLogRetentionDays: cfg.Network.FlowLogRetentionDays,
-		InterfaceEndpoints:   cfg.Network.InterfaceEndpoints,
-		BastionInstanceType:  cfg.Network.BastionInstanceType,
-		Protect:              cfg.Protect,
+	net, err := network.New(ctx, "network", &network.Args{Stack: stack, ClusterName: stack.NamePrefix, Settings: cfg.Network}, onAWS)
+	if err != nil {
+		return err
+	}
+
+	eks, err := cluster.New(ctx, "cluster", &cluster.Args{
+		Stack:             stack,
+		AvailabilityZones: cfg.Network.AvailabilityZones,
+		VpcId:             net.VpcId.ToStringOutput(),
+		VpcCidr:           cfg.Network.VpcCidr.String(),
+		PodCidr:           cfg.Network.PodCidr.String(),
+		PrivateSubnetIds:  net.PrivateSubnetIds, PublicSubnetIds: net.PublicSubnetIds, PodSubnetIds: net.PodSubnetIds,
+		BastionSecurityGroupId: net.BastionSecurityGroupId.ToStringOutput(),
+		LogsKeyArn:             net.LogsKeyArn,
+		NodeEgress:             net.PrivateEgress,
+		Deployer:               cfg.Deployer,
+		AWSProvider:            awsProvider,
+		Settings:               cfg.Cluster,
 	}, onAWS)
 	if err != nil {
 		return err
 	}
 
-	cl := cfg.Cluster
-	var listeners []cluster.Listener
-	for _, l := range cl.LoadBalancer.Listeners {
-		listeners = append(listeners, cluster.Listener(l))
-	}
-	eksCluster, err := cluster.New(ctx, "cluster", &cluster.Args{
-		NamePrefix:              cfg.NamePrefix(),
-		Account:                 account,
-		Region:                  cfg.Region,
-		AvailabilityZones:       cfg.AvailabilityZones,
-		VpcId:                   net.VpcId.ToStringOutput(),
-		VpcCidr:                 cfg.Network.VpcCidr.String(),
-		PodCidr:                 cfg.Network.PodCidr.String(),
-		PrivateSubnetIds:        net.PrivateSubnetIds,
-		PublicSubnetIds:         net.PublicSubnetIds,
-		PodSubnetIds:            net.PodSubnetIds,
-		BastionSecurityGroupId:  net.BastionSecurityGroupId.ToStringOutput(),
-		LogsKeyArn:              net.LogsKeyArn,
-		NodeEgress:              net.PrivateEgress,
-		Protect:                 cfg.Protect,
-		Tags:                    cfg.Tags.Map(),
-		AWSProvider:             awsProvider,
-		KubernetesVersion:       cl.KubernetesVersion,
-		PublicAccessCidrs:       cl.PublicAccessCidrs,
-		DeployerCidrs:           cfg.Deployer.Cidrs,
-		DeployerSecurityGroupId: cfg.Deployer.SecurityGroupId,
-		AdminRoleArns:           cl.AdminRoleArns,
-		ViewRoleArns:            cl.ViewRoleArns,
-		PodEgressCidrs:          cl.PodEgressCidrs,
-		LogRetentionDays:        cl.LogRetentionDays,
-		AddonVersions:           cluster.AddonVersions(cl.AddonVersions),
-		BpaNodes:                cl.BpaNodes,
-		GeneralNodes:            cl.GeneralNodes,
-		BundlePath:              cl.BundlePath,
-		LoadBalancer: cluster.LoadBalancerArgs{
-			IngressCidrs:   cl.LoadBalancer.IngressCidrs,
-			CertificateArn: cl.LoadBalancer.CertificateArn,
-			Listeners:      listeners,
-			AccessLogDays:  cl.LoadBalancer.AccessLogDays,
-			Waf:            cl.LoadBalancer.Waf,
-		},
+	// The data stores wait for the network and the nodes' security group (a
+	// plain security group of the cluster), not for EKS nor each other.
+	rds, err := postgres.New(ctx, "postgres", &postgres.Args{
+		Stack:                  stack,
+		VpcId:                  net.VpcId.ToStringOutput(),
+		DataSubnetIds:          net.DataSubnetIds,
+		PodCidr:                cfg.Network.PodCidr,
+		NodeSecurityGroupId:    eks.NodeSecurityGroupId,
+		BastionSecurityGroupId: net.BastionSecurityGroupId.ToStringOutput(),
+		BastionInstanceId:      net.BastionInstanceId.ToStringOutput(),
+		LogsKeyArn:             net.LogsKeyArn,
+		Deployer:               cfg.Deployer,
+		AdminEndpoint:          cfg.Postgres.AdminEndpoint,
+		Settings:               cfg.Postgres.Settings,
 	}, onAWS)
 	if err != nil {
 		return err
 	}
-	ctx.Export("clusterName", eksCluster.ClusterName)
-	ctx.Export("kubeconfig", eksCluster.Kubeconfig)
-	ctx.Export("loadBalancerDnsName", eksCluster.LoadBalancerDnsName)
-	ctx.Export("bundleBucket", eksCluster.BundleBucket)
-
-	// The node security group is a plain security group of the cluster
-	// component: only the ingress rules that name it wait for it, not the
-	// EKS cluster.
-	var nodeSecurityGroupID pulumi.StringInput = eksCluster.NodeSecurityGroupId
-	pg := cfg.Postgres
-	postgres, err := databases.NewPostgres(ctx, "postgres", &databases.PostgresArgs{
-		NamePrefix:              cfg.NamePrefix(),
-		Account:                 account,
-		Region:                  cfg.Region,
-		VpcId:                   net.VpcId.ToStringOutput(),
-		DataSubnetIds:           net.DataSubnetIds,
-		PodCidr:                 cfg.Network.PodCidr,
-		NodeSecurityGroupId:     nodeSecurityGroupID,
-		BastionSecurityGroupId:  net.BastionSecurityGroupId.ToStringOutput(),
-		BastionInstanceId:       net.BastionInstanceId.ToStringOutput(),
-		LogsKeyArn:              net.LogsKeyArn,
-		Protect:                 cfg.Protect,
-		PostgresSettings:        pg.PostgresSettings,
-		ParameterFamily:         pg.PostgresFamily(),
-		AdminHost:               pg.AdminEndpoint.Host,
-		AdminPort:               pg.AdminEndpoint.Port,
-		DeployerCidrs:           cfg.Deployer.Cidrs,
-		DeployerSecurityGroupId: cfg.Deployer.SecurityGroupId,
-	}, onAWS)
-	if err != nil {
-		return err
-	}
-	ctx.Export("postgresAddress", postgres.Address)
-	ctx.Export("postgresMasterSecretArn", postgres.MasterSecretArn)
-	ctx.Export("postgresRootSecretArn", postgres.Root.SecretArn)
-	ctx.Export("postgresKongSecretArn", postgres.Kong.SecretArn)
-	ctx.Export("postgresCamundaSecretArn", postgres.Camunda.SecretArn)
-	ctx.Export("postgresPortForwardCommand", postgres.PortForwardCommand)
 
 	atlasPublicKey, atlasPrivateKey := cfg.Mongo.APIKeys(ctx)
-	mongo, err := databases.NewMongo(ctx, "mongo", &databases.MongoArgs{
-		NamePrefix:            cfg.NamePrefix(),
-		Account:               account,
-		Region:                cfg.Region,
-		OrgID:                 cfg.Mongo.OrgID,
-		ProjectID:             cfg.Mongo.ProjectID,
-		InstanceSize:          cfg.Mongo.InstanceSize,
-		MongoVersion:          cfg.Mongo.Version,
-		Databases:             cfg.Mongo.Databases,
-		Backup:                cfg.Mongo.Backup,
-		Protect:               cfg.Protect,
-		AtlasPublicKey:        atlasPublicKey,
-		AtlasPrivateKey:       atlasPrivateKey,
-		EndpointAssumeRoleArn: cfg.Mongo.EndpointAssumeRoleArn,
-		PasswordRotation:      cfg.Mongo.PasswordRotation,
-		Tags:                  cfg.Tags.Map(),
-		VpcId:                 net.VpcId.ToStringOutput(),
-		DataSubnetIds:         net.DataSubnetIds,
-		PodCidr:               net.PodCidr,
-		NodeSecurityGroupId:   nodeSecurityGroupID,
+	atlas, err := mongo.New(ctx, "mongo", &mongo.Args{
+		Stack:               stack,
+		AtlasPublicKey:      atlasPublicKey,
+		AtlasPrivateKey:     atlasPrivateKey,
+		VpcId:               net.VpcId.ToStringOutput(),
+		DataSubnetIds:       net.DataSubnetIds,
+		PodCidr:             net.PodCidr,
+		NodeSecurityGroupId: eks.NodeSecurityGroupId,
+		Settings:            cfg.Mongo.Settings,
 	}, onAWS)
 	if err != nil {
 		return err
 	}
-	ctx.Export("mongoProjectId", mongo.ProjectId)
-	ctx.Export("mongoClusterName", mongo.ClusterName)
-	ctx.Export("mongoUserSecretArn", mongo.UserSecretArn)
 
 	images, err := registry.New(ctx, "registry", &registry.Args{
-		NamePrefix:         cfg.NamePrefix(),
-		Account:            account,
-		Region:             cfg.Region,
-		Images:             cfg.Registry.Images,
-		Charts:             []string{registry.ChartRepository},
-		ImmutableTags:      cfg.Registry.ImmutableTags,
-		KeepTaggedImages:   cfg.Registry.KeepTaggedImages,
-		UntaggedExpiryDays: cfg.Registry.UntaggedExpiryDays,
-		NodeRoleName:       eksCluster.NodeRoleName,
-		Protect:            cfg.Protect,
+		Stack:        stack,
+		Charts:       []string{registry.ChartRepository},
+		NodeRoleName: eks.NodeRoleName,
+		Settings:     cfg.Registry,
 	}, onAWS)
 	if err != nil {
 		return err
@@ -202,64 +120,67 @@ func Program(ctx *pulumi.Context) error {
 	// BPA itself: every connection fact comes from the component that owns
 	// it; the release waits for the nodes and cluster DNS, the database
 	// logins, the PrivateLink link and the image pull policy.
-	wl := cfg.Workload
-	tlsCertificate, tlsKey := wl.TLS(ctx)
-	chart := pulumi.String(wl.Chart).ToStringOutput()
-	if wl.Chart == "" {
-		chart = pulumi.Sprintf("%s/%s", images.ChartPushURL, registry.ChartRepository)
-	}
-	waitFor := append(append([]pulumi.Resource{}, eksCluster.Ready...), postgres.Ready...)
-	waitFor = append(waitFor, mongo.EndpointServiceLink)
-	if images.PullAccess != nil {
-		waitFor = append(waitFor, images.PullAccess)
-	}
-	login := func(l databases.PostgresLogin) workload.Database {
-		return workload.Database{Name: l.Database, User: l.Role, Password: l.Password}
-	}
+	tlsCertificate, tlsKey := cfg.TLS(ctx)
 	bpaApp, err := workload.New(ctx, "bpa", &workload.Args{
-		KubeProvider:   eksCluster.KubeProvider,
-		Namespace:      wl.Namespace,
-		ReleaseName:    wl.ReleaseName,
-		Chart:          workload.Chart{Location: chart, Version: wl.ChartVersion, Repository: wl.ChartRepository},
-		TimeoutSecond:  wl.TimeoutSeconds,
-		InstallRelease: wl.InstallRelease,
-		PostRenderer:   wl.PostRenderer,
+		KubeProvider:   eks.KubeProvider,
+		DefaultChart:   images.ChartURL,
 		TLSCertificate: tlsCertificate,
 		TLSKey:         tlsKey,
-		ImageRegistry:  pulumi.Sprintf("%s/%s", images.URL, cfg.NamePrefix()),
+		ImageRegistry:  images.ImageRegistry,
 		Postgres: workload.Postgres{
-			Host:    postgres.Address,
-			Port:    postgres.Port,
-			SSLMode: postgres.SSLMode,
-			Root:    login(postgres.Root),
-			Kong:    login(postgres.Kong),
-			Camunda: login(postgres.Camunda),
+			Host: rds.Address, Port: rds.Port, SSLMode: rds.SSLMode,
+			Root: login(rds.Root), Kong: login(rds.Kong), Camunda: login(rds.Camunda),
 		},
 		Mongo: workload.Mongo{
-			Username:   mongo.Username,
-			Password:   mongo.Password,
-			AuthSource: mongo.AuthSource,
-			SrvAddress: mongo.ConnectionString,
+			Username: atlas.Username, Password: atlas.Password, AuthSource: atlas.AuthSource, SrvAddress: atlas.ConnectionString,
 		},
-		ValuePaths:  wl.ValuePaths,
-		ExtraValues: wl.Values,
-		WaitFor:     waitFor,
+		WaitFor:  slices.Concat(eks.Ready, rds.Ready, []pulumi.Resource{atlas.EndpointServiceLink}, images.Ready),
+		Settings: cfg.Workload,
 	})
 	if err != nil {
 		return err
 	}
-	ctx.Export("bpaUrl", pulumi.Sprintf("https://%s", eksCluster.LoadBalancerDnsName))
-	ctx.Export("bpaNamespace", bpaApp.Namespace)
-	ctx.Export("bpaReleaseStatus", bpaApp.ReleaseStatus)
 
-	ctx.Export("vpcId", net.VpcId)
-	ctx.Export("availabilityZones", net.AvailabilityZones)
-	ctx.Export("privateSubnetIds", net.PrivateSubnetIds)
-	ctx.Export("dataSubnetIds", net.DataSubnetIds)
-	ctx.Export("bastionInstanceId", net.BastionInstanceId)
-	ctx.Export("registryUrl", images.URL)
-	ctx.Export("repositoryUrls", images.RepositoryURLs)
-	ctx.Export("chartPushUrl", images.ChartPushURL)
-	ctx.Export("bastionSessionCommand", pulumi.Sprintf("aws ssm start-session --region %s --target %s", cfg.Region, net.BastionInstanceId))
+	export(ctx, cfg, net, eks, rds, atlas, images, bpaApp)
 	return nil
+}
+
+// login is a PostgreSQL login as the chart takes it.
+func login(l postgres.Login) workload.Database {
+	return workload.Database{Name: l.Database, User: l.Role, Password: l.Password}
+}
+
+// export publishes what operators and the runbook use: endpoints, ids,
+// secret ARNs and ready-made commands; the kubeconfig stays secret.
+func export(ctx *pulumi.Context, cfg *config.Config, net *network.Network, eks *cluster.Cluster,
+	rds *postgres.Postgres, atlas *mongo.Mongo, images *registry.Registry, bpaApp *workload.Bpa) {
+	for name, value := range map[string]pulumi.Input{
+		"vpcId":                      net.VpcId,
+		"availabilityZones":          net.AvailabilityZones,
+		"privateSubnetIds":           net.PrivateSubnetIds,
+		"dataSubnetIds":              net.DataSubnetIds,
+		"bastionInstanceId":          net.BastionInstanceId,
+		"bastionSessionCommand":      pulumi.Sprintf("aws ssm start-session --region %s --target %s", cfg.Region, net.BastionInstanceId),
+		"clusterName":                eks.ClusterName,
+		"kubeconfig":                 eks.Kubeconfig,
+		"loadBalancerDnsName":        eks.LoadBalancerDnsName,
+		"bundleBucket":               eks.BundleBucket,
+		"bpaUrl":                     pulumi.Sprintf("https://%s", eks.LoadBalancerDnsName),
+		"postgresAddress":            rds.Address,
+		"postgresMasterSecretArn":    rds.MasterSecretArn,
+		"postgresRootSecretArn":      rds.Root.SecretArn,
+		"postgresKongSecretArn":      rds.Kong.SecretArn,
+		"postgresCamundaSecretArn":   rds.Camunda.SecretArn,
+		"postgresPortForwardCommand": rds.PortForwardCommand,
+		"mongoProjectId":             atlas.ProjectId,
+		"mongoClusterName":           atlas.ClusterName,
+		"mongoUserSecretArn":         atlas.UserSecretArn,
+		"registryUrl":                images.URL,
+		"repositoryUrls":             images.RepositoryURLs,
+		"chartPushUrl":               images.ChartPushURL,
+		"bpaNamespace":               bpaApp.Namespace,
+		"bpaReleaseStatus":           bpaApp.ReleaseStatus,
+	} {
+		ctx.Export(name, value)
+	}
 }

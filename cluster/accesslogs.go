@@ -115,7 +115,7 @@ func (b *builder) accessLogBucket() error {
 				Sid:       "LoadBalancerWritesAccessLogs",
 				Principal: iampolicy.Principal{Type: "AWS", Identifiers: pulumi.StringArray{elbAccount}},
 				Actions:   []string{"s3:PutObject"},
-				Resources: pulumi.StringArray{pulumi.Sprintf("%s/%s/AWSLogs/%s/*", bucket.Arn, AccessLogPrefix, b.account)},
+				Resources: pulumi.StringArray{pulumi.Sprintf("%s/%s/AWSLogs/%s/*", bucket.Arn, AccessLogPrefix, b.args.Account)},
 			},
 			iampolicy.Statement{
 				Sid:       "TLSOnly",

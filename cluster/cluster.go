@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
-	"regexp"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ebs"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
@@ -14,6 +13,9 @@ import (
 	"github.com/pulumi/pulumi-eks/sdk/v2/go/eks"
 	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/bpa-infra/bpa-infra/internal/cidr"
+	"github.com/bpa-infra/bpa-infra/internal/component"
 )
 
 // TypeToken is the component's type in URNs.
@@ -21,12 +23,7 @@ const TypeToken = "bpa:cluster:Cluster"
 
 // Args describe the cluster. Subnet lists are in availability-zone order.
 type Args struct {
-	// NamePrefix names the cluster and starts every physical name ("acme-prod").
-	NamePrefix string
-	Region     string
-	// Account is the AWS account id the stack deploys to (key policies and
-	// ARNs name it), looked up once by the program.
-	Account           pulumi.StringOutput
+	component.Stack
 	AvailabilityZones []string
 	VpcId             pulumi.StringInput
 	VpcCidr           string
@@ -41,46 +38,59 @@ type Args struct {
 	// NodeEgress are the network resources nodes need to join: their routes
 	// out and the interface endpoints (network.PrivateEgress).
 	NodeEgress []pulumi.Resource
-	// Protect guards the control plane and its secrets key, and turns on the
-	// load balancer's deletion protection.
-	Protect bool
-	// Tags are the stack's tags, for what provider default tags do not
-	// reach: the instances and volumes the node groups start.
-	Tags map[string]string
+	// Deployer reaches the private API endpoint.
+	Deployer component.Deployer
 	// AWSProvider is handed to pulumi-eks explicitly: a remote component
 	// receives only the providers given to it, not its parent's.
 	AWSProvider pulumi.ProviderResource
 	// EcrPullPolicyArn is the registry's scoped pull policy for the node
 	// role; nil attaches nothing (the registry may attach it itself).
 	EcrPullPolicyArn pulumi.StringInput
+	Settings
+}
 
+// Settings are what a stack decides about the cluster, its nodes and the
+// load balancer; internal/config decodes them from the bpa: keys named
+// below, whose defaults Pulumi.yaml holds. Stack.Protect also guards the
+// control plane and its secrets key and turns on the load balancer's
+// deletion protection.
+type Settings struct {
+	// KubernetesVersion is an EKS minor version, "1.32" or later
+	// (bpa:kubernetesVersion).
 	KubernetesVersion string
-	// PublicAccessCidrs may reach the public API endpoint; empty disables it.
+	// PublicAccessCidrs may reach the public API endpoint; empty disables
+	// it (bpa:publicAccessCidrs, never 0.0.0.0/0).
 	PublicAccessCidrs []string
-	// DeployerCidrs and DeployerSecurityGroupId are where `pulumi up` runs
-	// inside the VPC; they reach the private API endpoint.
-	DeployerCidrs           []string
-	DeployerSecurityGroupId string
 	// AdminRoleArns get cluster-admin access entries (the deploy role),
-	// ViewRoleArns read-only ones (the preview role).
-	AdminRoleArns    []string
-	ViewRoleArns     []string
+	// ViewRoleArns read-only ones (the preview role); bpa:adminRoleArns,
+	// bpa:viewRoleArns.
+	AdminRoleArns []string
+	ViewRoleArns  []string
+	// LogRetentionDays keeps control-plane logs, a CloudWatch Logs
+	// retention period (bpa:clusterLogRetentionDays).
 	LogRetentionDays int
-	AddonVersions    AddonVersions
-	// PodEgressCidrs are where pods may connect outside the VPC, any port.
+	// AddonVersions pins add-on versions (bpa:clusterAddonVersions).
+	AddonVersions AddonVersions
+	// PodEgressCidrs are where pods may connect outside the VPC, any port:
+	// BPA talks to network devices and controllers (bpa:podEgressCidrs).
 	PodEgressCidrs []string
 
 	BpaNodes     BpaNodeArgs
 	GeneralNodes GeneralNodeArgs
 	// BundlePath is a local copy of the BPA release bundle to upload to the
-	// bundle bucket; empty uploads nothing (push it with aws s3 sync).
+	// bundle bucket; empty uploads nothing, push it with aws s3 sync
+	// (bpa:bpaBundlePath).
 	BundlePath   string
 	LoadBalancer LoadBalancerArgs
 }
 
-// AddonVersions pins EKS add-on versions; empty takes EKS's default.
+// AddonVersions pins EKS managed add-on versions (v1.19.2-eksbuild.1);
+// empty takes EKS's default for the cluster's Kubernetes version.
 type AddonVersions struct {
-	VpcCni, CoreDns, KubeProxy, EbsCsiDriver string
+	VpcCni       string `json:"vpcCni"`
+	CoreDns      string `json:"coreDns"`
+	KubeProxy    string `json:"kubeProxy"`
+	EbsCsiDriver string `json:"ebsCsiDriver"`
 }
 
 // BpaNodeArgs size the four BPA nodes.
@@ -124,15 +134,17 @@ type LoadBalancerArgs struct {
 	Waf bool
 }
 
-// Listener forwards one load balancer port to a port on the BPA nodes.
+// Listener forwards one load balancer port to a port on the BPA nodes; the
+// JSON names are those of a bpa:loadBalancerListeners entry.
 type Listener struct {
-	Port            int
-	Protocol        string // HTTPS or HTTP
-	TargetPort      int
-	TargetProtocol  string
-	HealthCheckPath string
-	// HostPort: the chart binds TargetPort on the nodes, it is no NodePort.
-	HostPort bool
+	Port            int    `json:"-"`
+	Protocol        string `json:"protocol"` // HTTPS or HTTP
+	TargetPort      int    `json:"targetPort"`
+	TargetProtocol  string `json:"targetProtocol"`
+	HealthCheckPath string `json:"healthCheckPath"`
+	// HostPort: the chart binds TargetPort on the nodes (hostPort or host
+	// network), it is no Kubernetes NodePort.
+	HostPort bool `json:"hostPort"`
 }
 
 // Cluster is the EKS cluster and what it exposes to the other components.
@@ -166,18 +178,17 @@ type Cluster struct {
 	NodeLabels []map[string]string
 }
 
-var cidrArgPattern = regexp.MustCompile(`^[0-9./]+$`)
-
-func (a *Args) validate() error {
-	var errs []error
+// Check reports every problem of the arguments.
+func (a *Args) Check() error {
+	if a == nil {
+		return component.ErrNoArgs
+	}
+	errs := []error{a.Stack.Check()}
 	req := func(ok bool, msg string) {
 		if !ok {
 			errs = append(errs, errors.New(msg))
 		}
 	}
-	req(a.NamePrefix != "", "NamePrefix is required")
-	req(a.Account.OutputState != nil, "Account is required")
-	req(a.Region != "", "Region is required")
 	req(len(a.AvailabilityZones) == 3, fmt.Sprintf("AvailabilityZones: want 3 zones, got %d", len(a.AvailabilityZones)))
 	req(a.VpcId != nil, "VpcId is required")
 	req(a.PrivateSubnetIds != nil && a.PublicSubnetIds != nil && a.PodSubnetIds != nil, "PrivateSubnetIds, PublicSubnetIds and PodSubnetIds are required")
@@ -189,13 +200,19 @@ func (a *Args) validate() error {
 			errs = append(errs, fmt.Errorf("%s: %q is not a CIDR block", name, c))
 		}
 	}
-	for _, c := range append(append([]string{}, a.PublicAccessCidrs...), a.LoadBalancer.IngressCidrs...) {
-		if !cidrArgPattern.MatchString(c) {
-			errs = append(errs, fmt.Errorf("%q is not a CIDR block", c))
+	for field, sources := range map[string][]string{
+		"PublicAccessCidrs": a.PublicAccessCidrs, "Deployer.Cidrs": a.Deployer.Cidrs,
+	} {
+		for _, problem := range cidr.CheckSources(sources, false) {
+			errs = append(errs, fmt.Errorf("%s: %s", field, problem))
 		}
 	}
-	for _, c := range a.PublicAccessCidrs {
-		req(c != "0.0.0.0/0", "PublicAccessCidrs must not open the API to the internet")
+	for field, sources := range map[string][]string{
+		"LoadBalancer.IngressCidrs": a.LoadBalancer.IngressCidrs, "PodEgressCidrs": a.PodEgressCidrs,
+	} {
+		for _, problem := range cidr.CheckSources(sources, true) {
+			errs = append(errs, fmt.Errorf("%s: %s", field, problem))
+		}
 	}
 	req(a.KubernetesVersion != "", "KubernetesVersion is required")
 	req(a.LogRetentionDays > 0, "LogRetentionDays must be positive")
@@ -225,28 +242,14 @@ func (a *Args) validate() error {
 
 // New creates the cluster.
 func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOption) (*Cluster, error) {
-	if args == nil {
-		return nil, errors.New("cluster: args are required")
-	}
-	if err := args.validate(); err != nil {
-		return nil, fmt.Errorf("cluster: invalid args: %w", err)
-	}
 	c := &Cluster{}
-	if err := ctx.RegisterComponentResource(TypeToken, name, c, opts...); err != nil {
-		return nil, err
-	}
 	b := &builder{ctx: ctx, name: name, args: args, parent: pulumi.Parent(c)}
-	b.account = args.Account
-
-	steps := []func() error{
+	if err := component.Build(ctx, TypeToken, name, c, args, opts,
 		b.securityGroups, b.nodeIAM, b.nodeData, b.controlPlane, b.podNetworking,
 		b.bpaNodeGroups, b.generalNodeGroup, b.addons, b.accessLogBucket, b.loadBalancer,
 		b.loadBalancerWaf,
-	}
-	for _, step := range steps {
-		if err := step(); err != nil {
-			return nil, fmt.Errorf("cluster %s: %w", name, err)
-		}
+	); err != nil {
+		return nil, err
 	}
 
 	c.ClusterName = b.eks.EksCluster.Name()
@@ -283,11 +286,10 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 
 // builder carries what the steps of New share.
 type builder struct {
-	ctx     *pulumi.Context
-	name    string
-	args    *Args
-	parent  pulumi.ResourceOrInvokeOption
-	account pulumi.StringOutput
+	ctx    *pulumi.Context
+	name   string
+	args   *Args
+	parent pulumi.ResourceOrInvokeOption
 
 	controlPlaneSG *ec2.SecurityGroup
 	nodeSG         *ec2.SecurityGroup

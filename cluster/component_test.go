@@ -11,6 +11,7 @@ import (
 
 	"github.com/bpa-infra/bpa-infra/cluster"
 	"github.com/bpa-infra/bpa-infra/internal/cloudfake"
+	"github.com/bpa-infra/bpa-infra/internal/component"
 	"github.com/bpa-infra/bpa-infra/internal/config"
 	"github.com/bpa-infra/bpa-infra/internal/harness"
 	"github.com/bpa-infra/bpa-infra/internal/stacktest"
@@ -34,22 +35,25 @@ func componentArgs(provider pulumi.ProviderResource, generalNodes int) *cluster.
 		return out
 	}
 	return &cluster.Args{
-		NamePrefix: "acme-test", Region: "us-west-2", Account: pulumi.String(cloudfake.AccountID).ToStringOutput(), AvailabilityZones: componentZones,
-		VpcId: pulumi.String("vpc-0123"), VpcCidr: "10.0.0.0/16", PodCidr: "100.64.0.0/16",
+		Stack:             component.Stack{NamePrefix: "acme-test", Region: "us-west-2", Account: pulumi.String(cloudfake.AccountID).ToStringOutput()},
+		AvailabilityZones: componentZones,
+		VpcId:             pulumi.String("vpc-0123"), VpcCidr: "10.0.0.0/16", PodCidr: "100.64.0.0/16",
 		PrivateSubnetIds: ids("private"), PublicSubnetIds: ids("public"), PodSubnetIds: ids("pod"),
 		BastionSecurityGroupId: pulumi.String("sg-bastion"),
 		LogsKeyArn:             pulumi.String("arn:aws:kms:us-west-2:123456789012:key/logs"),
 		AWSProvider:            provider,
-		KubernetesVersion:      "1.35", LogRetentionDays: 30, PodEgressCidrs: []string{"0.0.0.0/0"},
-		BpaNodes: cluster.BpaNodeArgs{
-			InstanceType: "m6i.xlarge", MaxPods: 44, RootVolumeGiB: 30,
-			DataVolumeGiB: 100, DataVolumeIops: 3000, DataVolumeThroughput: 125, DataDirectories: dirs,
-		},
-		GeneralNodes: cluster.GeneralNodeArgs{Count: generalNodes, InstanceType: "m6i.xlarge", MaxPods: 44, RootVolumeGiB: 30},
-		LoadBalancer: cluster.LoadBalancerArgs{
-			IngressCidrs:   []string{"203.0.113.0/24"},
-			CertificateArn: "arn:aws:acm:us-west-2:123456789012:certificate/00000000-0000-0000-0000-000000000000",
-			Listeners:      []cluster.Listener{{Port: 443, Protocol: "HTTPS", TargetPort: 30101, TargetProtocol: "HTTPS", HealthCheckPath: "/"}},
+		Settings: cluster.Settings{
+			KubernetesVersion: "1.35", LogRetentionDays: 30, PodEgressCidrs: []string{"0.0.0.0/0"},
+			BpaNodes: cluster.BpaNodeArgs{
+				InstanceType: "m6i.xlarge", MaxPods: 44, RootVolumeGiB: 30,
+				DataVolumeGiB: 100, DataVolumeIops: 3000, DataVolumeThroughput: 125, DataDirectories: dirs,
+			},
+			GeneralNodes: cluster.GeneralNodeArgs{Count: generalNodes, InstanceType: "m6i.xlarge", MaxPods: 44, RootVolumeGiB: 30},
+			LoadBalancer: cluster.LoadBalancerArgs{
+				IngressCidrs:   []string{"203.0.113.0/24"},
+				CertificateArn: "arn:aws:acm:us-west-2:123456789012:certificate/00000000-0000-0000-0000-000000000000",
+				Listeners:      []cluster.Listener{{Port: 443, Protocol: "HTTPS", TargetPort: 30101, TargetProtocol: "HTTPS", HealthCheckPath: "/"}},
+			},
 		},
 	}
 }

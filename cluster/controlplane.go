@@ -33,7 +33,7 @@ func (b *builder) controlPlane() error {
 		Alias:       b.args.NamePrefix + "-eks-secrets",
 		Tags:        b.tags("eks-secrets"),
 		Region:      b.args.Region,
-		Account:     b.account,
+		Account:     b.args.Account,
 		Protect:     b.args.Protect,
 	}, b.parent)
 	if err != nil {

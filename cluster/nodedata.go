@@ -63,7 +63,7 @@ func (b *builder) nodeData() error {
 			iampolicy.Statement{Sid: "AttachOwnDataVolume", Actions: []string{"ec2:AttachVolume"}, Resources: volumeArns},
 			iampolicy.Statement{
 				Sid: "AttachToClusterInstances", Actions: []string{"ec2:AttachVolume"},
-				Resources: pulumi.StringArray{pulumi.Sprintf("arn:%s:ec2:%s:%s:instance/*", iampolicy.Partition(b.args.Region), b.args.Region, b.account)},
+				Resources: pulumi.StringArray{pulumi.Sprintf("arn:%s:ec2:%s:%s:instance/*", iampolicy.Partition(b.args.Region), b.args.Region, b.args.Account)},
 				Condition: []iampolicy.Condition{{Test: "StringEquals", Variable: "aws:ResourceTag/eks:cluster-name", Values: iampolicy.Strings(b.args.NamePrefix)}},
 			},
 			iampolicy.Statement{

@@ -100,11 +100,11 @@ func (b *builder) securityGroups() error {
 	}
 	// Where `pulumi up` runs inside the VPC: the private endpoint is the
 	// only one it may use when publicAccessCidrs is empty.
-	for _, c := range b.args.DeployerCidrs {
+	for _, c := range b.args.Deployer.Cidrs {
 		ingress[b.controlPlaneSG] = append(ingress[b.controlPlaneSG],
 			tcp(443, 443).fromCidr(c).named("api-from-deployer-"+cidrLabel(c), "Kubernetes API from the deployer at "+c))
 	}
-	if id := b.args.DeployerSecurityGroupId; id != "" {
+	if id := b.args.Deployer.SecurityGroupId; id != "" {
 		ingress[b.controlPlaneSG] = append(ingress[b.controlPlaneSG],
 			tcp(443, 443).fromID(pulumi.String(id)).named("api-from-deployer", "Kubernetes API from the deployer's security group"))
 	}

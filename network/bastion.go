@@ -36,7 +36,7 @@ func (b *builder) bastion() error {
 		port             int
 	}
 	egress := []rule{{"https", "0.0.0.0/0", "Session Manager, AWS APIs and package updates", 443}}
-	for i, c := range prefixStrings(b.args.DataSubnets) {
+	for i, c := range prefixStrings(b.args.Subnets.Data) {
 		egress = append(egress, rule{"postgres-" + b.args.AvailabilityZones[i], c, "port forwarding to RDS", PostgresPort})
 	}
 	for _, e := range egress {

@@ -21,7 +21,7 @@ func (b *builder) logsKey() error {
 		Alias:       b.args.NamePrefix + "-logs",
 		Tags:        b.tags("logs-key"),
 		Region:      region,
-		Account:     b.account,
+		Account:     b.args.Account,
 		Grants: []iampolicy.Statement{{
 			Sid:       "CloudWatchLogsUsesKey",
 			Principal: iampolicy.Service("logs." + region + ".amazonaws.com"),
@@ -30,7 +30,7 @@ func (b *builder) logsKey() error {
 			Condition: []iampolicy.Condition{{
 				Test:     "ArnLike",
 				Variable: "kms:EncryptionContext:aws:logs:arn",
-				Values:   pulumi.StringArray{pulumi.Sprintf("arn:%s:logs:%s:%s:log-group:*", partition, region, b.account)},
+				Values:   pulumi.StringArray{pulumi.Sprintf("arn:%s:logs:%s:%s:log-group:*", partition, region, b.args.Account)},
 			}},
 		}},
 		Protect: b.args.Protect,
@@ -55,7 +55,7 @@ func (b *builder) flowLogs() error {
 	}
 	role, err := iam.NewRole(b.ctx, b.name+"-flow-logs", &iam.RoleArgs{
 		Description:      pulumi.String("Lets VPC Flow Logs write to " + b.args.NamePrefix + "'s flow log group"),
-		AssumeRolePolicy: iampolicy.AssumeRole("vpc-flow-logs.amazonaws.com", iampolicy.SourceAccount(b.account)),
+		AssumeRolePolicy: iampolicy.AssumeRole("vpc-flow-logs.amazonaws.com", iampolicy.SourceAccount(b.args.Account)),
 		Tags:             b.tags("flow-logs"),
 	}, b.parent)
 	if err != nil {

@@ -7,39 +7,63 @@ import (
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/bpa-infra/bpa-infra/internal/component"
 )
 
 // TypeToken is the component's type in URNs.
 const TypeToken = "bpa:network:Network"
 
-// Args describe the network. Subnet lists are in availability-zone order.
+// Args describe the network.
 type Args struct {
-	// NamePrefix starts every Name tag and physical name ("acme-prod").
-	NamePrefix string
+	component.Stack
 	// ClusterName is tagged on subnets so Kubernetes finds them for load balancers.
 	ClusterName string
-	Region      string
-	// Account is the AWS account id the stack deploys to (key policies and
-	// ARNs name it), looked up once by the program.
-	Account           pulumi.StringOutput
-	AvailabilityZones []string
-	VpcCidr           netip.Prefix
-	PodCidr           netip.Prefix
-	PublicSubnets     []netip.Prefix
-	PrivateSubnets    []netip.Prefix
-	PodSubnets        []netip.Prefix
-	DataSubnets       []netip.Prefix
-	// SingleNatGateway shares one NAT gateway between the zones (cheaper, but
-	// a zone outage cuts the others off the internet).
-	SingleNatGateway     bool
-	FlowLogRetentionDays int
-	// InterfaceEndpoints adds private endpoints for ECR, STS, EC2, Logs and SSM.
-	InterfaceEndpoints  bool
-	BastionInstanceType string
-	// Protect guards the logs key: without it the stack's encrypted logs
-	// cannot be read.
-	Protect bool
+	Settings
 }
+
+// Settings are what a stack decides about its network; internal/config
+// decodes them from the bpa: keys named below, whose defaults Pulumi.yaml
+// holds.
+type Settings struct {
+	// AvailabilityZones are the stack's three zones (bpa:availabilityZones).
+	AvailabilityZones []string
+	// VpcCidr is the VPC's RFC 1918 range, /16 to /28 (bpa:vpcCidr).
+	VpcCidr netip.Prefix
+	// PodCidr is the pods' secondary range inside 100.64.0.0/10, apart from
+	// VpcCidr (bpa:podCidr).
+	PodCidr netip.Prefix
+	// Subnets are each tier's subnets in zone order, carved by internal/config
+	// from the ranges and bpa:<tier>SubnetPrefix.
+	Subnets SubnetLayout
+	// NatGateways is perAz or single (bpa:natGateways).
+	NatGateways NatMode
+	// FlowLogRetentionDays keeps VPC flow logs, a CloudWatch Logs retention
+	// period (bpa:flowLogRetentionDays).
+	FlowLogRetentionDays int
+	// InterfaceEndpoints adds private endpoints for ECR, STS, EC2, Logs and
+	// SSM (bpa:interfaceEndpoints).
+	InterfaceEndpoints bool
+	// BastionInstanceType is the SSM bastion's EC2 type (bpa:bastionInstanceType).
+	BastionInstanceType string
+}
+
+// SubnetLayout holds each tier's subnets in availability-zone order.
+type SubnetLayout struct {
+	Public  []netip.Prefix
+	Private []netip.Prefix
+	Data    []netip.Prefix
+	Pod     []netip.Prefix
+}
+
+// NatMode says how many NAT gateways the private subnets share.
+type NatMode string
+
+// The NAT modes bpa:natGateways takes.
+const (
+	NatPerAz  NatMode = "perAz"  // one per zone: a zone failure cuts no other zone off
+	NatSingle NatMode = "single" // one for the stack: cheaper, for non-production
+)
 
 // Network is the VPC and what it exposes to the other components.
 type Network struct {
@@ -66,30 +90,25 @@ type Network struct {
 	PrivateEgress []pulumi.Resource
 }
 
-func (a *Args) validate() error {
-	var errs []error
-	if a.Account.OutputState == nil {
-		errs = append(errs, errors.New("the Account id is required"))
+// Check reports every problem of the arguments.
+func (a *Args) Check() error {
+	if a == nil {
+		return component.ErrNoArgs
 	}
-	if a.NamePrefix == "" {
-		errs = append(errs, errors.New("NamePrefix is required"))
-	}
-	if a.Region == "" {
-		errs = append(errs, errors.New("a Region is required"))
-	}
+	errs := []error{a.Stack.Check()}
 	zones := len(a.AvailabilityZones)
 	if zones != 3 {
 		errs = append(errs, fmt.Errorf("AvailabilityZones: want 3 zones, got %d", zones))
 	}
 	for tier, subnets := range map[string][]netip.Prefix{
-		"PublicSubnets": a.PublicSubnets, "PrivateSubnets": a.PrivateSubnets,
-		"PodSubnets": a.PodSubnets, "DataSubnets": a.DataSubnets,
+		"Subnets.Public": a.Subnets.Public, "Subnets.Private": a.Subnets.Private,
+		"Subnets.Pod": a.Subnets.Pod, "Subnets.Data": a.Subnets.Data,
 	} {
 		if len(subnets) != zones {
 			errs = append(errs, fmt.Errorf("%s: want one per zone (%d), got %d", tier, zones, len(subnets)))
 		}
 		within := a.VpcCidr
-		if tier == "PodSubnets" {
+		if tier == "Subnets.Pod" {
 			within = a.PodCidr
 		}
 		for _, s := range subnets {
@@ -109,24 +128,11 @@ func (a *Args) validate() error {
 
 // New creates the network.
 func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOption) (*Network, error) {
-	if args == nil {
-		return nil, errors.New("network: args are required")
-	}
-	if err := args.validate(); err != nil {
-		return nil, fmt.Errorf("network: invalid args: %w", err)
-	}
 	n := &Network{}
-	if err := ctx.RegisterComponentResource(TypeToken, name, n, opts...); err != nil {
-		return nil, err
-	}
 	b := &builder{ctx: ctx, name: name, args: args, parent: pulumi.Parent(n)}
-	b.account = args.Account
-
-	steps := []func() error{b.vpc, b.subnets, b.routing, b.logsKey, b.flowLogs, b.endpoints, b.bastion}
-	for _, step := range steps {
-		if err := step(); err != nil {
-			return nil, fmt.Errorf("network %s: %w", name, err)
-		}
+	if err := component.Build(ctx, TypeToken, name, n, args, opts,
+		b.vpc, b.subnets, b.routing, b.logsKey, b.flowLogs, b.endpoints, b.bastion); err != nil {
+		return nil, err
 	}
 
 	n.VpcId = b.vpcRes.ID()
@@ -137,7 +143,7 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 	n.PrivateSubnetIds = subnetIDs(b.private)
 	n.PodSubnetIds = subnetIDs(b.pod)
 	n.DataSubnetIds = subnetIDs(b.data)
-	n.DataSubnetCidrs = pulumi.ToStringArray(prefixStrings(args.DataSubnets)).ToStringArrayOutput()
+	n.DataSubnetCidrs = pulumi.ToStringArray(prefixStrings(args.Subnets.Data)).ToStringArrayOutput()
 	n.BastionSecurityGroupId = b.bastionSG.ID()
 	n.BastionInstanceId = b.bastionInstance.ID()
 	n.LogsKeyArn = b.logsKeyArn
@@ -155,11 +161,10 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 
 // builder carries what the steps of New share.
 type builder struct {
-	ctx     *pulumi.Context
-	name    string
-	args    *Args
-	parent  pulumi.ResourceOrInvokeOption
-	account pulumi.StringOutput
+	ctx    *pulumi.Context
+	name   string
+	args   *Args
+	parent pulumi.ResourceOrInvokeOption
 
 	vpcRes          *ec2.Vpc
 	podRange        *ec2.VpcIpv4CidrBlockAssociation

@@ -48,12 +48,12 @@ func (b *builder) subnets() error {
 		// the pod range must be attached before a subnet can use it
 		after []pulumi.Resource
 	}{
-		{"public", prefixStrings(b.args.PublicSubnets), &b.public, true,
+		{"public", prefixStrings(b.args.Subnets.Public), &b.public, true,
 			[]string{"kubernetes.io/role/elb", "1", clusterTag, "shared", "tier", "public"}, nil},
-		{"private", prefixStrings(b.args.PrivateSubnets), &b.private, false,
+		{"private", prefixStrings(b.args.Subnets.Private), &b.private, false,
 			[]string{"kubernetes.io/role/internal-elb", "1", clusterTag, "shared", "tier", "private"}, nil},
-		{"pod", prefixStrings(b.args.PodSubnets), &b.pod, false, []string{"tier", "pod"}, []pulumi.Resource{b.podRange}},
-		{"data", prefixStrings(b.args.DataSubnets), &b.data, false, []string{"tier", "data"}, nil},
+		{"pod", prefixStrings(b.args.Subnets.Pod), &b.pod, false, []string{"tier", "pod"}, []pulumi.Resource{b.podRange}},
+		{"data", prefixStrings(b.args.Subnets.Data), &b.data, false, []string{"tier", "data"}, nil},
 	}
 	for _, t := range tiers {
 		for i, az := range b.args.AvailabilityZones {
@@ -104,7 +104,7 @@ func (b *builder) routing() error {
 	}
 
 	natZones := b.args.AvailabilityZones
-	if b.args.SingleNatGateway {
+	if b.args.NatGateways == NatSingle {
 		natZones = natZones[:1]
 	}
 	nats := make([]*ec2.NatGateway, len(natZones))

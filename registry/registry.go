@@ -11,6 +11,8 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/bpa-infra/bpa-infra/internal/component"
+
 	"github.com/bpa-infra/bpa-infra/internal/iampolicy"
 	"github.com/bpa-infra/bpa-infra/internal/kmskey"
 )
@@ -25,28 +27,33 @@ const ChartRepository = "bpa-helm-chart"
 // PullActions are what a node needs on a repository to pull from it.
 var PullActions = []string{"ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"}
 
-// Args describe the registry.
+// Args describe the registry; Stack.Protect keeps the repositories and
+// their key.
 type Args struct {
-	NamePrefix string
-	Region     string
-	// Account is the AWS account id the stack deploys to (key policies and
-	// ARNs name it), looked up once by the program.
-	Account pulumi.StringOutput
-	// Images are repository names below the prefix, e.g. "bpa/ui".
-	Images []string
+	component.Stack
 	// Charts are Helm chart repositories below the prefix, named after the
 	// chart (helm push <chart>-<version>.tgz oci://<registry>/<prefix>
 	// pushes to <prefix>/<chart>), e.g. "bpa-helm-chart".
 	Charts []string
-	// ImmutableTags refuses to overwrite a pushed tag.
-	ImmutableTags bool
-	// KeepTaggedImages is how many tagged images each repository keeps.
-	KeepTaggedImages int
-	// UntaggedExpiryDays is how long untagged images live.
-	UntaggedExpiryDays int
 	// NodeRoleName is the role the pull policy is attached to; nil attaches nothing.
 	NodeRoleName pulumi.StringInput
-	Protect      bool
+	Settings
+}
+
+// Settings are what a stack decides about its registry; internal/config
+// decodes them from the bpa:ecr* keys, whose defaults Pulumi.yaml holds.
+type Settings struct {
+	// Images are repository names below the prefix, e.g. "bpa/ui": every
+	// image of the BPA release (bpa:ecrImages, ValidRepositoryName).
+	Images []string
+	// ImmutableTags refuses to overwrite a pushed tag (bpa:ecrImmutableTags).
+	ImmutableTags bool
+	// KeepTaggedImages is how many tagged images each repository keeps,
+	// 1 to 1000 (bpa:ecrKeepTaggedImages).
+	KeepTaggedImages int
+	// UntaggedExpiryDays is how long untagged images live, at least 1 day
+	// (bpa:ecrUntaggedExpiryDays).
+	UntaggedExpiryDays int
 }
 
 // Registry is the set of repositories.
@@ -57,25 +64,37 @@ type Registry struct {
 	URL pulumi.StringOutput
 	// RepositoryURLs maps each image and chart name to its repository URL.
 	RepositoryURLs pulumi.StringMapOutput
+	// ImageRegistry is where the chart pulls BPA's images from,
+	// <registry>/<prefix>.
+	ImageRegistry pulumi.StringOutput
 	// ChartPushURL is where `helm push` sends the stack's charts,
 	// oci://<registry>/<prefix>.
-	ChartPushURL  pulumi.StringOutput
+	ChartPushURL pulumi.StringOutput
+	// ChartURL is the BPA chart's repository, oci://<registry>/<prefix>/bpa-helm-chart.
+	ChartURL      pulumi.StringOutput
 	PullPolicyArn pulumi.StringOutput
 	// PullAccess is the pull policy's attachment to the node role: pods
 	// cannot pull BPA's images before it exists.
 	PullAccess pulumi.Resource
+	// Ready is what a workload pulling BPA's images waits for: PullAccess,
+	// when there is one.
+	Ready []pulumi.Resource
 }
 
-var imagePattern = regexp.MustCompile(`^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$`)
+// repositoryPattern is ECR's rule for repository names: lower-case
+// letters and digits, separated by . _ - within a path segment and / between
+// segments.
+var repositoryPattern = regexp.MustCompile(`^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$`)
 
-func (a *Args) validate() error {
-	var errs []error
-	if a.Account.OutputState == nil {
-		errs = append(errs, errors.New("the Account id is required"))
+// ValidRepositoryName reports whether ECR accepts name below the prefix.
+func ValidRepositoryName(name string) bool { return repositoryPattern.MatchString(name) }
+
+// Check reports every problem of the arguments.
+func (a *Args) Check() error {
+	if a == nil {
+		return component.ErrNoArgs
 	}
-	if a.NamePrefix == "" || a.Region == "" {
-		errs = append(errs, errors.New("NamePrefix and Region are required"))
-	}
+	errs := []error{a.Stack.Check()}
 	if len(a.Images) == 0 {
 		errs = append(errs, errors.New("at least one image is required (Images)"))
 	}
@@ -85,7 +104,7 @@ func (a *Args) validate() error {
 		names []string
 	}{{"Images", a.Images}, {"Charts", a.Charts}} {
 		for _, n := range list.names {
-			if !imagePattern.MatchString(n) {
+			if !ValidRepositoryName(n) {
 				errs = append(errs, fmt.Errorf("%s: %q is not a valid repository name", list.field, n))
 			}
 			if seen[n] {
@@ -102,101 +121,121 @@ func (a *Args) validate() error {
 
 // New creates the repositories, their key and the pull policy.
 func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOption) (*Registry, error) {
-	if args == nil {
-		return nil, errors.New("registry: args are required")
-	}
-	if err := args.validate(); err != nil {
-		return nil, fmt.Errorf("registry: invalid args: %w", err)
-	}
 	reg := &Registry{}
-	if err := ctx.RegisterComponentResource(TypeToken, name, reg, opts...); err != nil {
+	b := &builder{ctx: ctx, name: name, args: args, reg: reg, parent: pulumi.Parent(reg)}
+	if err := component.Build(ctx, TypeToken, name, reg, args, opts, b.key, b.repositories, b.pullPolicy); err != nil {
 		return nil, err
 	}
-	parent := pulumi.Parent(reg)
-	protect := pulumi.Protect(args.Protect)
-	account := args.Account
-
-	key, err := kmskey.New(ctx, name+"-key", kmskey.Args{
-		Description: args.NamePrefix + " ECR image encryption",
-		Alias:       args.NamePrefix + "-ecr",
-		Tags:        pulumi.StringMap{"Name": pulumi.String(args.NamePrefix + "-ecr")},
-		Region:      args.Region,
-		Account:     account,
-		Protect:     args.Protect,
-	}, parent)
-	if err != nil {
-		return nil, fmt.Errorf("registry %s: %w", name, err)
-	}
-
-	mutability := "MUTABLE"
-	if args.ImmutableTags {
-		mutability = "IMMUTABLE"
-	}
-	lifecycle, err := lifecyclePolicy(args.UntaggedExpiryDays, args.KeepTaggedImages)
-	if err != nil {
-		return nil, fmt.Errorf("registry %s: %w", name, err)
-	}
-	urls := pulumi.StringMap{}
-	arns := pulumi.StringArray{}
-	for _, img := range append(append([]string{}, args.Images...), args.Charts...) {
-		label := strings.NewReplacer("/", "-", ".", "-", "_", "-").Replace(img)
-		repo, err := ecr.NewRepository(ctx, name+"-"+label, &ecr.RepositoryArgs{
-			Name:               pulumi.String(args.NamePrefix + "/" + img),
-			ImageTagMutability: pulumi.String(mutability),
-			ImageScanningConfiguration: &ecr.RepositoryImageScanningConfigurationArgs{
-				ScanOnPush: pulumi.Bool(true),
-			},
-			EncryptionConfigurations: ecr.RepositoryEncryptionConfigurationArray{&ecr.RepositoryEncryptionConfigurationArgs{
-				EncryptionType: pulumi.String("KMS"),
-				KmsKey:         key.Arn,
-			}},
-			ForceDelete: pulumi.Bool(false),
-			Tags:        pulumi.StringMap{"Name": pulumi.String(args.NamePrefix + "/" + img)},
-		}, parent, protect)
-		if err != nil {
-			return nil, fmt.Errorf("registry %s: create repository %s: %w", name, img, err)
-		}
-		if _, err := ecr.NewLifecyclePolicy(ctx, name+"-"+label, &ecr.LifecyclePolicyArgs{
-			Repository: repo.Name,
-			Policy:     pulumi.String(lifecycle),
-		}, parent); err != nil {
-			return nil, fmt.Errorf("registry %s: lifecycle policy for %s: %w", name, img, err)
-		}
-		urls[img] = repo.RepositoryUrl
-		if slices.Contains(args.Images, img) {
-			arns = append(arns, repo.Arn)
-		}
-	}
-
-	policy, err := iam.NewPolicy(ctx, name+"-pull", &iam.PolicyArgs{
-		Description: pulumi.String("Pull BPA images from " + args.NamePrefix + "'s ECR repositories"),
-		Policy: iampolicy.Document(
-			// GetAuthorizationToken is account-wide: AWS accepts no other resource.
-			iampolicy.Statement{Sid: "GetRegistryToken", Actions: []string{"ecr:GetAuthorizationToken"}, Resources: iampolicy.Strings("*")},
-			iampolicy.Statement{Sid: "PullBpaImages", Actions: PullActions, Resources: arns},
-		),
-		Tags: pulumi.StringMap{"Name": pulumi.String(args.NamePrefix + "-ecr-pull")},
-	}, parent)
-	if err != nil {
-		return nil, fmt.Errorf("registry %s: create pull policy: %w", name, err)
-	}
-	if args.NodeRoleName != nil {
-		if reg.PullAccess, err = iam.NewRolePolicyAttachment(ctx, name+"-pull", &iam.RolePolicyAttachmentArgs{
-			Role:      args.NodeRoleName,
-			PolicyArn: policy.Arn,
-		}, parent); err != nil {
-			return nil, fmt.Errorf("registry %s: attach pull policy: %w", name, err)
-		}
-	}
-
-	reg.URL = pulumi.Sprintf("%s.dkr.ecr.%s.amazonaws.com", account, args.Region)
-	reg.RepositoryURLs = urls.ToStringMapOutput()
-	reg.ChartPushURL = pulumi.Sprintf("oci://%s/%s", reg.URL, args.NamePrefix)
-	reg.PullPolicyArn = policy.Arn
+	reg.URL = pulumi.Sprintf("%s.dkr.ecr.%s.amazonaws.com", args.Account, args.Region)
+	reg.ImageRegistry = pulumi.Sprintf("%s/%s", reg.URL, args.NamePrefix)
+	reg.RepositoryURLs = b.urls.ToStringMapOutput()
+	reg.ChartPushURL = pulumi.Sprintf("oci://%s", reg.ImageRegistry)
+	reg.ChartURL = pulumi.Sprintf("%s/%s", reg.ChartPushURL, ChartRepository)
 	return reg, ctx.RegisterResourceOutputs(reg, pulumi.Map{
 		"url":            reg.URL,
 		"repositoryUrls": reg.RepositoryURLs,
 		"chartPushUrl":   reg.ChartPushURL,
 		"pullPolicyArn":  reg.PullPolicyArn,
 	})
+}
+
+// builder carries what the steps of New share.
+type builder struct {
+	ctx    *pulumi.Context
+	name   string
+	args   *Args
+	reg    *Registry
+	parent pulumi.ResourceOrInvokeOption
+
+	keyArn pulumi.StringOutput
+	urls   pulumi.StringMap
+	// imageArns are the image repositories nodes pull from (not the charts').
+	imageArns pulumi.StringArray
+}
+
+func (b *builder) key() error {
+	key, err := kmskey.New(b.ctx, b.name+"-key", kmskey.Args{
+		Description: b.args.NamePrefix + " ECR image encryption",
+		Alias:       b.args.NamePrefix + "-ecr",
+		Tags:        pulumi.StringMap{"Name": pulumi.String(b.args.NamePrefix + "-ecr")},
+		Region:      b.args.Region,
+		Account:     b.args.Account,
+		Protect:     b.args.Protect,
+	}, b.parent)
+	if err != nil {
+		return err
+	}
+	b.keyArn = key.Arn
+	return nil
+}
+
+func (b *builder) repositories() error {
+	mutability := "MUTABLE"
+	if b.args.ImmutableTags {
+		mutability = "IMMUTABLE"
+	}
+	lifecycle, err := lifecyclePolicy(b.args.UntaggedExpiryDays, b.args.KeepTaggedImages)
+	if err != nil {
+		return err
+	}
+	b.urls = pulumi.StringMap{}
+	for _, img := range slices.Concat(b.args.Images, b.args.Charts) {
+		label := strings.NewReplacer("/", "-", ".", "-", "_", "-").Replace(img)
+		repo, err := ecr.NewRepository(b.ctx, b.name+"-"+label, &ecr.RepositoryArgs{
+			Name:               pulumi.String(b.args.NamePrefix + "/" + img),
+			ImageTagMutability: pulumi.String(mutability),
+			ImageScanningConfiguration: &ecr.RepositoryImageScanningConfigurationArgs{
+				ScanOnPush: pulumi.Bool(true),
+			},
+			EncryptionConfigurations: ecr.RepositoryEncryptionConfigurationArray{&ecr.RepositoryEncryptionConfigurationArgs{
+				EncryptionType: pulumi.String("KMS"),
+				KmsKey:         b.keyArn,
+			}},
+			ForceDelete: pulumi.Bool(false),
+			Tags:        pulumi.StringMap{"Name": pulumi.String(b.args.NamePrefix + "/" + img)},
+		}, b.parent, pulumi.Protect(b.args.Protect))
+		if err != nil {
+			return fmt.Errorf("create repository %s: %w", img, err)
+		}
+		if _, err := ecr.NewLifecyclePolicy(b.ctx, b.name+"-"+label, &ecr.LifecyclePolicyArgs{
+			Repository: repo.Name,
+			Policy:     pulumi.String(lifecycle),
+		}, b.parent); err != nil {
+			return fmt.Errorf("lifecycle policy for %s: %w", img, err)
+		}
+		b.urls[img] = repo.RepositoryUrl
+		if slices.Contains(b.args.Images, img) {
+			b.imageArns = append(b.imageArns, repo.Arn)
+		}
+	}
+	return nil
+}
+
+func (b *builder) pullPolicy() error {
+	policy, err := iam.NewPolicy(b.ctx, b.name+"-pull", &iam.PolicyArgs{
+		Description: pulumi.String("Pull BPA images from " + b.args.NamePrefix + "'s ECR repositories"),
+		Policy: iampolicy.Document(
+			// GetAuthorizationToken is account-wide: AWS accepts no other resource.
+			iampolicy.Statement{Sid: "GetRegistryToken", Actions: []string{"ecr:GetAuthorizationToken"}, Resources: iampolicy.Strings("*")},
+			iampolicy.Statement{Sid: "PullBpaImages", Actions: PullActions, Resources: b.imageArns},
+		),
+		Tags: pulumi.StringMap{"Name": pulumi.String(b.args.NamePrefix + "-ecr-pull")},
+	}, b.parent)
+	if err != nil {
+		return fmt.Errorf("create pull policy: %w", err)
+	}
+	b.reg.PullPolicyArn = policy.Arn
+	if b.args.NodeRoleName == nil {
+		return nil
+	}
+	attachment, err := iam.NewRolePolicyAttachment(b.ctx, b.name+"-pull", &iam.RolePolicyAttachmentArgs{
+		Role:      b.args.NodeRoleName,
+		PolicyArn: policy.Arn,
+	}, b.parent)
+	if err != nil {
+		return fmt.Errorf("attach pull policy: %w", err)
+	}
+	b.reg.PullAccess = attachment
+	b.reg.Ready = []pulumi.Resource{attachment}
+	return nil
 }

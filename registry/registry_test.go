@@ -249,7 +249,7 @@ func TestChartsGetRepositoriesButNoPullAccess(t *testing.T) {
 		names = append(names, repoName(r))
 	}
 	sort.Strings(names)
-	if want := []string{"acme-test/bpa-helm-chart", "acme-test/bpa/core"}; !slices.Equal(names, want) {
+	if want := []string{"unit-test/bpa-helm-chart", "unit-test/bpa/core"}; !slices.Equal(names, want) {
 		t.Errorf("repositories %v, want %v", names, want)
 	}
 	if n := len(rec.OfType(lifecycleType)); n != 2 {
@@ -266,10 +266,10 @@ func TestChartsGetRepositoriesButNoPullAccess(t *testing.T) {
 	if got, want := stacktest.Input(pr, "url"), registryHost; got != want {
 		t.Errorf("URL %v, want %s", got, want)
 	}
-	if got, want := stacktest.Input(pr, "chartPushUrl"), "oci://"+registryHost+"/acme-test"; got != want {
+	if got, want := stacktest.Input(pr, "chartPushUrl"), "oci://"+registryHost+"/unit-test"; got != want {
 		t.Errorf("ChartPushURL %v, want %s", got, want)
 	}
-	if got, want := stacktest.Input(pr, "repositoryUrls.bpa-helm-chart"), registryHost+"/acme-test/bpa-helm-chart"; got != want {
+	if got, want := stacktest.Input(pr, "repositoryUrls.bpa-helm-chart"), registryHost+"/unit-test/bpa-helm-chart"; got != want {
 		t.Errorf("chart repository URL %v, want %s", got, want)
 	}
 }
@@ -314,8 +314,8 @@ func run(t *testing.T, args *registry.Args) (*harness.Recording, error) {
 }
 
 func validArgs() *registry.Args {
-	return &registry.Args{NamePrefix: "acme-test", Region: "us-west-2", Account: pulumi.String(cloudfake.AccountID).ToStringOutput(), Images: []string{"bpa/core"},
-		KeepTaggedImages: 5, UntaggedExpiryDays: 3}
+	return &registry.Args{Stack: stacktest.UnitStack(),
+		Settings: registry.Settings{Images: []string{"bpa/core"}, KeepTaggedImages: 5, UntaggedExpiryDays: 3}}
 }
 
 func TestPullPolicyIsAttachedToTheNodeRole(t *testing.T) {

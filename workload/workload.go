@@ -26,14 +26,6 @@ const (
 	MongoSecretName   = "bpa-mongo"
 )
 
-// Chart says where the BPA chart comes from: a local path, a chart name in
-// a repository, or an oci:// reference.
-type Chart struct {
-	Location   pulumi.StringInput
-	Version    string
-	Repository string
-}
-
 // Database is one PostgreSQL login the chart uses.
 type Database struct {
 	Name     string
@@ -65,19 +57,10 @@ type Mongo struct {
 // Args describe the BPA installation.
 type Args struct {
 	// KubeProvider is the cluster's provider; required, never the default one.
-	KubeProvider  pulumi.ProviderResource
-	Namespace     string
-	ReleaseName   string
-	Chart         Chart
-	TimeoutSecond int
-	// InstallRelease installs the chart; false creates only the namespace
-	// and secrets, for the first phase of a first deployment (images and
-	// chart are pushed to the new registry between the two phases).
-	InstallRelease bool
-	// PostRenderer is the executable Helm pipes the rendered chart through
-	// (bpa-postrender, which adds the ingress controller's default
-	// certificate); empty renders the chart as it is.
-	PostRenderer string
+	KubeProvider pulumi.ProviderResource
+	// DefaultChart is where the chart comes from when Settings.Chart is
+	// empty: the stack's own ECR chart repository.
+	DefaultChart pulumi.StringInput
 	// TLSCertificate and TLSKey are PEM text, secrets from stack config.
 	TLSCertificate pulumi.StringInput
 	TLSKey         pulumi.StringInput
@@ -85,13 +68,53 @@ type Args struct {
 	ImageRegistry pulumi.StringInput
 	Postgres      Postgres
 	Mongo         Mongo
-	// ValuePaths say where in the chart's values each fact goes (see
-	// ValuePaths); a fact without a path is not wired.
-	ValuePaths map[Fact]string
-	// ExtraValues from stack config are merged over the wired values.
-	ExtraValues map[string]any
 	// WaitFor is what must be ready before the release installs.
 	WaitFor []pulumi.Resource
+	Settings
+}
+
+// Settings are what a stack decides about the release; internal/config
+// decodes them from the bpa: keys named below, whose defaults Pulumi.yaml
+// holds.
+type Settings struct {
+	// Namespace and ReleaseName are DNS labels of at most 53 characters
+	// (bpa:namespace, bpa:releaseName).
+	Namespace   string
+	ReleaseName string
+	// Chart is a local path, a chart name in ChartRepository, or an oci://
+	// reference; empty is Args.DefaultChart (bpa:chart).
+	Chart string
+	// ChartVersion pins the chart, required for a registry or repository
+	// (bpa:chartVersion); ChartRepository is an https:// Helm repository
+	// (bpa:chartRepository).
+	ChartVersion    string
+	ChartRepository string
+	// TimeoutSeconds bounds the install or upgrade, 60 to 7200
+	// (bpa:helmTimeoutSeconds).
+	TimeoutSeconds int
+	// InstallRelease installs the chart; false creates only the namespace
+	// and secrets, for the first phase of a first deployment (images and
+	// chart are pushed to the new registry between the two phases;
+	// bpa:installRelease).
+	InstallRelease bool
+	// PostRenderer is the executable Helm pipes the rendered chart through
+	// (bpa-postrender, which adds the ingress controller's default
+	// certificate); empty renders the chart as it is (bpa:helmPostRenderer).
+	PostRenderer string
+	// ValuePaths say where in the chart's values each fact goes (see
+	// ValuePaths); a fact without a path is not wired (bpa:chartValuePaths).
+	ValuePaths map[Fact]string
+	// Values from stack config are merged over the wired values, never
+	// passwords (bpa:helmValues).
+	Values map[string]any
+}
+
+// chart is where the release takes the chart from.
+func (a *Args) chart() pulumi.StringInput {
+	if a.Chart != "" {
+		return pulumi.String(a.Chart)
+	}
+	return a.DefaultChart
 }
 
 // Bpa is the installed application.
@@ -110,10 +133,10 @@ func (a *Args) validate() error {
 	if a.Namespace == "" || a.ReleaseName == "" {
 		errs = append(errs, errors.New("namespace and release name are required"))
 	}
-	if a.Chart.Location == nil {
-		errs = append(errs, errors.New("chart location is required"))
+	if a.Chart == "" && a.DefaultChart == nil {
+		errs = append(errs, errors.New("chart location is required (Chart or DefaultChart)"))
 	}
-	if a.TimeoutSecond <= 0 {
+	if a.TimeoutSeconds <= 0 {
 		errs = append(errs, errors.New("timeout must be positive"))
 	}
 	if a.TLSCertificate == nil || a.TLSKey == nil {
@@ -149,7 +172,7 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 		return nil, fmt.Errorf("workload: invalid args: %w", err)
 	}
 	mongoURI := MongoURI(args.Mongo)
-	values, err := MergeValues(Place(args.ValuePaths, facts(args, mongoURI)), args.ExtraValues, args.ValuePaths)
+	values, err := MergeValues(Place(args.ValuePaths, facts(args, mongoURI)), args.Values, args.ValuePaths)
 	if err != nil {
 		return nil, fmt.Errorf("workload: invalid extra helm values: %w", err)
 	}
@@ -213,14 +236,14 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 		release, err := helmv3.NewRelease(ctx, name+"-release", &helmv3.ReleaseArgs{
 			Name:            pulumi.String(args.ReleaseName),
 			Namespace:       namespace,
-			Chart:           args.Chart.Location,
-			Version:         optional(args.Chart.Version),
-			RepositoryOpts:  repository(args.Chart.Repository),
+			Chart:           args.chart(),
+			Version:         optional(args.ChartVersion),
+			RepositoryOpts:  repository(args.ChartRepository),
 			Postrender:      optional(args.PostRenderer),
 			CreateNamespace: pulumi.Bool(false),
 			Atomic:          pulumi.Bool(true),
 			CleanupOnFail:   pulumi.Bool(true),
-			Timeout:         pulumi.Int(args.TimeoutSecond),
+			Timeout:         pulumi.Int(args.TimeoutSeconds),
 			MaxHistory:      pulumi.Int(10),
 			Values:          toInput(values).(pulumi.Map),
 		}, parent, pulumi.DependsOn(waitFor))

@@ -65,13 +65,14 @@ func install(t *testing.T, change func(*workload.Args)) (*harness.Recording, err
 			waits = append(waits, r)
 		}
 		args := &workload.Args{
-			KubeProvider:   k8s,
-			Namespace:      "bpa-ns",
-			ReleaseName:    "bpa-rel",
-			Chart:          workload.Chart{Location: pulumi.String("oci://registry.example/bpa-helm-chart"), Version: "4.0.3-6"},
-			TimeoutSecond:  1800,
-			InstallRelease: true,
-			PostRenderer:   "bpa-postrender",
+			KubeProvider: k8s,
+			Settings: workload.Settings{
+				Namespace: "bpa-ns", ReleaseName: "bpa-rel",
+				Chart: "oci://registry.example/bpa-helm-chart", ChartVersion: "4.0.3-6",
+				TimeoutSeconds: 1800, InstallRelease: true, PostRenderer: "bpa-postrender",
+				ValuePaths: workload.DefaultValuePaths,
+				Values:     map[string]any{"ingress_controller": map[string]any{"replicas": 2.0}, "ui": map[string]any{"theme": "dark"}},
+			},
 			TLSCertificate: secretString("-----BEGIN CERTIFICATE-----"),
 			TLSKey:         secretString(tlsKey),
 			ImageRegistry:  pulumi.String("123456789012.dkr.ecr.us-west-2.amazonaws.com/acme-prod"),
@@ -87,9 +88,7 @@ func install(t *testing.T, change func(*workload.Args)) (*harness.Recording, err
 				AuthSource: pulumi.String("admin"),
 				SrvAddress: secretString(mongoSrv),
 			},
-			ValuePaths:  workload.DefaultValuePaths,
-			ExtraValues: map[string]any{"ingress_controller": map[string]any{"replicas": 2.0}, "ui": map[string]any{"theme": "dark"}},
-			WaitFor:     waits,
+			WaitFor: waits,
 		}
 		if change != nil {
 			change(args)
@@ -314,7 +313,7 @@ func TestReleaseValuesFollowTheConfiguredPaths(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rec, err := install(t, func(a *workload.Args) { a.ValuePaths = paths; a.ExtraValues = nil })
+	rec, err := install(t, func(a *workload.Args) { a.ValuePaths = paths; a.Values = nil })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -377,7 +376,7 @@ func TestReleaseWithoutPostRendererOrRepository(t *testing.T) {
 	t.Parallel()
 	rec, err := install(t, func(a *workload.Args) {
 		a.PostRenderer = ""
-		a.Chart = workload.Chart{Location: pulumi.String("bpa"), Version: "4.0.3-6", Repository: "https://charts.example"}
+		a.Chart, a.ChartVersion, a.ChartRepository = "bpa", "4.0.3-6", "https://charts.example"
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -392,6 +391,8 @@ func TestReleaseWithoutPostRendererOrRepository(t *testing.T) {
 }
 
 // The chart location may be an output (the stack's own ECR repository).
+// Without a chart of its own the release takes DefaultChart, the stack's
+// ECR repository, and waits for what it comes from.
 func TestChartLocationMayComeFromAnotherResource(t *testing.T) {
 	t.Parallel()
 	rec, err := harness.Run(func(ctx *pulumi.Context) error {
@@ -405,8 +406,11 @@ func TestChartLocationMayComeFromAnotherResource(t *testing.T) {
 		}
 		location := pulumi.Sprintf("oci://%s/bpa-helm-chart", repo.ID())
 		_, err = workload.New(ctx, "bpa", &workload.Args{
-			KubeProvider: k8s, Namespace: "bpa-ns", ReleaseName: "bpa-rel", InstallRelease: true,
-			Chart: workload.Chart{Location: location, Version: "4.0.3-6"}, TimeoutSecond: 600,
+			KubeProvider: k8s, DefaultChart: location,
+			Settings: workload.Settings{
+				Namespace: "bpa-ns", ReleaseName: "bpa-rel", InstallRelease: true, ChartVersion: "4.0.3-6", TimeoutSeconds: 600,
+				ValuePaths: workload.DefaultValuePaths,
+			},
 			TLSCertificate: secretString("c"), TLSKey: secretString("k"), ImageRegistry: pulumi.String("r"),
 			Postgres: workload.Postgres{Host: pulumi.String("h"), Port: pulumi.Int(5432), SSLMode: "require",
 				Root:    workload.Database{Name: "admin", User: "admin", Password: secretString("a")},
@@ -414,7 +418,6 @@ func TestChartLocationMayComeFromAnotherResource(t *testing.T) {
 				Camunda: workload.Database{Name: "process-engine", User: "camunda", Password: secretString("c")}},
 			Mongo: workload.Mongo{Username: pulumi.String("u"), Password: secretString("p"), AuthSource: pulumi.String("admin"),
 				SrvAddress: secretString(mongoSrv)},
-			ValuePaths: workload.DefaultValuePaths,
 		})
 		return err
 	}, harness.Options{Stack: "test", Resolve: true})
@@ -466,17 +469,17 @@ func TestWithoutInstallReleaseOnlyTheNamespaceAndSecretsExist(t *testing.T) {
 func TestBadArgsRegisterNothing(t *testing.T) {
 	t.Parallel()
 	cases := map[string]func(*workload.Args){
-		"no chart":           func(a *workload.Args) { a.Chart.Location = nil },
+		"no chart":           func(a *workload.Args) { a.Chart, a.DefaultChart = "", nil },
 		"no provider":        func(a *workload.Args) { a.KubeProvider = nil },
-		"password in values": func(a *workload.Args) { a.ExtraValues = map[string]any{"dbPassword": "x"} },
+		"password in values": func(a *workload.Args) { a.Values = map[string]any{"dbPassword": "x"} },
 		"nested password": func(a *workload.Args) {
-			a.ExtraValues = map[string]any{"ingress_controller": map[string]any{"adminPassword": "x"}}
+			a.Values = map[string]any{"ingress_controller": map[string]any{"adminPassword": "x"}}
 		},
 		"no value paths":      func(a *workload.Args) { a.ValuePaths = nil },
 		"no root password":    func(a *workload.Args) { a.Postgres.Root.Password = nil },
 		"no mongo address":    func(a *workload.Args) { a.Mongo.SrvAddress = nil },
 		"no mongo auth":       func(a *workload.Args) { a.Mongo.AuthSource = nil },
-		"no timeout":          func(a *workload.Args) { a.TimeoutSecond = 0 },
+		"no timeout":          func(a *workload.Args) { a.TimeoutSeconds = 0 },
 		"no namespace":        func(a *workload.Args) { a.Namespace = "" },
 		"no tls key":          func(a *workload.Args) { a.TLSKey = nil },
 		"no image registry":   func(a *workload.Args) { a.ImageRegistry = nil },

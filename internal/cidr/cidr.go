@@ -1,4 +1,4 @@
-// Package cidr carves subnets out of an IPv4 range.
+// Package cidr carves subnets out of an IPv4 range and checks source ranges.
 package cidr
 
 import (
@@ -51,4 +51,28 @@ func countAll(tiers [][]netip.Prefix) int {
 		n += len(t)
 	}
 	return n
+}
+
+// CheckSources checks a list of source ranges for a security group or an
+// API endpoint: each an IPv4 CIDR block without host bits, listed once, and
+// the whole internet only where anyone may legitimately connect. It returns
+// one message per problem, naming the range.
+func CheckSources(cidrs []string, allowAnywhere bool) []string {
+	var problems []string
+	seen := map[string]bool{}
+	for _, s := range cidrs {
+		p, err := netip.ParsePrefix(s)
+		switch {
+		case err != nil || !p.Addr().Is4():
+			problems = append(problems, fmt.Sprintf("%q is not an IPv4 CIDR block", s))
+		case p != p.Masked():
+			problems = append(problems, fmt.Sprintf("%q has host bits set; did you mean %q?", s, p.Masked()))
+		case p.Bits() == 0 && !allowAnywhere:
+			problems = append(problems, fmt.Sprintf("%q opens the Kubernetes API to the whole internet; list the ranges administrators and CI come from", s))
+		case seen[s]:
+			problems = append(problems, fmt.Sprintf("%q is listed twice", s))
+		}
+		seen[s] = true
+	}
+	return problems
 }

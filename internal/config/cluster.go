@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
-	"net/netip"
 	"os"
 	"regexp"
 	"slices"
@@ -13,57 +12,8 @@ import (
 	"strings"
 
 	"github.com/bpa-infra/bpa-infra/cluster"
+	"github.com/bpa-infra/bpa-infra/internal/cidr"
 )
-
-// ClusterConfig is the EKS cluster, its nodes and the load balancer.
-type ClusterConfig struct {
-	KubernetesVersion string
-	// PublicAccessCidrs may reach the API server's public endpoint; empty
-	// turns the public endpoint off (private endpoint only, from the VPC).
-	PublicAccessCidrs []string
-	// AdminRoleArns get cluster-admin access entries (the deploy role);
-	// ViewRoleArns read-only ones (the pull-request preview role).
-	AdminRoleArns    []string
-	ViewRoleArns     []string
-	LogRetentionDays int
-	// PodEgressCidrs are where pods may connect outside the VPC, any port:
-	// BPA talks to network devices and controllers (SSH, NETCONF, vendor
-	// APIs). The guide's all outbound by default.
-	PodEgressCidrs []string
-	AddonVersions  AddonVersions
-
-	BpaNodes     cluster.BpaNodeArgs
-	GeneralNodes cluster.GeneralNodeArgs
-
-	LoadBalancer LoadBalancerConfig
-	// BundlePath is a local copy of the BPA release bundle the program
-	// uploads to the stack's bundle bucket; empty uploads nothing.
-	BundlePath string
-}
-
-// AddonVersions pins EKS managed add-on versions; empty leaves the choice to
-// EKS (the default version for the cluster's Kubernetes version).
-type AddonVersions struct {
-	VpcCni       string `json:"vpcCni"`
-	CoreDns      string `json:"coreDns"`
-	KubeProxy    string `json:"kubeProxy"`
-	EbsCsiDriver string `json:"ebsCsiDriver"`
-}
-
-// LoadBalancerConfig is the Application Load Balancer in front of BPA.
-type LoadBalancerConfig struct {
-	IngressCidrs   []string
-	CertificateArn string
-	// Listeners in ascending port order.
-	Listeners []Listener
-	// AccessLogDays keeps access logs that many days; 0 turns them off.
-	AccessLogDays int
-	// WafMode is bpa:loadBalancerWaf as set: auto, on or off.
-	WafMode string
-	// Waf is what WafMode resolves to: auto is on exactly when the stack
-	// protects its resources (bpa:protect).
-	Waf bool
-}
 
 // Values of bpa:loadBalancerWaf. A string, not a boolean, because its
 // default follows bpa:protect, and a Pulumi.yaml default cannot: auto says so.
@@ -72,18 +22,6 @@ const (
 	WafOn   = "on"
 	WafOff  = "off"
 )
-
-// Listener is one load balancer port forwarding to a port on the BPA nodes.
-type Listener struct {
-	Port            int    `json:"-"`
-	Protocol        string `json:"protocol"`
-	TargetPort      int    `json:"targetPort"`
-	TargetProtocol  string `json:"targetProtocol"`
-	HealthCheckPath string `json:"healthCheckPath"`
-	// HostPort says the target port is one the chart's pods bind on the node
-	// itself (hostPort or host network) rather than a Kubernetes NodePort.
-	HostPort bool `json:"hostPort"`
-}
 
 // minKubernetesMinor is the oldest minor still in EKS extended support (1.32
 // until 2027-03-23; 1.31's ends 2026-11-26).
@@ -126,8 +64,8 @@ var (
 	healthPathPattern   = regexp.MustCompile(`^/[A-Za-z0-9/._~%!$&'()*+,;=:@-]{0,1000}$`)
 )
 
-func readCluster(r *reader, cfg *Config) ClusterConfig {
-	c := ClusterConfig{
+func readCluster(r *reader, cfg *Config) cluster.Settings {
+	c := cluster.Settings{
 		KubernetesVersion: r.string("kubernetesVersion"),
 		PublicAccessCidrs: r.strings("publicAccessCidrs", false),
 		AdminRoleArns:     r.strings("adminRoleArns", false),
@@ -146,11 +84,10 @@ func readCluster(r *reader, cfg *Config) ClusterConfig {
 			InstanceType:  r.string("generalNodeInstanceType"),
 			RootVolumeGiB: r.int("generalNodeRootVolumeGiB"),
 		},
-		LoadBalancer: LoadBalancerConfig{
+		LoadBalancer: cluster.LoadBalancerArgs{
 			IngressCidrs:   r.strings("loadBalancerIngressCidrs", false),
 			CertificateArn: r.requireString("certificateArn"),
 			AccessLogDays:  r.int("loadBalancerAccessLogDays"),
-			WafMode:        r.string("loadBalancerWaf"),
 		},
 	}
 	r.object("clusterAddonVersions", &c.AddonVersions)
@@ -210,14 +147,14 @@ func readCluster(r *reader, cfg *Config) ClusterConfig {
 	if d := c.LoadBalancer.AccessLogDays; d < 0 || d > 3650 {
 		r.fail("loadBalancerAccessLogDays", "%d must be between 1 and 3650 days, or 0 to turn access logs off", d)
 	}
-	switch c.LoadBalancer.WafMode {
+	switch waf := r.string("loadBalancerWaf"); waf {
 	case WafAuto:
 		c.LoadBalancer.Waf = cfg.Protect
 	case WafOn:
 		c.LoadBalancer.Waf = true
 	case WafOff:
 	default:
-		r.fail("loadBalancerWaf", "%q must be auto (on when bpa:protect is true), on or off", c.LoadBalancer.WafMode)
+		r.fail("loadBalancerWaf", "%q must be auto (on when bpa:protect is true), on or off", waf)
 	}
 	c.LoadBalancer.Listeners = listeners
 	validateListeners(r, listeners)
@@ -236,24 +173,12 @@ func validateKubernetesVersion(r *reader, v string) {
 	}
 }
 
-// validateCidrs checks a list of source ranges. The whole internet is allowed
-// only where anyone may legitimately connect (the load balancer's listeners),
-// never for the Kubernetes API.
+// validateCidrs checks a list of source ranges (cidr.CheckSources). The
+// whole internet is allowed only where anyone may legitimately connect (the
+// load balancer's listeners), never for the Kubernetes API.
 func validateCidrs(r *reader, key string, cidrs []string, allowAnywhere bool) {
-	seen := map[string]bool{}
-	for _, s := range cidrs {
-		p, err := netip.ParsePrefix(s)
-		switch {
-		case err != nil || !p.Addr().Is4():
-			r.fail(key, "%q is not an IPv4 CIDR block", s)
-		case p != p.Masked():
-			r.fail(key, "%q has host bits set; did you mean %q?", s, p.Masked())
-		case p.Bits() == 0 && !allowAnywhere:
-			r.fail(key, "%q opens the Kubernetes API to the whole internet; list the ranges administrators and CI come from", s)
-		case seen[s]:
-			r.fail(key, "%q is listed twice", s)
-		}
-		seen[s] = true
+	for _, problem := range cidr.CheckSources(cidrs, allowAnywhere) {
+		r.fail(key, "%s", problem)
 	}
 }
 
@@ -280,12 +205,14 @@ func validateVolumes(r *reader, n cluster.BpaNodeArgs) {
 // metrics and introspection.
 var reservedNodePorts = []int{22, 10249, 10250, 10256, 61678, 61679}
 
-func validateListeners(r *reader, ls []Listener) {
+func validateListeners(r *reader, ls []cluster.Listener) {
 	const key = "loadBalancerListeners"
-	if len(ls) == 0 {
-		r.fail(key, "lists no listener; BPA needs at least 443")
+	// A stack that sets the key replaces Pulumi.yaml's listeners as a whole,
+	// so one that adds a port must list the guide's 443 again.
+	if !slices.ContainsFunc(ls, func(l cluster.Listener) bool { return l.Port == 443 }) {
+		r.fail(key, "has no 443 listener, where BPA is served; a stack that sets this key replaces the default listeners, so list \"443\" (and \"30101\") beside any new port")
 	}
-	targets := map[int]Listener{}
+	targets := map[int]cluster.Listener{}
 	for _, l := range ls {
 		if l.Port < 1 || l.Port > 65535 {
 			r.fail(key, "listener %d is not a TCP port", l.Port)
@@ -333,7 +260,7 @@ func validateCertificate(r *reader, arn, region string) {
 // order, filling each one's omitted fields from the defaults. The guide's
 // two ports (Pulumi.yaml) both go to NodePort 30101, where BPA's ingress
 // controller listens on every node.
-func (r *reader) listeners(key string) []Listener {
+func (r *reader) listeners(key string) []cluster.Listener {
 	raw, ok := r.raw(key, KindObject, false)
 	if !ok {
 		return nil
@@ -343,9 +270,9 @@ func (r *reader) listeners(key string) []Listener {
 		r.fail(key, "is not a valid object: %v", err)
 		return nil
 	}
-	var out []Listener
+	var out []cluster.Listener
 	for port, body := range byPort {
-		l := Listener{Protocol: "HTTPS", TargetProtocol: "HTTPS", HealthCheckPath: "/"}
+		l := cluster.Listener{Protocol: "HTTPS", TargetProtocol: "HTTPS", HealthCheckPath: "/"}
 		dec := json.NewDecoder(strings.NewReader(string(body)))
 		dec.DisallowUnknownFields()
 		if err := dec.Decode(&l); err != nil {

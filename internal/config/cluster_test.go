@@ -33,7 +33,7 @@ func TestClusterDefaultsAreTheGuidesShapeOnASupportedVersion(t *testing.T) {
 		// A target group on node port 443 would need a pod on hostPort 443.
 		"both listeners to NodePort 30101": len(listeners) == 2 && listeners[0].TargetPort == 30101 && listeners[1].TargetPort == 30101 &&
 			listeners[0].Protocol == "HTTPS" && listeners[1].TargetProtocol == "HTTPS",
-		"add-on versions left to EKS": c.AddonVersions == config.AddonVersions{},
+		"add-on versions left to EKS": c.AddonVersions == cluster.AddonVersions{},
 	}
 	for what, ok := range checks {
 		if !ok {
@@ -51,7 +51,7 @@ func TestListenerFieldsDefaultPerListener(t *testing.T) {
 		t.Fatal(err)
 	}
 	l := c.Cluster.LoadBalancer.Listeners
-	if len(l) != 1 || l[0] != (config.Listener{Port: 443, Protocol: "HTTPS", TargetPort: 30443, TargetProtocol: "HTTPS", HealthCheckPath: "/"}) {
+	if len(l) != 1 || l[0] != (cluster.Listener{Port: 443, Protocol: "HTTPS", TargetPort: 30443, TargetProtocol: "HTTPS", HealthCheckPath: "/"}) {
 		t.Errorf("listeners %+v", l)
 	}
 }
@@ -71,37 +71,40 @@ func TestEveryInvalidClusterSettingIsReportedByKey(t *testing.T) {
 		key, value string
 		says       string
 	}{
-		"version malformed":         {"kubernetesVersion", "v1.33", "not a Kubernetes minor version"},
-		"version unsupported":       {"kubernetesVersion", "1.31", "no longer supported"},
-		"api open to internet":      {"publicAccessCidrs", `["0.0.0.0/0"]`, "whole internet"},
-		"api cidr malformed":        {"publicAccessCidrs", `["10.0.0.0/33"]`, "not an IPv4 CIDR"},
-		"api cidr host bits":        {"publicAccessCidrs", `["198.51.100.7/24"]`, "host bits"},
-		"api cidr twice":            {"publicAccessCidrs", `["198.51.100.0/24","198.51.100.0/24"]`, "listed twice"},
-		"admin not a role":          {"adminRoleArns", `["arn:aws:iam::123456789012:user/bob"]`, "not an IAM role ARN"},
-		"retention not allowed":     {"clusterLogRetentionDays", "10", "retention period"},
-		"access log days negative":  {"loadBalancerAccessLogDays", "-1", "or 0 to turn access logs off"},
-		"access log days too long":  {"loadBalancerAccessLogDays", "4000", "between 1 and 3650"},
-		"addon version malformed":   {"clusterAddonVersions", `{"coreDns":"1.11"}`, "coreDns version"},
-		"addon unknown":             {"clusterAddonVersions", `{"metricsServer":"v1.0.0-eksbuild.1"}`, "not a valid object"},
-		"bpa type unknown":          {"bpaNodeInstanceType", "x1.huge", "no known ENI limits"},
-		"general type unknown":      {"generalNodeInstanceType", "x1.huge", "no known ENI limits"},
-		"general count negative":    {"generalNodeCount", "-1", "between 0 and 100"},
-		"root too small":            {"bpaNodeRootVolumeGiB", "8", "between 20"},
-		"data too big":              {"bpaNodeDataVolumeGiB", "20000", "gp3 volume size"},
-		"iops too high":             {"bpaNodeDataVolumeIops", "20000", "gp3 IOPS"},
-		"throughput too high":       {"bpaNodeDataVolumeThroughput", "2000", "gp3 throughput"},
-		"throughput needs iops":     {"bpaNodeDataVolumeThroughput", "1000", "needs at least 4000 IOPS"},
-		"data default malformed":    {"bpaDataDirectoryDefault", "1000:1000", "<uid>:<gid>:<octal mode>"},
-		"data mode not octal":       {"bpaDataDirectories", `{"kafka1":"1001:1001:0790"}`, "<octal mode>"},
-		"data directory unknown":    {"bpaDataDirectories", `{"kafka4":"1001:1001:0750"}`, "not a BPA data directory"},
-		"bundle missing":            {"bpaBundlePath", "/nonexistent/bundle", "not a directory"},
-		"view not a role":           {"viewRoleArns", `["arn:aws:iam::123456789012:user/bob"]`, "not an IAM role ARN"},
-		"pod egress malformed":      {"podEgressCidrs", `["10.0.0.0/33"]`, "not an IPv4 CIDR"},
-		"lb cidr malformed":         {"loadBalancerIngressCidrs", `["everyone"]`, "not an IPv4 CIDR"},
-		"certificate missing":       {"certificateArn", "", "is required"},
-		"certificate not acm":       {"certificateArn", "arn:aws:iam::123456789012:server-certificate/bpa", "not an ACM certificate ARN"},
-		"certificate elsewhere":     {"certificateArn", "arn:aws:acm:us-east-1:123456789012:certificate/00000000-0000-0000-0000-000000000000", "its own region"},
-		"listeners empty":           {"loadBalancerListeners", `{}`, "at least 443"},
+		"version malformed":        {"kubernetesVersion", "v1.33", "not a Kubernetes minor version"},
+		"version unsupported":      {"kubernetesVersion", "1.31", "no longer supported"},
+		"api open to internet":     {"publicAccessCidrs", `["0.0.0.0/0"]`, "whole internet"},
+		"api cidr malformed":       {"publicAccessCidrs", `["10.0.0.0/33"]`, "not an IPv4 CIDR"},
+		"api cidr host bits":       {"publicAccessCidrs", `["198.51.100.7/24"]`, "host bits"},
+		"api cidr twice":           {"publicAccessCidrs", `["198.51.100.0/24","198.51.100.0/24"]`, "listed twice"},
+		"admin not a role":         {"adminRoleArns", `["arn:aws:iam::123456789012:user/bob"]`, "not an IAM role ARN"},
+		"retention not allowed":    {"clusterLogRetentionDays", "10", "retention period"},
+		"access log days negative": {"loadBalancerAccessLogDays", "-1", "or 0 to turn access logs off"},
+		"access log days too long": {"loadBalancerAccessLogDays", "4000", "between 1 and 3650"},
+		"addon version malformed":  {"clusterAddonVersions", `{"coreDns":"1.11"}`, "coreDns version"},
+		"addon unknown":            {"clusterAddonVersions", `{"metricsServer":"v1.0.0-eksbuild.1"}`, "not a valid object"},
+		"bpa type unknown":         {"bpaNodeInstanceType", "x1.huge", "no known ENI limits"},
+		"general type unknown":     {"generalNodeInstanceType", "x1.huge", "no known ENI limits"},
+		"general count negative":   {"generalNodeCount", "-1", "between 0 and 100"},
+		"root too small":           {"bpaNodeRootVolumeGiB", "8", "between 20"},
+		"data too big":             {"bpaNodeDataVolumeGiB", "20000", "gp3 volume size"},
+		"iops too high":            {"bpaNodeDataVolumeIops", "20000", "gp3 IOPS"},
+		"throughput too high":      {"bpaNodeDataVolumeThroughput", "2000", "gp3 throughput"},
+		"throughput needs iops":    {"bpaNodeDataVolumeThroughput", "1000", "needs at least 4000 IOPS"},
+		"data default malformed":   {"bpaDataDirectoryDefault", "1000:1000", "<uid>:<gid>:<octal mode>"},
+		"data mode not octal":      {"bpaDataDirectories", `{"kafka1":"1001:1001:0790"}`, "<octal mode>"},
+		"data directory unknown":   {"bpaDataDirectories", `{"kafka4":"1001:1001:0750"}`, "not a BPA data directory"},
+		"bundle missing":           {"bpaBundlePath", "/nonexistent/bundle", "not a directory"},
+		"view not a role":          {"viewRoleArns", `["arn:aws:iam::123456789012:user/bob"]`, "not an IAM role ARN"},
+		"pod egress malformed":     {"podEgressCidrs", `["10.0.0.0/33"]`, "not an IPv4 CIDR"},
+		"lb cidr malformed":        {"loadBalancerIngressCidrs", `["everyone"]`, "not an IPv4 CIDR"},
+		"certificate missing":      {"certificateArn", "", "is required"},
+		"certificate not acm":      {"certificateArn", "arn:aws:iam::123456789012:server-certificate/bpa", "not an ACM certificate ARN"},
+		"certificate elsewhere":    {"certificateArn", "arn:aws:acm:us-east-1:123456789012:certificate/00000000-0000-0000-0000-000000000000", "its own region"},
+		"listeners empty":          {"loadBalancerListeners", `{}`, "no 443 listener"},
+		// A stack's object replaces Pulumi.yaml's whole: adding a port
+		// alone would drop 443.
+		"only a new port":           {"loadBalancerListeners", `{"8443":{"targetPort":30101}}`, "no 443 listener"},
 		"listener port text":        {"loadBalancerListeners", `{"https":{}}`, "not a port number"},
 		"listener unknown field":    {"loadBalancerListeners", `{"443":{"target":1}}`, "unknown field"},
 		"listener 443 plain":        {"loadBalancerListeners", `{"443":{"protocol":"HTTP"}}`, "must be HTTPS"},

@@ -17,6 +17,12 @@ import (
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/bpa-infra/bpa-infra/cluster"
+	"github.com/bpa-infra/bpa-infra/internal/component"
+	"github.com/bpa-infra/bpa-infra/network"
+	"github.com/bpa-infra/bpa-infra/registry"
+	"github.com/bpa-infra/bpa-infra/workload"
 )
 
 // Namespace is the project name and so the prefix of every key read here.
@@ -24,37 +30,26 @@ const Namespace = "bpa"
 
 // Config is the whole typed configuration of one stack.
 type Config struct {
-	Stack             string
-	Region            string
-	AvailabilityZones []string
-	Tags              Tags
+	StackName string
+	Region    string
+	Tags      Tags
 	// Protect marks stateful resources with Pulumi's protect option and turns
 	// on the services' own deletion protection.
 	Protect bool
 	// Deployer is where `pulumi up` runs inside the VPC.
-	Deployer Deployer
+	Deployer component.Deployer
 
-	Network  NetworkConfig
-	Cluster  ClusterConfig
+	Network  network.Settings
+	Cluster  cluster.Settings
 	Postgres PostgresConfig
 	Mongo    MongoConfig
-	Registry RegistryConfig
-	Workload WorkloadConfig
+	Registry registry.Settings
+	Workload workload.Settings
 	Policy   PolicyConfig
 
 	// secrets are the plain texts of the values the stack stores
 	// encrypted (SecretTransform).
 	secrets []string
-}
-
-// Deployer is the machine that runs `pulumi up` for the stack (a CI runner
-// in the VPC or one peered with it): the private EKS API and RDS admit it
-// as they admit the bastion.
-type Deployer struct {
-	// Cidrs are its source ranges.
-	Cidrs []string
-	// SecurityGroupId is its security group in the stack's VPC, if it has one.
-	SecurityGroupId string
 }
 
 // Tags are the stack-wide tags every taggable AWS resource carries.
@@ -80,6 +75,12 @@ func (t Tags) Map() map[string]string {
 
 // NamePrefix is the stem of physical names, e.g. "acme-prod".
 func (c *Config) NamePrefix() string { return c.Tags.Customer + "-" + c.Tags.Environment }
+
+// Stack is what every AWS component is told about the stack, with the
+// account id the program looks up.
+func (c *Config) Stack(account pulumi.StringOutput) component.Stack {
+	return component.Stack{NamePrefix: c.NamePrefix(), Region: c.Region, Account: account, Protect: c.Protect, Tags: c.Tags.Map()}
+}
 
 // Source is where a stack's configuration comes from.
 type Source struct {
@@ -152,10 +153,9 @@ func Keys() []KeySpec {
 
 func decode(stack string, lookup Lookup, isSecret func(string) bool, env Lookup) (*Config, *reader) {
 	r := &reader{namespace: Namespace, lookup: lookup, isSecret: isSecret, env: env}
-	cfg := &Config{Stack: stack}
+	cfg := &Config{StackName: stack}
 
 	cfg.Region = r.requireString("region")
-	cfg.AvailabilityZones = r.strings("availabilityZones", true)
 	cfg.Tags = Tags{
 		Customer:    r.requireString("customer"),
 		Environment: r.requireString("environment"),
@@ -163,7 +163,7 @@ func decode(stack string, lookup Lookup, isSecret func(string) bool, env Lookup)
 	}
 	r.object("extraTags", &cfg.Tags.Extra)
 	cfg.Protect = r.bool("protect")
-	cfg.Deployer = Deployer{
+	cfg.Deployer = component.Deployer{
 		Cidrs:           r.strings("deployerCidrs", false),
 		SecurityGroupId: r.optionalString("deployerSecurityGroupId"),
 	}
@@ -179,8 +179,8 @@ func decode(stack string, lookup Lookup, isSecret func(string) bool, env Lookup)
 	cfg.Cluster = readCluster(r, cfg)
 	cfg.Postgres = readPostgres(r)
 	cfg.Mongo = readMongo(r, cfg)
-	cfg.Registry = readRegistry(r, cfg)
-	cfg.Workload = readWorkload(r, cfg, isSecret)
+	cfg.Registry = readRegistry(r)
+	cfg.Workload = readWorkload(r, isSecret)
 	cfg.Policy = readPolicy(r)
 	cfg.secrets = r.secretTexts()
 	return cfg, r
@@ -218,7 +218,7 @@ func validateCommon(r *reader, cfg *Config) {
 	if cfg.Region != "" && !slices.Contains(Regions, aws.Region(cfg.Region)) {
 		r.fail("region", "%q is not an AWS region (pulumi-aws %s knows %d, e.g. us-west-2)", cfg.Region, awsSDKVersion, len(Regions))
 	}
-	validateZones(r, cfg.Region, cfg.AvailabilityZones)
+	validateZones(r, cfg.Region, cfg.Network.AvailabilityZones)
 	for key, v := range map[string]string{"customer": cfg.Tags.Customer, "environment": cfg.Tags.Environment} {
 		if v != "" && !namePattern.MatchString(v) {
 			r.fail(key, "%q must be lower-case letters, digits and single hyphens, starting with a letter", v)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/bpa-infra/bpa-infra/internal/config"
 	"github.com/bpa-infra/bpa-infra/internal/harness"
+	"github.com/bpa-infra/bpa-infra/network"
 )
 
 // minimal is the smallest valid stack: only the required keys.
@@ -133,7 +134,7 @@ func TestDefaultsFillEverythingButIdentity(t *testing.T) {
 	checks := map[string]bool{
 		"vpcCidr 10.0.0.0/16":          n.VpcCidr == netip.MustParsePrefix("10.0.0.0/16"),
 		"podCidr 100.64.0.0/16":        n.PodCidr == netip.MustParsePrefix("100.64.0.0/16"),
-		"NAT per zone":                 n.NatGateways == config.NatPerAz,
+		"NAT per zone":                 n.NatGateways == network.NatPerAz,
 		"flow logs kept a year":        n.FlowLogRetentionDays == 365,
 		"interface endpoints on":       n.InterfaceEndpoints,
 		"stateful resources protected": cfg.Protect,
@@ -167,8 +168,8 @@ func TestDefaultSubnetLayoutFitsAndNeverOverlaps(t *testing.T) {
 		"pod":     {"100.64.0.0/18", "100.64.64.0/18", "100.64.128.0/18"},
 	}
 	got := map[string][]string{
-		"private": config.Strings(l.Private), "public": config.Strings(l.Public),
-		"data": config.Strings(l.Data), "pod": config.Strings(l.Pod),
+		"private": strs(l.Private), "public": strs(l.Public),
+		"data": strs(l.Data), "pod": strs(l.Pod),
 	}
 	for tier, w := range want {
 		if strings.Join(got[tier], ",") != strings.Join(w, ",") {
@@ -246,4 +247,12 @@ func TestAllProblemsAreReportedTogether(t *testing.T) {
 			t.Errorf("error does not name %s:\n%v", key, err)
 		}
 	}
+}
+
+func strs(ps []netip.Prefix) []string {
+	out := make([]string, len(ps))
+	for i, p := range ps {
+		out[i] = p.String()
+	}
+	return out
 }

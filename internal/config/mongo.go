@@ -7,29 +7,13 @@ import (
 	"strings"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/bpa-infra/bpa-infra/databases/mongo"
 )
 
 // MongoConfig is the MongoDB Atlas section of the stack configuration.
 type MongoConfig struct {
-	// OrgID is the Atlas organization a new project is created in; empty
-	// when ProjectID names an existing project.
-	OrgID string
-	// ProjectID is an existing Atlas project to use instead of creating one.
-	ProjectID string
-	// InstanceSize is the dedicated tier (M10 and up: PrivateLink needs one).
-	InstanceSize string
-	// Version is the MongoDB major version, e.g. "8.0".
-	Version string
-	// Databases are the databases the BPA user may read and write.
-	Databases []string
-	// Backup turns on cloud backup with continuous (point-in-time) restore.
-	Backup bool
-	// EndpointAssumeRoleArn, when set, is the role in another AWS account
-	// through which the PrivateLink VPC endpoint is created.
-	EndpointAssumeRoleArn string
-	// PasswordRotation is the rotation label of the BPA user's generated
-	// password (bpa:credentialsRotation mongoUser).
-	PasswordRotation string
+	mongo.Settings
 	// APIKeysInConfig says the Atlas API keys are encrypted stack config
 	// (bpa:atlasPublicKey, bpa:atlasPrivateKey); otherwise the Atlas provider
 	// reads MONGODB_ATLAS_PUBLIC_KEY and MONGODB_ATLAS_PRIVATE_KEY itself.
@@ -66,7 +50,7 @@ var mongoAWSTiers = []string{
 const mongoMinimumVersion = 7
 
 func readMongo(r *reader, cfg *Config) MongoConfig {
-	m := MongoConfig{
+	m := MongoConfig{Settings: mongo.Settings{
 		OrgID:                 r.optionalString("atlasOrgId"),
 		ProjectID:             r.optionalString("atlasProjectId"),
 		InstanceSize:          r.string("atlasInstanceSize"),
@@ -77,7 +61,7 @@ func readMongo(r *reader, cfg *Config) MongoConfig {
 		// bpa:credentialsRotation is one key for every generated password,
 		// decoded with the PostgreSQL section.
 		PasswordRotation: cfg.Postgres.rotation.MongoUser,
-	}
+	}}
 	public := r.secret(mongoPublicKeyKey, r.isSecret, false)
 	private := r.secret(mongoPrivateKeyKey, r.isSecret, false)
 	m.APIKeysInConfig = public && private

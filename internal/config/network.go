@@ -6,35 +6,8 @@ import (
 	"slices"
 
 	"github.com/bpa-infra/bpa-infra/internal/cidr"
+	"github.com/bpa-infra/bpa-infra/network"
 )
-
-// NatMode says how many NAT gateways the private subnets share.
-type NatMode string
-
-// The NAT modes bpa:natGateways takes.
-const (
-	NatPerAz  NatMode = "perAz"  // one per zone: a zone failure cuts no other zone off
-	NatSingle NatMode = "single" // one for the stack: cheaper, for non-production
-)
-
-// NetworkConfig is the VPC and its subnets.
-type NetworkConfig struct {
-	VpcCidr              netip.Prefix
-	PodCidr              netip.Prefix
-	Subnets              SubnetLayout
-	NatGateways          NatMode
-	FlowLogRetentionDays int
-	InterfaceEndpoints   bool
-	BastionInstanceType  string
-}
-
-// SubnetLayout holds each tier's subnets in availability-zone order.
-type SubnetLayout struct {
-	Public  []netip.Prefix
-	Private []netip.Prefix
-	Data    []netip.Prefix
-	Pod     []netip.Prefix
-}
 
 // CloudWatch Logs accepts only these retention periods.
 var logRetentionDays = []int{1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653}
@@ -45,11 +18,12 @@ var sharedAddressSpace = netip.MustParsePrefix("100.64.0.0/10")
 
 type subnetSizes struct{ public, private, data, pod int }
 
-func readNetwork(r *reader) NetworkConfig {
-	n := NetworkConfig{
+func readNetwork(r *reader) network.Settings {
+	n := network.Settings{
+		AvailabilityZones:    r.strings("availabilityZones", true),
 		VpcCidr:              r.prefix("vpcCidr"),
 		PodCidr:              r.prefix("podCidr"),
-		NatGateways:          NatMode(r.string("natGateways")),
+		NatGateways:          network.NatMode(r.string("natGateways")),
 		FlowLogRetentionDays: r.int("flowLogRetentionDays"),
 		InterfaceEndpoints:   r.bool("interfaceEndpoints"),
 		BastionInstanceType:  r.string("bastionInstanceType"),
@@ -85,8 +59,8 @@ func (r *reader) prefix(key string) netip.Prefix {
 // layoutSubnets carves each tier's three subnets out of its range in a fixed
 // order (private, public, data in the VPC range; pods in the pod range), so
 // the same settings always give the same subnets.
-func layoutSubnets(r *reader, vpc, pod netip.Prefix, sizes subnetSizes) SubnetLayout {
-	var l SubnetLayout
+func layoutSubnets(r *reader, vpc, pod netip.Prefix, sizes subnetSizes) network.SubnetLayout {
+	var l network.SubnetLayout
 	valid := true
 	for key, bits := range map[string]int{
 		"publicSubnetPrefix": sizes.public, "privateSubnetPrefix": sizes.private,
@@ -128,8 +102,8 @@ func validateNetwork(r *reader, cfg *Config) {
 	if n.VpcCidr.IsValid() && !n.VpcCidr.Addr().IsPrivate() {
 		r.fail("vpcCidr", "%s is not a private (RFC 1918) range", n.VpcCidr)
 	}
-	if n.NatGateways != NatPerAz && n.NatGateways != NatSingle {
-		r.fail("natGateways", "%q must be %q or %q", n.NatGateways, NatPerAz, NatSingle)
+	if n.NatGateways != network.NatPerAz && n.NatGateways != network.NatSingle {
+		r.fail("natGateways", "%q must be %q or %q", n.NatGateways, network.NatPerAz, network.NatSingle)
 	}
 	if !slices.Contains(logRetentionDays, n.FlowLogRetentionDays) {
 		r.fail("flowLogRetentionDays", "%d is not a CloudWatch Logs retention period (one of %v)", n.FlowLogRetentionDays, logRetentionDays)
@@ -142,12 +116,3 @@ func validateNetwork(r *reader, cfg *Config) {
 // instanceTypePattern is EC2's <family><generation><attributes>.<size>
 // (t3.micro, m7i-flex.large, u-6tb1.metal).
 var instanceTypePattern = regexp.MustCompile(`^[a-z][a-z0-9]*(-[a-z0-9]+)?\.[a-z0-9]+$`)
-
-// Strings renders prefixes for resource inputs.
-func Strings(ps []netip.Prefix) []string {
-	out := make([]string, len(ps))
-	for i, p := range ps {
-		out[i] = p.String()
-	}
-	return out
-}

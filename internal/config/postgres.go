@@ -8,19 +8,19 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/bpa-infra/bpa-infra/databases"
+	"github.com/bpa-infra/bpa-infra/databases/postgres"
 )
 
 // PostgresConfig is the RDS for PostgreSQL instance and the application
 // roles and databases on it.
 type PostgresConfig struct {
-	databases.PostgresSettings
+	postgres.Settings
 
 	// AdminEndpoint overrides where the program's postgresql provider
 	// connects ("localhost:15432" through a port forward on the bastion);
 	// empty means the RDS endpoint (runs inside the VPC). It comes from the
 	// environment (AdminEndpointVariable), never from a committed file.
-	AdminEndpoint PostgresEndpoint
+	AdminEndpoint postgres.Endpoint
 
 	// rotation is all of bpa:credentialsRotation, decoded here (the
 	// PostgreSQL section is read before MongoDB's, which takes its label
@@ -31,12 +31,6 @@ type PostgresConfig struct {
 // AdminEndpointVariable is the environment variable naming a port forward
 // ("localhost:15432") for the program's own connection to RDS.
 const AdminEndpointVariable = "BPA_POSTGRES_ADMIN_ENDPOINT"
-
-// PostgresEndpoint is a host and port; the zero value means unset.
-type PostgresEndpoint struct {
-	Host string
-	Port int
-}
 
 // CredentialsRotation is bpa:credentialsRotation: one rotation label per
 // password the program generates. Each label is a keeper of its
@@ -77,11 +71,6 @@ func readCredentialsRotation(r *reader) CredentialsRotation {
 	return c
 }
 
-// PostgresFamily is the parameter group family of an engine version ("postgres16").
-func (p PostgresConfig) PostgresFamily() string {
-	return "postgres" + strings.SplitN(p.EngineVersion, ".", 2)[0]
-}
-
 var (
 	postgresVersionPattern = regexp.MustCompile(`^(1[4-9])(\.[0-9]{1,2})?$`)
 	// Lower-case unquoted-safe identifiers; the guide's "process-engine"
@@ -104,10 +93,10 @@ var (
 )
 
 func readPostgres(r *reader) PostgresConfig {
-	p := PostgresConfig{PostgresSettings: databases.PostgresSettings{
+	p := PostgresConfig{Settings: postgres.Settings{
 		EngineVersion: r.string("postgresEngineVersion"),
 		InstanceClass: r.string("postgresInstanceClass"),
-		Storage: databases.PostgresStorage{
+		Storage: postgres.Storage{
 			Type:            r.string("postgresStorageType"),
 			AllocatedGiB:    r.int("postgresAllocatedStorage"),
 			Iops:            r.int("postgresIops"),
@@ -122,15 +111,15 @@ func readPostgres(r *reader) PostgresConfig {
 		LogRetentionDays:                 r.int("postgresLogRetentionDays"),
 		SlowStatementMs:                  r.int("postgresSlowStatementMs"),
 		MasterUsername:                   r.string("postgresMasterUsername"),
-		Root: databases.PostgresAppDatabase{
+		Root: postgres.AppDatabase{
 			Role:     r.string("postgresRootUser"),
 			Database: r.string("postgresRootDatabase"),
 		},
-		Kong: databases.PostgresAppDatabase{
+		Kong: postgres.AppDatabase{
 			Role:     r.string("postgresKongUser"),
 			Database: r.string("postgresKongDatabase"),
 		},
-		Camunda: databases.PostgresAppDatabase{
+		Camunda: postgres.AppDatabase{
 			Role:     r.string("postgresCamundaUser"),
 			Database: r.string("postgresCamundaDatabase"),
 		},
@@ -145,18 +134,18 @@ func readPostgres(r *reader) PostgresConfig {
 }
 
 // readAdminEndpoint reads the port forward a laptop run connects through.
-func readAdminEndpoint(r *reader) PostgresEndpoint {
+func readAdminEndpoint(r *reader) postgres.Endpoint {
 	v, ok := r.env(AdminEndpointVariable)
 	if !ok || strings.TrimSpace(v) == "" {
-		return PostgresEndpoint{}
+		return postgres.Endpoint{}
 	}
 	host, portText, found := strings.Cut(strings.TrimSpace(v), ":")
 	port, err := strconv.Atoi(portText)
 	if !found || err != nil || port < 1 || port > 65535 || !postgresHostPattern.MatchString(host) {
 		r.errs = append(r.errs, &KeyError{Key: "$" + AdminEndpointVariable, Msg: fmt.Sprintf("%q must be host:port, such as localhost:15432", v)})
-		return PostgresEndpoint{}
+		return postgres.Endpoint{}
 	}
-	return PostgresEndpoint{Host: host, Port: port}
+	return postgres.Endpoint{Host: host, Port: port}
 }
 
 func validatePostgres(r *reader, p PostgresConfig) {
@@ -246,7 +235,7 @@ const (
 	postgresProvisionedIops = 1000
 )
 
-func validatePostgresStorage(r *reader, s databases.PostgresStorage) {
+func validatePostgresStorage(r *reader, s postgres.Storage) {
 	switch s.Type {
 	case "gp3":
 		if s.AllocatedGiB < 20 || s.AllocatedGiB > postgresMaxStorageGiB {

@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/bpa-infra/bpa-infra/databases"
+	"github.com/bpa-infra/bpa-infra/databases/postgres"
 	"github.com/bpa-infra/bpa-infra/internal/cloudfake"
 	"github.com/bpa-infra/bpa-infra/internal/config"
 )
@@ -17,19 +17,19 @@ func TestPostgresDefaultsAreTheGuidesProductionDatabase(t *testing.T) {
 	}
 	p := cfg.Postgres
 	checks := map[string]bool{
-		"engine 16 (current minor)":      p.EngineVersion == "16" && p.PostgresFamily() == "postgres16",
+		"engine 16 (current minor)":      p.EngineVersion == "16" && p.ParameterFamily() == "postgres16",
 		"class db.m5d.2xlarge":           p.InstanceClass == "db.m5d.2xlarge",
-		"io2 400 GiB 3000 IOPS":          p.Storage == databases.PostgresStorage{Type: "io2", AllocatedGiB: 400, Iops: 3000, MaxAllocatedGiB: 1000},
+		"io2 400 GiB 3000 IOPS":          p.Storage == postgres.Storage{Type: "io2", AllocatedGiB: 400, Iops: 3000, MaxAllocatedGiB: 1000},
 		"Multi-AZ":                       p.MultiAz,
 		"7 days of backups":              p.BackupRetentionDays == 7,
 		"free Performance Insights":      p.PerformanceInsightsRetentionDays == 7,
 		"enhanced monitoring every 60 s": p.MonitoringIntervalSeconds == 60,
 		// RDS refuses admin as the PostgreSQL master; the chart still gets
 		// the guide's admin, as a login of its own.
-		"master bpa_master, chart root admin": p.MasterUsername == "bpa_master" && p.Root == databases.PostgresAppDatabase{Role: "admin", Database: "admin", PasswordRotation: "initial"},
-		"kong owns kong":                      p.Kong == databases.PostgresAppDatabase{Role: "kong", Database: "kong", PasswordRotation: "initial"},
-		"camunda owns process-engine":         p.Camunda == databases.PostgresAppDatabase{Role: "camunda", Database: "process-engine", PasswordRotation: "initial"},
-		"provider goes to the endpoint":       p.AdminEndpoint == config.PostgresEndpoint{},
+		"master bpa_master, chart root admin": p.MasterUsername == "bpa_master" && p.Root == postgres.AppDatabase{Role: "admin", Database: "admin", PasswordRotation: "initial"},
+		"kong owns kong":                      p.Kong == postgres.AppDatabase{Role: "kong", Database: "kong", PasswordRotation: "initial"},
+		"camunda owns process-engine":         p.Camunda == postgres.AppDatabase{Role: "camunda", Database: "process-engine", PasswordRotation: "initial"},
+		"provider goes to the endpoint":       p.AdminEndpoint == postgres.Endpoint{},
 	}
 	for what, ok := range checks {
 		if !ok {
@@ -47,7 +47,7 @@ func TestPostgresFamilyFollowsTheMajorVersion(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", version, err)
 		}
-		if got := c.Postgres.PostgresFamily(); got != family {
+		if got := c.Postgres.ParameterFamily(); got != family {
 			t.Errorf("version %s: family %s, want %s", version, got, family)
 		}
 	}
@@ -150,7 +150,7 @@ func TestPostgresAdminEndpointComesFromTheEnvironment(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Postgres.AdminEndpoint != (config.PostgresEndpoint{Host: "localhost", Port: 15432}) {
+	if c.Postgres.AdminEndpoint != (postgres.Endpoint{Host: "localhost", Port: 15432}) {
 		t.Errorf("endpoint %+v", c.Postgres.AdminEndpoint)
 	}
 	_, err = config.ParseWithEnv("dev", lookup, noSecrets, env("localhost"))

@@ -1,19 +1,9 @@
 package config
 
-import "regexp"
+import "github.com/bpa-infra/bpa-infra/registry"
 
-// RegistryConfig is the ECR section of the stack configuration.
-type RegistryConfig struct {
-	Images             []string
-	ImmutableTags      bool
-	KeepTaggedImages   int
-	UntaggedExpiryDays int
-}
-
-var repositoryPattern = regexp.MustCompile(`^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$`)
-
-func readRegistry(r *reader, _ *Config) RegistryConfig {
-	c := RegistryConfig{
+func readRegistry(r *reader) registry.Settings {
+	c := registry.Settings{
 		Images:             r.strings("ecrImages", true),
 		ImmutableTags:      r.bool("ecrImmutableTags"),
 		KeepTaggedImages:   r.int("ecrKeepTaggedImages"),
@@ -24,7 +14,7 @@ func readRegistry(r *reader, _ *Config) RegistryConfig {
 	}
 	seen := map[string]bool{}
 	for _, img := range c.Images {
-		if !repositoryPattern.MatchString(img) {
+		if !registry.ValidRepositoryName(img) {
 			r.fail("ecrImages", "%q is not a valid ECR repository name (lower-case, digits, . _ - and / separators)", img)
 		}
 		if seen[img] {

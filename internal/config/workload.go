@@ -9,28 +9,6 @@ import (
 	"github.com/bpa-infra/bpa-infra/workload"
 )
 
-// WorkloadConfig is the BPA release section of the stack configuration.
-type WorkloadConfig struct {
-	Namespace   string
-	ReleaseName string
-	// Chart is a local path, a chart name in ChartRepository, or an oci://
-	// reference; empty is the stack's own ECR chart repository.
-	Chart           string
-	ChartVersion    string
-	ChartRepository string
-	TimeoutSeconds  int
-	// InstallRelease installs the chart; false is the first phase of a first
-	// deployment, before the images and the chart are in the new registry.
-	InstallRelease bool
-	// PostRenderer is the executable (on PATH) Helm pipes the rendered chart
-	// through; empty renders the chart as it is.
-	PostRenderer string
-	// ValuePaths say where each wired fact goes in the chart's values.
-	ValuePaths map[workload.Fact]string
-	// Values are merged over the values the program wires from other components.
-	Values map[string]any
-}
-
 // Secret keys the program reads only as Pulumi secrets.
 const (
 	KeyTLSCertificate = "tlsCertificate"
@@ -45,8 +23,8 @@ var (
 	postRendererPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
 )
 
-func readWorkload(r *reader, _ *Config, isSecret func(string) bool) WorkloadConfig {
-	c := WorkloadConfig{
+func readWorkload(r *reader, isSecret func(string) bool) workload.Settings {
+	c := workload.Settings{
 		Namespace:       r.string("namespace"),
 		ReleaseName:     r.string("releaseName"),
 		Chart:           r.optionalString("chart"),
@@ -114,7 +92,7 @@ func findPasswordKey(m map[string]any, prefix string) string {
 
 // TLS returns the ingress certificate and key as Pulumi secrets; readWorkload
 // has checked that both are set and encrypted.
-func (WorkloadConfig) TLS(ctx *pulumi.Context) (certificate, key pulumi.StringOutput) {
+func (*Config) TLS(ctx *pulumi.Context) (certificate, key pulumi.StringOutput) {
 	secret := func(k string) pulumi.StringOutput {
 		v, _ := ctx.GetConfig(Namespace + ":" + k)
 		return pulumi.ToSecret(pulumi.String(v)).(pulumi.StringOutput)

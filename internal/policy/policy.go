@@ -89,7 +89,7 @@ func NewSettings(cfg *config.Config) (Settings, error) {
 		rule := Find(name)
 		switch {
 		case rule == nil:
-			errs = append(errs, &config.KeyError{Key: "bpa:policyWaivers", Msg: fmt.Sprintf("%q is not a policy rule (see go run ./cmd/plan --stack %s --policy)", name, cfg.Stack)})
+			errs = append(errs, &config.KeyError{Key: "bpa:policyWaivers", Msg: fmt.Sprintf("%q is not a policy rule (see go run ./cmd/plan --stack %s --policy)", name, cfg.StackName)})
 		case rule.Severity == Mandatory:
 			errs = append(errs, &config.KeyError{Key: "bpa:policyWaivers", Msg: fmt.Sprintf("%q is a mandatory rule and cannot be waived", name)})
 		}

@@ -14,7 +14,11 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
 	bpa "github.com/bpa-infra/bpa-infra"
+	"github.com/bpa-infra/bpa-infra/internal/cloudfake"
+	"github.com/bpa-infra/bpa-infra/internal/component"
 	"github.com/bpa-infra/bpa-infra/internal/config"
 	"github.com/bpa-infra/bpa-infra/internal/harness"
 )
@@ -297,4 +301,44 @@ func Component(t testing.TB, rec *harness.Recording, typ, name string) *harness.
 		}
 	}
 	return c
+}
+
+// UnitStack is the stack a component's unit run belongs to: "unit-test" in
+// us-west-2 of the fake account, unprotected.
+func UnitStack() component.Stack {
+	return component.Stack{
+		NamePrefix: "unit-test",
+		Region:     "us-west-2",
+		Account:    pulumi.String(cloudfake.AccountID).ToStringOutput(),
+		Tags:       map[string]string{"customer": "unit", "environment": "test"},
+	}
+}
+
+// Unrotated is the rotation label of a credential bpa:credentialsRotation
+// omits, as Pulumi.yaml documents it ("an omitted one is \"initial\"").
+const Unrotated = "initial"
+
+// RotationLabel is a credential's label in a stack's bpa:credentialsRotation
+// (postgresRoot, postgresKong, postgresCamunda, mongoUser).
+func RotationLabel(t testing.TB, stack, credential string) string {
+	t.Helper()
+	var labels map[string]string
+	if err := json.Unmarshal([]byte(Setting(t, stack, "bpa:credentialsRotation")), &labels); err != nil {
+		t.Fatalf("stack %s: bpa:credentialsRotation is not an object of labels: %v", stack, err)
+	}
+	if l, ok := labels[credential]; ok {
+		return l
+	}
+	return Unrotated
+}
+
+// RecoveryWindow is the Secrets Manager recovery window of a stack's
+// secrets: 30 days where bpa:protect is true, none (deleted at once, so a
+// throw-away stack can be recreated under the same names) elsewhere.
+func RecoveryWindow(t testing.TB, stack string) float64 {
+	t.Helper()
+	if Protected(t, stack) {
+		return 30
+	}
+	return 0
 }

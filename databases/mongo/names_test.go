@@ -1,8 +1,8 @@
-package databases_test
+package mongo_test
 
-// mongoNames pins the logical names (and so the URNs) of the Mongo
+// names pins the logical names (and so the URNs) of the Mongo
 // component's resources in the prod stack.
-const mongoNames = `
+const names = `
 aws:ec2/securityGroup:SecurityGroup mongo-endpoint
 aws:ec2/vpcEndpoint:VpcEndpoint mongo-endpoint
 aws:kms/alias:Alias mongo-secrets-key

@@ -1,4 +1,4 @@
-package databases
+package mongo
 
 import (
 	"fmt"
@@ -14,7 +14,7 @@ import (
 // Atlas's endpoint service for the region, an interface VPC endpoint to it
 // in the data subnets, and the registration of that endpoint back in Atlas.
 // Each step takes the previous one's id, so the engine orders them.
-func (b *mongoBuilder) privateLink() error {
+func (b *builder) privateLink() error {
 	a := b.args
 	// One endpoint service per region and project. Atlas accepts the region
 	// in either format here; its own format is pinned, as on the cluster,
@@ -22,7 +22,7 @@ func (b *mongoBuilder) privateLink() error {
 	atlasSide, err := mongodbatlas.NewPrivateLinkEndpoint(b.ctx, b.name+"-privatelink", &mongodbatlas.PrivateLinkEndpointArgs{
 		ProjectId:    b.projectID,
 		ProviderName: pulumi.String("AWS"),
-		Region:       pulumi.String(mongoAtlasRegion(a.Region)),
+		Region:       pulumi.String(atlasRegion(a.Region)),
 	}, b.onAtlas()...)
 	if err != nil {
 		return fmt.Errorf("create Atlas private endpoint service: %w", err)
@@ -53,8 +53,8 @@ func (b *mongoBuilder) privateLink() error {
 		rule.SecurityGroupId = b.endpointSG.ID()
 		rule.Description = pulumi.String("MongoDB Atlas over PrivateLink from the BPA " + s.label)
 		rule.IpProtocol = pulumi.String("tcp")
-		rule.FromPort = pulumi.Int(MongoAtlasPortFrom)
-		rule.ToPort = pulumi.Int(MongoAtlasPortTo)
+		rule.FromPort = pulumi.Int(AtlasPortFrom)
+		rule.ToPort = pulumi.Int(AtlasPortTo)
 		if _, err := vpc.NewSecurityGroupIngressRule(b.ctx, b.name+"-endpoint-from-"+s.label, &rule, onEndpointAccount...); err != nil {
 			return fmt.Errorf("admit %s to the endpoint: %w", s.label, err)
 		}
@@ -99,7 +99,7 @@ func (b *mongoBuilder) privateLink() error {
 // the stack's provider (inherited from the component's parent), or, when a
 // role in another account is configured, an explicit provider assuming it
 // with the same region and default tags.
-func (b *mongoBuilder) endpointProvider() ([]pulumi.ResourceOption, error) {
+func (b *builder) endpointProvider() ([]pulumi.ResourceOption, error) {
 	a := b.args
 	if a.EndpointAssumeRoleArn == "" {
 		return []pulumi.ResourceOption{b.parent}, nil

@@ -1,4 +1,4 @@
-package databases
+package mongo
 
 import (
 	"errors"
@@ -8,61 +8,33 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
 	"github.com/pulumi/pulumi-mongodbatlas/sdk/v3/go/mongodbatlas"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/bpa-infra/bpa-infra/internal/component"
 )
 
-// MongoTypeToken is the Mongo component's type in URNs.
-const MongoTypeToken = "bpa:databases:Mongo"
+// TypeToken is the Mongo component's type in URNs.
+const TypeToken = "bpa:databases:Mongo"
 
 // MongoAtlasPort range: a PrivateLink connection to a dedicated cluster
 // reaches each node on its own port, assigned by Atlas from 1024 upward.
 const (
-	MongoAtlasPortFrom = 1024
-	MongoAtlasPortTo   = 65535
+	AtlasPortFrom = 1024
+	AtlasPortTo   = 65535
 )
 
-// MongoArgs describe the Atlas project, cluster, PrivateLink and user.
-type MongoArgs struct {
-	// NamePrefix starts every physical name ("acme-prod").
-	NamePrefix string
-	// Region is the stack's AWS region in AWS format ("us-west-2"); the
-	// Atlas side gets it in Atlas format ("US_WEST_2").
-	Region string
-	// Account is the AWS account id the stack deploys to (key policies and
-	// ARNs name it), looked up once by the program.
-	Account pulumi.StringOutput
-
-	// Exactly one of OrgID (create a project there) and ProjectID (use an
-	// existing project) is set.
-	OrgID     string
-	ProjectID string
-	// InstanceSize is the dedicated tier (M10 and up) of the three nodes.
-	InstanceSize string
-	// MongoVersion is the major version, e.g. "8.0".
-	MongoVersion string
-	// Databases are the only databases the BPA user may read and write.
-	Databases []string
-	// Backup turns on cloud backup with point-in-time restore.
-	Backup bool
-	// PasswordRotation is the keeper of the BPA user's generated password:
-	// a new value makes a new password (see RotationKeeper).
-	PasswordRotation string
-	// Protect marks the project, cluster and KMS key protected and turns on
-	// Atlas termination protection.
-	Protect bool
-
+// Args describe the Atlas project, cluster, PrivateLink and user. The
+// Atlas side gets Stack.Region in Atlas format ("US_WEST_2"); Stack.Tags
+// label the Atlas project and cluster and are the endpoint provider's
+// default tags when EndpointAssumeRoleArn is set; Stack.Protect marks the
+// project, cluster and KMS key protected and turns on Atlas termination
+// protection.
+type Args struct {
+	component.Stack
 	// AtlasPublicKey and AtlasPrivateKey are the Atlas API keys (secrets);
 	// both nil means the Atlas provider reads MONGODB_ATLAS_PUBLIC_KEY and
 	// MONGODB_ATLAS_PRIVATE_KEY from its environment.
 	AtlasPublicKey  pulumi.StringInput
 	AtlasPrivateKey pulumi.StringInput
-
-	// EndpointAssumeRoleArn, when set, creates the VPC endpoint and its
-	// security group through a second AWS provider assuming this role (an
-	// account the VPC is shared with).
-	EndpointAssumeRoleArn string
-	// Tags label the Atlas project and cluster, and are the default tags of
-	// the endpoint provider when EndpointAssumeRoleArn is set.
-	Tags map[string]string
 
 	VpcId pulumi.StringInput
 	// DataSubnetIds hold the VPC endpoint's interfaces, one per zone.
@@ -72,6 +44,35 @@ type MongoArgs struct {
 	// NodeSecurityGroupId is admitted to the endpoint; nil until the cluster
 	// exists, then only the pod range is admitted.
 	NodeSecurityGroupId pulumi.StringInput
+	Settings
+}
+
+// Settings are what a stack decides about Atlas; internal/config decodes
+// them from the bpa:atlas* keys and bpa:mongoVersion, whose defaults
+// Pulumi.yaml holds.
+type Settings struct {
+	// Exactly one of OrgID (create a project there, bpa:atlasOrgId) and
+	// ProjectID (use an existing project, bpa:atlasProjectId) is set.
+	OrgID     string
+	ProjectID string
+	// InstanceSize is the dedicated tier (M10 and up: PrivateLink needs
+	// one) of the three nodes (bpa:atlasInstanceSize).
+	InstanceSize string
+	// Version is the major version, "7.0" or later (bpa:mongoVersion).
+	Version string
+	// Databases are the only databases the BPA user may read and write
+	// (bpa:atlasDatabases).
+	Databases []string
+	// Backup turns on cloud backup with point-in-time restore (bpa:atlasBackup).
+	Backup bool
+	// PasswordRotation is the keeper of the BPA user's generated password:
+	// a new value makes a new password (bpa:credentialsRotation mongoUser;
+	// see password.RotationKeeper).
+	PasswordRotation string
+	// EndpointAssumeRoleArn, when set, creates the VPC endpoint and its
+	// security group through a second AWS provider assuming this role (an
+	// account the VPC is shared with; bpa:atlasEndpointAssumeRoleArn).
+	EndpointAssumeRoleArn string
 }
 
 // Mongo is the Atlas cluster and what the workload needs to reach it.
@@ -96,13 +97,14 @@ type Mongo struct {
 	EndpointSecurityGroupId pulumi.IDOutput
 }
 
-func (a *MongoArgs) validate() error {
-	var errs []error
-	if a.Account.OutputState == nil {
-		errs = append(errs, errors.New("the Account id is required"))
+// Check reports every problem of the arguments.
+func (a *Args) Check() error {
+	if a == nil {
+		return component.ErrNoArgs
 	}
+	errs := []error{a.Stack.Check()}
 	required := map[string]string{
-		"NamePrefix": a.NamePrefix, "Region": a.Region, "InstanceSize": a.InstanceSize, "MongoVersion": a.MongoVersion,
+		"InstanceSize": a.InstanceSize, "Version": a.Version,
 		"PasswordRotation": a.PasswordRotation,
 	}
 	for field, v := range required {
@@ -130,32 +132,21 @@ func (a *MongoArgs) validate() error {
 	return errors.Join(errs...)
 }
 
-// NewMongo creates the Atlas project (or uses an existing one), the
+// New creates the Atlas project (or uses an existing one), the
 // dedicated cluster, the PrivateLink endpoint and the BPA user.
-func NewMongo(ctx *pulumi.Context, name string, args *MongoArgs, opts ...pulumi.ResourceOption) (*Mongo, error) {
-	if args == nil {
-		return nil, errors.New("mongo: args are required")
-	}
-	if err := args.validate(); err != nil {
-		return nil, fmt.Errorf("mongo: invalid args: %w", err)
-	}
+func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOption) (*Mongo, error) {
 	m := &Mongo{}
-	if err := ctx.RegisterComponentResource(MongoTypeToken, name, m, opts...); err != nil {
+	b := &builder{ctx: ctx, name: name, args: args, parent: pulumi.Parent(m)}
+	if err := component.Build(ctx, TypeToken, name, m, args, opts,
+		b.atlasProvider, b.project, b.cluster, b.privateLink, b.user, b.connectionString, b.userSecret); err != nil {
 		return nil, err
-	}
-	b := &mongoBuilder{ctx: ctx, name: name, args: args, parent: pulumi.Parent(m)}
-	steps := []func() error{b.atlasProvider, b.project, b.cluster, b.privateLink, b.user, b.connectionString, b.userSecret}
-	for _, step := range steps {
-		if err := step(); err != nil {
-			return nil, fmt.Errorf("mongo %s: %w", name, err)
-		}
 	}
 
 	m.ProjectId = b.projectID
 	m.ClusterName = b.clusterRes.Name
 	m.ConnectionString = b.connString
 	m.Username = b.userRes.Username
-	m.Password = pulumi.ToSecret(b.password).(pulumi.StringOutput)
+	m.Password = b.password
 	m.AuthSource = b.userRes.AuthDatabaseName
 	m.UserSecretArn = b.secretArn
 	m.EndpointServiceLink = b.endpointService
@@ -171,11 +162,11 @@ func NewMongo(ctx *pulumi.Context, name string, args *MongoArgs, opts ...pulumi.
 	})
 }
 
-// mongoBuilder carries what the steps of NewMongo share.
-type mongoBuilder struct {
+// builder carries what the steps of New share.
+type builder struct {
 	ctx    *pulumi.Context
 	name   string
-	args   *MongoArgs
+	args   *Args
 	parent pulumi.ResourceOrInvokeOption
 
 	atlas           pulumi.ProviderResource
@@ -192,19 +183,19 @@ type mongoBuilder struct {
 
 // onAtlas are the options of every Atlas resource: parented, and through
 // the component's explicit Atlas provider.
-func (b *mongoBuilder) onAtlas(extra ...pulumi.ResourceOption) []pulumi.ResourceOption {
+func (b *builder) onAtlas(extra ...pulumi.ResourceOption) []pulumi.ResourceOption {
 	return append([]pulumi.ResourceOption{b.parent, pulumi.Provider(b.atlas)}, extra...)
 }
 
 // physicalName is the stable Atlas name of the project, cluster and user.
-func (b *mongoBuilder) physicalName() string { return b.args.NamePrefix + "-bpa" }
+func (b *builder) physicalName() string { return b.args.NamePrefix + "-bpa" }
 
-// mongoAtlasRegion turns an AWS region name into Atlas's format
+// atlasRegion turns an AWS region name into Atlas's format
 // ("us-west-2" -> "US_WEST_2").
-func mongoAtlasRegion(awsRegion string) string {
+func atlasRegion(awsRegion string) string {
 	return strings.ToUpper(strings.ReplaceAll(awsRegion, "-", "_"))
 }
 
-func (b *mongoBuilder) tags(suffix string) pulumi.StringMap {
+func (b *builder) tags(suffix string) pulumi.StringMap {
 	return pulumi.StringMap{"Name": pulumi.String(b.args.NamePrefix + "-" + suffix)}
 }

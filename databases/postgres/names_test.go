@@ -1,4 +1,4 @@
-package databases_test
+package postgres_test
 
 // postgresNames pins the logical names (and so the URNs) of the Postgres
 // component's resources in the prod stack.

@@ -1,7 +1,5 @@
-// Package databases builds BPA's two data stores, each as its own component
-// so that neither waits for the other.
-//
-// Postgres (bpa:databases:Postgres, NewPostgres) replaces the guide's RDS
+// Package postgres is BPA's PostgreSQL: the Postgres component
+// (bpa:databases:Postgres, New) replaces the guide's RDS
 // console walkthrough, parameter-group edit and manual CREATE USER/DATABASE:
 //   - an RDS for PostgreSQL instance in the data subnets, not publicly
 //     accessible, encrypted with its own rotating KMS key, with automated
@@ -23,18 +21,17 @@
 //
 // Every generated password (the three logins' and the Atlas user's) has a
 // rotation keeper, its label in bpa:credentialsRotation: a new label
-// rotates it in one pulumi up (RotationKeeper gives the order and why no
+// rotates it in one pulumi up (password.RotationKeeper gives the order and why no
 // Secrets Manager rotation Lambda is used).
 //
 // In stacks with protection on (prod) the instance, its parameter group,
 // KMS key, roles and databases are protected, and the instance has deletion
 // protection and takes a final snapshot.
 //
-// Mongo (bpa:databases:Mongo, NewMongo) builds the MongoDB Atlas project and
-// dedicated cluster and reaches it only through an AWS PrivateLink endpoint
-// in the data subnets, admitted from the pod range and the nodes.
-//
-// Both refuse incomplete arguments before registering anything. They create
-// no Kubernetes objects: the workload component turns their outputs into
-// the chart's secrets.
-package databases
+// Its type token keeps the databases module of the design's folders
+// (bpa:databases:<Type>: one module, two components), so its URNs are
+// those enginetest/testdata records. It waits for nothing of the other data
+// store, refuses incomplete arguments before registering anything and
+// creates no Kubernetes objects: the workload component turns its outputs
+// into the chart's secrets.
+package postgres

@@ -1,4 +1,4 @@
-package databases_test
+package postgres_test
 
 import (
 	"bytes"
@@ -18,9 +18,10 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/internals"
 
-	"github.com/bpa-infra/bpa-infra/databases"
+	"github.com/bpa-infra/bpa-infra/databases/postgres"
 	"github.com/bpa-infra/bpa-infra/internal/cloudfake"
 	"github.com/bpa-infra/bpa-infra/internal/harness"
+	"github.com/bpa-infra/bpa-infra/internal/password"
 	"github.com/bpa-infra/bpa-infra/internal/plan"
 	"github.com/bpa-infra/bpa-infra/internal/stacktest"
 )
@@ -50,9 +51,9 @@ const (
 
 func postgresComponent(t *testing.T, rec *harness.Recording) *harness.Resource {
 	t.Helper()
-	c := rec.OfType(databases.PostgresTypeToken)
+	c := rec.OfType(postgres.TypeToken)
 	if len(c) != 1 {
-		t.Fatalf("want one %s, got %d", databases.PostgresTypeToken, len(c))
+		t.Fatalf("want one %s, got %d", postgres.TypeToken, len(c))
 	}
 	return c[0]
 }
@@ -60,7 +61,7 @@ func postgresComponent(t *testing.T, rec *harness.Recording) *harness.Resource {
 func TestEveryPostgresResourceIsParentedToTheComponent(t *testing.T) {
 	t.Parallel()
 	stacktest.ForEachStack(t, func(t *testing.T, _ string, rec *harness.Recording) {
-		stacktest.Component(t, rec, databases.PostgresTypeToken, "postgres")
+		stacktest.Component(t, rec, postgres.TypeToken, "postgres")
 	})
 }
 
@@ -334,8 +335,8 @@ func TestProviderWorksAgainstRdsAsItIs(t *testing.T) {
 
 func TestProviderHostAndPortCanPointAtAPortForward(t *testing.T) {
 	t.Parallel()
-	rec, _, err := unit(t, false, func(a *databases.PostgresArgs) {
-		a.AdminHost, a.AdminPort = "localhost", databases.PostgresForwardPort
+	rec, _, err := unit(t, false, func(a *postgres.Args) {
+		a.AdminEndpoint = postgres.Endpoint{Host: "localhost", Port: postgres.ForwardPort}
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -405,7 +406,7 @@ func pgStackLogins(t *testing.T, stack string) map[string]pgLogin {
 		out[label] = pgLogin{
 			role:     stacktest.Setting(t, stack, "bpa:"+key+"User"),
 			database: stacktest.Setting(t, stack, "bpa:"+key+"Database"),
-			rotation: rotationLabel(t, stack, key),
+			rotation: stacktest.RotationLabel(t, stack, key),
 		}
 	}
 	return out
@@ -450,8 +451,8 @@ func TestRolesAndDatabasesWithTheirOwners(t *testing.T) {
 				t.Errorf("password %s: %v", pw.Name, pw.Plain())
 			}
 			// Its only keeper is the stack's rotation label.
-			if keepers, _ := stacktest.Input(pw, "keepers").(map[string]any); len(keepers) != 1 || keepers[databases.RotationKeeper] != login.rotation {
-				t.Errorf("password %s keepers %v, want only %s %s", pw.Name, keepers, databases.RotationKeeper, login.rotation)
+			if keepers, _ := stacktest.Input(pw, "keepers").(map[string]any); len(keepers) != 1 || keepers[password.RotationKeeper] != login.rotation {
+				t.Errorf("password %s keepers %v, want only %s %s", pw.Name, keepers, password.RotationKeeper, login.rotation)
 			}
 			if stacktest.Input(db, "name") != names[1] || !slices.Contains(db.PropertyDependencies["owner"], role.URN) {
 				t.Errorf("database %v is not owned by role %s", stacktest.Input(db, "name"), names[0])
@@ -567,7 +568,7 @@ func TestApplicationSecretsAreEncryptedAndHoldTheConnection(t *testing.T) {
 			if !slices.Contains(s.PropertyDependencies["kmsKeyId"], key.URN) {
 				t.Errorf("secret %s is not encrypted with the postgres key", label)
 			}
-			recovery := recoveryWindow(t, stack)
+			recovery := stacktest.RecoveryWindow(t, stack)
 			if stacktest.Input(s, "recoveryWindowInDays") != recovery {
 				t.Errorf("secret %s recovery window %v, want %v", label, stacktest.Input(s, "recoveryWindowInDays"), recovery)
 			}
@@ -663,24 +664,23 @@ func TestStatefulResourcesAreProtectedExactlyWhereProtectIsSet(t *testing.T) {
 	})
 }
 
-// unit runs NewPostgres alone with literal inputs.
-func unit(t *testing.T, resolve bool, change func(*databases.PostgresArgs)) (*harness.Recording, *databases.Postgres, error) {
+// unit runs New alone with literal inputs.
+func unit(t *testing.T, resolve bool, change func(*postgres.Args)) (*harness.Recording, *postgres.Postgres, error) {
 	t.Helper()
-	args := &databases.PostgresArgs{
-		NamePrefix: "unit-test", Region: "us-west-2", Account: pulumi.String(cloudfake.AccountID).ToStringOutput(), VpcId: pulumi.String("vpc-1"),
+	args := &postgres.Args{
+		Stack: stacktest.UnitStack(), VpcId: pulumi.String("vpc-1"),
 		DataSubnetIds: pulumi.ToStringArray([]string{"subnet-a", "subnet-b", "subnet-c"}),
 		PodCidr:       netip.MustParsePrefix("100.64.0.0/16"), BastionSecurityGroupId: pulumi.String("sg-bastion"),
 		BastionInstanceId: pulumi.String("i-bastion"), LogsKeyArn: pulumi.String("arn:aws:kms:us-west-2:123456789012:key/logs"),
-		ParameterFamily: "postgres16",
-		PostgresSettings: databases.PostgresSettings{
+		Settings: postgres.Settings{
 			EngineVersion: "16", InstanceClass: "db.t4g.medium",
-			Storage:             databases.PostgresStorage{Type: "gp3", AllocatedGiB: 20},
+			Storage:             postgres.Storage{Type: "gp3", AllocatedGiB: 20},
 			BackupRetentionDays: 1, BackupWindow: "09:00-10:00", MaintenanceWindow: "sun:10:30-sun:11:30",
 			PerformanceInsightsRetentionDays: 7, MonitoringIntervalSeconds: 60, LogRetentionDays: 30, SlowStatementMs: 1000,
 			MasterUsername: "bpa_master",
-			Root:           databases.PostgresAppDatabase{Role: "admin", Database: "admin", PasswordRotation: "initial"},
-			Kong:           databases.PostgresAppDatabase{Role: "kong", Database: "kong", PasswordRotation: "initial"},
-			Camunda:        databases.PostgresAppDatabase{Role: "camunda", Database: "process-engine", PasswordRotation: "initial"},
+			Root:           postgres.AppDatabase{Role: "admin", Database: "admin", PasswordRotation: "initial"},
+			Kong:           postgres.AppDatabase{Role: "kong", Database: "kong", PasswordRotation: "initial"},
+			Camunda:        postgres.AppDatabase{Role: "camunda", Database: "process-engine", PasswordRotation: "initial"},
 		},
 	}
 	if change != nil {
@@ -688,10 +688,10 @@ func unit(t *testing.T, resolve bool, change func(*databases.PostgresArgs)) (*ha
 	}
 	var (
 		mu sync.Mutex
-		c  *databases.Postgres
+		c  *postgres.Postgres
 	)
 	rec, err := harness.Run(func(ctx *pulumi.Context) error {
-		p, err := databases.NewPostgres(ctx, "postgres", args)
+		p, err := postgres.New(ctx, "postgres", args)
 		mu.Lock()
 		c = p
 		mu.Unlock()
@@ -711,7 +711,7 @@ func TestNodeSecurityGroupIsOptionalUntilTheClusterExists(t *testing.T) {
 		t.Errorf("without a node security group want the pods and bastion rules only, got %d", len(in))
 	}
 
-	rec, _, err = unit(t, false, func(a *databases.PostgresArgs) { a.NodeSecurityGroupId = pulumi.String("sg-nodes") })
+	rec, _, err = unit(t, false, func(a *postgres.Args) { a.NodeSecurityGroupId = pulumi.String("sg-nodes") })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -726,7 +726,7 @@ func TestNodeSecurityGroupIsOptionalUntilTheClusterExists(t *testing.T) {
 
 func TestMonitoringOffCreatesNoRole(t *testing.T) {
 	t.Parallel()
-	rec, _, err := unit(t, false, func(a *databases.PostgresArgs) { a.MonitoringIntervalSeconds = 0 })
+	rec, _, err := unit(t, false, func(a *postgres.Args) { a.MonitoringIntervalSeconds = 0 })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -759,22 +759,22 @@ func TestPortForwardCommandReachesTheInstanceThroughTheBastion(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := fmt.Sprintf("aws ssm start-session --region us-west-2 --target i-bastion --document-name AWS-StartPortForwardingSessionToRemoteHost "+
-		"--parameters host=unit-test-postgres.cmockabcdefg.us-west-2.rds.amazonaws.com,portNumber=5432,localPortNumber=%d", databases.PostgresForwardPort)
+		"--parameters host=unit-test-postgres.cmockabcdefg.us-west-2.rds.amazonaws.com,portNumber=5432,localPortNumber=%d", postgres.ForwardPort)
 	if s := await(t, c.PortForwardCommand).Value; s != want {
 		t.Errorf("port forward command\n got %s\nwant %s", s, want)
 	}
-	if databases.PostgresForwardPort != 15432 {
-		t.Errorf("PostgresForwardPort %d, want 15432 (5432 is often a local PostgreSQL)", databases.PostgresForwardPort)
+	if postgres.ForwardPort != 15432 {
+		t.Errorf("ForwardPort %d, want 15432 (5432 is often a local PostgreSQL)", postgres.ForwardPort)
 	}
 }
 
-func TestPostgresOutputsOneLoginPerChartUser(t *testing.T) {
+func TestOutputsOneLoginPerChartUser(t *testing.T) {
 	t.Parallel()
 	_, c, err := unit(t, true, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	logins := map[string]databases.PostgresLogin{"root": c.Root, "kong": c.Kong, "camunda": c.Camunda}
+	logins := map[string]postgres.Login{"root": c.Root, "kong": c.Kong, "camunda": c.Camunda}
 	for label, l := range logins {
 		if want := pgWant[label]; l.Role != want[0] || l.Database != want[1] {
 			t.Errorf("%s login is %s on %s, want %s on %s", label, l.Role, l.Database, want[0], want[1])
@@ -808,19 +808,19 @@ func TestPostgresOutputsOneLoginPerChartUser(t *testing.T) {
 func TestInvalidPostgresArgsRegisterNothing(t *testing.T) {
 	t.Parallel()
 	cases := map[string]struct {
-		change func(*databases.PostgresArgs)
+		change func(*postgres.Args)
 		says   []string
 	}{
-		"several": {func(a *databases.PostgresArgs) {
-			a.ParameterFamily = "16"
+		"several": {func(a *postgres.Args) {
+			a.EngineVersion = "sixteen"
 			a.Camunda.Role = "kong"
 			a.BastionInstanceId = nil
-		}, []string{"ParameterFamily", "own role", "BastionInstanceId is required"}},
-		"no root":                 {func(a *databases.PostgresArgs) { a.Root = databases.PostgresAppDatabase{} }, []string{"Root.Role is required", "Root.Database is required", "Root.PasswordRotation is required"}},
-		"no rotation keeper":      {func(a *databases.PostgresArgs) { a.Kong.PasswordRotation = "" }, []string{"Kong.PasswordRotation is required"}},
-		"root shares a database":  {func(a *databases.PostgresArgs) { a.Root.Database = "kong" }, []string{"own role and database"}},
-		"root shares a role":      {func(a *databases.PostgresArgs) { a.Root.Role = "camunda" }, []string{"own role and database"}},
-		"admin host without port": {func(a *databases.PostgresArgs) { a.AdminHost = "localhost" }, []string{"AdminPort 0 is not a TCP port"}},
+		}, []string{"EngineVersion", "own role", "BastionInstanceId is required"}},
+		"no root":                 {func(a *postgres.Args) { a.Root = postgres.AppDatabase{} }, []string{"Root.Role is required", "Root.Database is required", "Root.PasswordRotation is required"}},
+		"no rotation keeper":      {func(a *postgres.Args) { a.Kong.PasswordRotation = "" }, []string{"Kong.PasswordRotation is required"}},
+		"root shares a database":  {func(a *postgres.Args) { a.Root.Database = "kong" }, []string{"own role and database"}},
+		"root shares a role":      {func(a *postgres.Args) { a.Root.Role = "camunda" }, []string{"own role and database"}},
+		"admin host without port": {func(a *postgres.Args) { a.AdminEndpoint.Host = "localhost" }, []string{"AdminEndpoint.Port 0 is not a TCP port"}},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -845,7 +845,7 @@ func TestInvalidPostgresArgsRegisterNothing(t *testing.T) {
 // instance's endpoint.
 func TestAdminPortIsIgnoredWithoutAnAdminHost(t *testing.T) {
 	t.Parallel()
-	rec, _, err := unit(t, false, func(a *databases.PostgresArgs) { a.AdminPort = 0 })
+	rec, _, err := unit(t, false, func(a *postgres.Args) { a.AdminEndpoint.Port = postgres.ForwardPort })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -897,7 +897,7 @@ func TestDeployerIsAdmittedOnPostgresWhenConfigured(t *testing.T) {
 }
 
 // Logical names are part of each resource's URN: renaming one replaces it.
-func TestPostgresLogicalNamesAreStable(t *testing.T) {
+func TestLogicalNamesAreStable(t *testing.T) {
 	t.Parallel()
 	stacktest.ExpectLogicalNames(t, stacktest.Preview(t, "prod"), "postgres", func(n string) bool { return n == "postgres" || strings.HasPrefix(n, "postgres-") }, postgresNames)
 }
@@ -919,13 +919,13 @@ func toString(v any) string {
 // A new rotation label is a new keeper of that login's password only.
 func TestRotationLabelIsTheKeeperOfItsOwnPassword(t *testing.T) {
 	t.Parallel()
-	rec, _, err := unit(t, false, func(a *databases.PostgresArgs) { a.Kong.PasswordRotation = "2027-06" })
+	rec, _, err := unit(t, false, func(a *postgres.Args) { a.Kong.PasswordRotation = "2027-06" })
 	if err != nil {
 		t.Fatal(err)
 	}
 	for label, want := range map[string]string{"root": "initial", "kong": "2027-06", "camunda": "initial"} {
 		pw := stacktest.Must(t, rec, pgPassword, "postgres-"+label+"-password")
-		if got := stacktest.Input(pw, "keepers."+databases.RotationKeeper); got != want {
+		if got := stacktest.Input(pw, "keepers."+password.RotationKeeper); got != want {
 			t.Errorf("%s password keeper %v, want %s", label, got, want)
 		}
 	}

@@ -1,12 +1,13 @@
-package databases
+package mongo
 
 import (
 	"fmt"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/secretsmanager"
 	"github.com/pulumi/pulumi-mongodbatlas/sdk/v3/go/mongodbatlas"
-	"github.com/pulumi/pulumi-random/sdk/v4/go/random"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/bpa-infra/bpa-infra/internal/password"
 
 	"github.com/bpa-infra/bpa-infra/internal/kmskey"
 )
@@ -14,26 +15,18 @@ import (
 // user is BPA's SCRAM user: readWrite on the configured databases only,
 // valid on this cluster only, with a password generated once and kept in
 // state as a secret, made anew when its rotation keeper changes (the order
-// of a rotation is RotationKeeper's). Atlas deploys a changed user to the
+// of a rotation is password.RotationKeeper's). Atlas deploys a changed user to the
 // cluster asynchronously: a pod restarted the moment the update returns may
 // be refused until it retries.
-func (b *mongoBuilder) user() error {
-	pw, err := random.NewRandomPassword(b.ctx, b.name+"-user-password", &random.RandomPasswordArgs{
-		Length:  pulumi.Int(32),
-		Special: pulumi.Bool(true),
-		// URL-unreserved characters only: the password goes into connection
-		// strings and Helm values without escaping.
-		OverrideSpecial: pulumi.String("-_.~"),
-		MinLower:        pulumi.Int(2),
-		MinUpper:        pulumi.Int(2),
-		MinNumeric:      pulumi.Int(2),
-		MinSpecial:      pulumi.Int(2),
-		Keepers:         rotationKeepers(b.args.PasswordRotation),
-	}, b.parent)
+func (b *builder) user() error {
+	// URL-unreserved characters only: the password goes into connection
+	// strings and Helm values without escaping.
+	pw, err := password.Generate(b.ctx, b.name+"-user-password", password.Spec{Specials: "-_.~", MinSpecial: 2},
+		b.args.PasswordRotation, b.parent)
 	if err != nil {
 		return fmt.Errorf("generate user password: %w", err)
 	}
-	b.password = pw.Result
+	b.password = pw
 
 	roles := mongodbatlas.DatabaseUserRoleArray{}
 	for _, db := range b.args.Databases {
@@ -48,7 +41,7 @@ func (b *mongoBuilder) user() error {
 		// IAM stay off (their *Type fields default to NONE).
 		AuthDatabaseName: pulumi.String("admin"),
 		Username:         pulumi.String(b.physicalName()),
-		Password:         pw.Result,
+		Password:         pw,
 		Roles:            roles,
 		Scopes: mongodbatlas.DatabaseUserScopeArray{
 			&mongodbatlas.DatabaseUserScopeArgs{Name: b.clusterRes.Name, Type: pulumi.String("CLUSTER")},
@@ -64,7 +57,7 @@ func (b *mongoBuilder) user() error {
 // cluster's own connectionStrings output is read when the cluster is
 // created, which can be before the endpoint is linked, and is then empty;
 // the lookup runs only after the endpoint service registration exists.
-func (b *mongoBuilder) connectionString() error {
+func (b *builder) connectionString() error {
 	found := mongodbatlas.LookupAdvancedClusterOutput(b.ctx, mongodbatlas.LookupAdvancedClusterOutputArgs{
 		ProjectId: b.clusterRes.ProjectId,
 		Name:      b.clusterRes.Name,
@@ -91,7 +84,7 @@ func (b *mongoBuilder) connectionString() error {
 // string in Secrets Manager for operators and for workloads that read
 // secrets from AWS. It is encrypted with a key of its own, so reading it
 // needs kms:Decrypt on this key as well as access to the secret.
-func (b *mongoBuilder) userSecret() error {
+func (b *builder) userSecret() error {
 	a := b.args
 	key, err := kmskey.New(b.ctx, b.name+"-secrets-key", kmskey.Args{
 		Description: a.NamePrefix + " MongoDB Atlas credentials in Secrets Manager",

@@ -1,4 +1,4 @@
-package databases
+package postgres
 
 import (
 	"fmt"
@@ -16,12 +16,12 @@ import (
 	"github.com/bpa-infra/bpa-infra/internal/kmskey"
 )
 
-// PostgresIdentifier is the instance's stable RDS identifier.
-func PostgresIdentifier(namePrefix string) string { return namePrefix + "-postgres" }
+// Identifier is the instance's stable RDS identifier.
+func Identifier(namePrefix string) string { return namePrefix + "-postgres" }
 
 // key creates the customer-managed key for the storage, the snapshots, the
 // Performance Insights data and every secret of the database.
-func (b *postgresBuilder) key() error {
+func (b *builder) key() error {
 	// RDS and Secrets Manager use the key with the caller's IAM
 	// permissions, which the account statement lets IAM policies grant.
 	var err error
@@ -30,7 +30,7 @@ func (b *postgresBuilder) key() error {
 		Alias:       b.args.NamePrefix + "-postgres",
 		Tags:        b.tags("postgres-key"),
 		Region:      b.args.Region,
-		Account:     b.account,
+		Account:     b.args.Account,
 		Protect:     b.args.Protect,
 	}, b.parent)
 	if err != nil {
@@ -43,7 +43,7 @@ func (b *postgresBuilder) key() error {
 // nodes, the pods (custom networking gives them their own range) and the
 // bastion for administrators' port forwarding. No egress: RDS opens no
 // connections of its own.
-func (b *postgresBuilder) securityGroup() error {
+func (b *builder) securityGroup() error {
 	var err error
 	b.sg, err = ec2.NewSecurityGroup(b.ctx, b.name, &ec2.SecurityGroupArgs{
 		VpcId:       b.args.VpcId,
@@ -66,20 +66,20 @@ func (b *postgresBuilder) securityGroup() error {
 		sources = append(sources, source{label: "nodes", why: "EKS nodes", group: b.args.NodeSecurityGroupId})
 	}
 	// Where `pulumi up` runs inside the VPC: the program's own provider
-	// creates the roles and databases.
-	for _, c := range b.args.DeployerCidrs {
+	// creates the roles and postgres.
+	for _, c := range b.args.Deployer.Cidrs {
 		sources = append(sources, source{label: "deployer-" + cidrLabel(c), why: "the deployer at " + c, cidr: pulumi.String(c)})
 	}
-	if b.args.DeployerSecurityGroupId != "" {
-		sources = append(sources, source{label: "deployer", why: "the deployer's security group", group: pulumi.String(b.args.DeployerSecurityGroupId)})
+	if b.args.Deployer.SecurityGroupId != "" {
+		sources = append(sources, source{label: "deployer", why: "the deployer's security group", group: pulumi.String(b.args.Deployer.SecurityGroupId)})
 	}
 	for _, s := range sources {
 		if _, err := vpc.NewSecurityGroupIngressRule(b.ctx, b.name+"-from-"+s.label, &vpc.SecurityGroupIngressRuleArgs{
 			SecurityGroupId:           b.sg.ID(),
 			Description:               pulumi.String("PostgreSQL from " + s.why),
 			IpProtocol:                pulumi.String("tcp"),
-			FromPort:                  pulumi.Int(PostgresPort),
-			ToPort:                    pulumi.Int(PostgresPort),
+			FromPort:                  pulumi.Int(Port),
+			ToPort:                    pulumi.Int(Port),
 			CidrIpv4:                  s.cidr,
 			ReferencedSecurityGroupId: s.group,
 			Tags:                      b.tags("postgres-from-" + s.label),
@@ -92,10 +92,10 @@ func (b *postgresBuilder) securityGroup() error {
 
 // subnetGroup spans the three data subnets, so Multi-AZ has a zone to fail
 // over to whichever zone is lost.
-func (b *postgresBuilder) subnetGroup() error {
+func (b *builder) subnetGroup() error {
 	var err error
 	b.subnets, err = rds.NewSubnetGroup(b.ctx, b.name, &rds.SubnetGroupArgs{
-		Name:        pulumi.String(PostgresIdentifier(b.args.NamePrefix)),
+		Name:        pulumi.String(Identifier(b.args.NamePrefix)),
 		Description: pulumi.String(b.args.NamePrefix + " PostgreSQL: the data subnets of all three zones"),
 		SubnetIds:   b.args.DataSubnetIds,
 		Tags:        b.tags("postgres"),
@@ -106,8 +106,8 @@ func (b *postgresBuilder) subnetGroup() error {
 	return nil
 }
 
-// PostgresParameters are the settings the parameter group changes, in order.
-func PostgresParameters(slowStatementMs int) [][2]string {
+// Parameters are the settings the parameter group changes, in order.
+func Parameters(slowStatementMs int) [][2]string {
 	return [][2]string{
 		// Camunda's JDBC driver authenticates with md5 only. Affects
 		// passwords set after it is in force, so the roles wait for it.
@@ -127,9 +127,9 @@ func PostgresParameters(slowStatementMs int) [][2]string {
 // family and so the name, and Pulumi creates the new group before it moves
 // the instance and deletes the old one (a fixed name would have to be
 // deleted while the instance still uses it).
-func (b *postgresBuilder) parameterGroup() error {
+func (b *builder) parameterGroup() error {
 	params := rds.ParameterGroupParameterArray{}
-	for _, p := range PostgresParameters(b.args.SlowStatementMs) {
+	for _, p := range Parameters(b.args.SlowStatementMs) {
 		params = append(params, rds.ParameterGroupParameterArgs{
 			Name:        pulumi.String(p[0]),
 			Value:       pulumi.String(p[1]),
@@ -138,8 +138,8 @@ func (b *postgresBuilder) parameterGroup() error {
 	}
 	var err error
 	b.params, err = rds.NewParameterGroup(b.ctx, b.name, &rds.ParameterGroupArgs{
-		Name:        pulumi.String(b.args.NamePrefix + "-" + b.args.ParameterFamily),
-		Family:      pulumi.String(b.args.ParameterFamily),
+		Name:        pulumi.String(b.args.NamePrefix + "-" + b.args.ParameterFamily()),
+		Family:      pulumi.String(b.args.ParameterFamily()),
 		Description: pulumi.String(b.args.NamePrefix + " PostgreSQL: md5 passwords for Camunda, forced TLS, connection and slow-statement logging"),
 		Parameters:  params,
 		Tags:        b.tags("postgres"),
@@ -151,13 +151,13 @@ func (b *postgresBuilder) parameterGroup() error {
 }
 
 // monitoringRole lets RDS publish enhanced monitoring metrics.
-func (b *postgresBuilder) monitoringRole() error {
+func (b *builder) monitoringRole() error {
 	if b.args.MonitoringIntervalSeconds == 0 {
 		return nil
 	}
 	role, err := iam.NewRole(b.ctx, b.name+"-monitoring", &iam.RoleArgs{
-		Description:      pulumi.String("RDS enhanced monitoring of " + PostgresIdentifier(b.args.NamePrefix)),
-		AssumeRolePolicy: iampolicy.AssumeRole("monitoring.rds.amazonaws.com", iampolicy.SourceAccount(b.account)),
+		Description:      pulumi.String("RDS enhanced monitoring of " + Identifier(b.args.NamePrefix)),
+		AssumeRolePolicy: iampolicy.AssumeRole("monitoring.rds.amazonaws.com", iampolicy.SourceAccount(b.args.Account)),
 		Tags:             b.tags("postgres-monitoring"),
 	}, b.parent)
 	if err != nil {
@@ -179,10 +179,10 @@ func (b *postgresBuilder) monitoringRole() error {
 // logGroups creates the groups RDS exports to before the instance does, so
 // they are encrypted and expire instead of RDS's unencrypted, keep-forever
 // defaults.
-func (b *postgresBuilder) logGroups() error {
-	for _, log := range PostgresLogExports {
+func (b *builder) logGroups() error {
+	for _, log := range LogExports {
 		group, err := cloudwatch.NewLogGroup(b.ctx, b.name+"-log-"+log, &cloudwatch.LogGroupArgs{
-			Name:            pulumi.String("/aws/rds/instance/" + PostgresIdentifier(b.args.NamePrefix) + "/" + log),
+			Name:            pulumi.String("/aws/rds/instance/" + Identifier(b.args.NamePrefix) + "/" + log),
 			RetentionInDays: pulumi.Int(b.args.LogRetentionDays),
 			KmsKeyId:        b.args.LogsKeyArn,
 			Tags:            b.tags("postgres-" + log + "-logs"),
@@ -196,9 +196,9 @@ func (b *postgresBuilder) logGroups() error {
 }
 
 // instance creates the database server itself.
-func (b *postgresBuilder) instance() error {
+func (b *builder) instance() error {
 	a := b.args
-	identifier := PostgresIdentifier(a.NamePrefix)
+	identifier := Identifier(a.NamePrefix)
 	var iops pulumi.IntPtrInput
 	if a.Storage.Iops > 0 {
 		iops = pulumi.Int(a.Storage.Iops)
@@ -214,8 +214,8 @@ func (b *postgresBuilder) instance() error {
 		Engine:           pulumi.String("postgres"),
 		EngineVersion:    pulumi.String(a.EngineVersion),
 		InstanceClass:    pulumi.String(a.InstanceClass),
-		Port:             pulumi.Int(PostgresPort),
-		CaCertIdentifier: pulumi.String(PostgresCACertificate),
+		Port:             pulumi.Int(Port),
+		CaCertIdentifier: pulumi.String(CACertificate),
 		// A major version only ("16") lets RDS apply minor upgrades without
 		// Pulumi trying to undo them; a major change is a deliberate edit
 		// of postgresEngineVersion, which this permits.
@@ -269,7 +269,7 @@ func (b *postgresBuilder) instance() error {
 		PerformanceInsightsRetentionPeriod: pulumi.Int(a.PerformanceInsightsRetentionDays),
 		MonitoringInterval:                 monitoringInterval,
 		MonitoringRoleArn:                  b.monitoringRoleArn,
-		EnabledCloudwatchLogsExports:       pulumi.ToStringArray(PostgresLogExports),
+		EnabledCloudwatchLogsExports:       pulumi.ToStringArray(LogExports),
 
 		Tags: b.tags("postgres"),
 	}, b.parent, b.protect(),

@@ -1,4 +1,4 @@
-package databases
+package mongo
 
 import (
 	"fmt"
@@ -13,7 +13,7 @@ import (
 // Args (encrypted stack config) are set on it; without them it reads
 // MONGODB_ATLAS_PUBLIC_KEY and MONGODB_ATLAS_PRIVATE_KEY from the
 // environment of `pulumi up`, so no key ever sits in a file in plain text.
-func (b *mongoBuilder) atlasProvider() error {
+func (b *builder) atlasProvider() error {
 	args := &mongodbatlas.ProviderArgs{}
 	if b.args.AtlasPublicKey != nil {
 		args.PublicKey = pulumi.ToSecret(b.args.AtlasPublicKey).(pulumi.StringOutput)
@@ -29,7 +29,7 @@ func (b *mongoBuilder) atlasProvider() error {
 
 // project creates the stack's Atlas project, or adopts the configured one
 // (then the project is someone else's to manage and protect).
-func (b *mongoBuilder) project() error {
+func (b *builder) project() error {
 	if b.args.ProjectID != "" {
 		b.projectID = pulumi.String(b.args.ProjectID).ToStringOutput()
 		return nil
@@ -50,20 +50,20 @@ func (b *mongoBuilder) project() error {
 // cluster is a dedicated three-node replica set on AWS in the stack's
 // region. AdvancedCluster is the resource Atlas recommends for new clusters
 // (the legacy Cluster resource is deprecated).
-func (b *mongoBuilder) cluster() error {
+func (b *builder) cluster() error {
 	a := b.args
 	var err error
 	b.clusterRes, err = mongodbatlas.NewAdvancedCluster(b.ctx, b.name+"-cluster", &mongodbatlas.AdvancedClusterArgs{
 		ProjectId:           b.projectID,
 		Name:                pulumi.String(b.physicalName()),
 		ClusterType:         pulumi.String("REPLICASET"),
-		MongoDbMajorVersion: pulumi.String(a.MongoVersion),
+		MongoDbMajorVersion: pulumi.String(a.Version),
 		ReplicationSpecs: mongodbatlas.AdvancedClusterReplicationSpecArray{
 			&mongodbatlas.AdvancedClusterReplicationSpecArgs{
 				RegionConfigs: mongodbatlas.AdvancedClusterReplicationSpecRegionConfigArray{
 					&mongodbatlas.AdvancedClusterReplicationSpecRegionConfigArgs{
 						ProviderName: pulumi.String("AWS"),
-						RegionName:   pulumi.String(mongoAtlasRegion(a.Region)),
+						RegionName:   pulumi.String(atlasRegion(a.Region)),
 						Priority:     pulumi.Int(7), // the highest: this is the only region
 						ElectableSpecs: &mongodbatlas.AdvancedClusterReplicationSpecRegionConfigElectableSpecsArgs{
 							InstanceSize: pulumi.String(a.InstanceSize),
@@ -96,7 +96,7 @@ func (b *mongoBuilder) cluster() error {
 }
 
 // atlasTags are the stack's tags in the key/value list Atlas clusters take.
-func (b *mongoBuilder) atlasTags() mongodbatlas.AdvancedClusterTagArray {
+func (b *builder) atlasTags() mongodbatlas.AdvancedClusterTagArray {
 	var tags mongodbatlas.AdvancedClusterTagArray
 	for _, k := range slices.Sorted(maps.Keys(b.args.Tags)) {
 		tags = append(tags, mongodbatlas.AdvancedClusterTagArgs{Key: pulumi.String(k), Value: pulumi.String(b.args.Tags[k])})

@@ -1,4 +1,4 @@
-package databases
+package postgres
 
 import (
 	"errors"
@@ -7,43 +7,41 @@ import (
 	"net/netip"
 	"regexp"
 	"slices"
+	"strings"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/kms"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/rds"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/bpa-infra/bpa-infra/internal/component"
 )
 
-// PostgresTypeToken is the Postgres component's type in URNs.
-const PostgresTypeToken = "bpa:databases:Postgres"
+// TypeToken is the Postgres component's type in URNs.
+const TypeToken = "bpa:databases:Postgres"
 
-// PostgresPort is the port RDS listens on; the bastion's egress and the
+// Port is the port RDS listens on; the bastion's egress and the
 // port-forward command use the same one.
-const PostgresPort = 5432
+const Port = 5432
 
-// PostgresForwardPort is the local port of the suggested SSM port forward
+// ForwardPort is the local port of the suggested SSM port forward
 // (5432 is often taken by a local PostgreSQL).
-const PostgresForwardPort = 15432
+const ForwardPort = 15432
 
-// PostgresSSLMode is what every client must use: RDS for PostgreSQL 15 and
+// SSLMode is what every client must use: RDS for PostgreSQL 15 and
 // later refuses unencrypted connections (rds.force_ssl=1).
-const PostgresSSLMode = "require"
+const SSLMode = "require"
 
-// PostgresCACertificate is the RDS certificate authority the guide names.
-const PostgresCACertificate = "rds-ca-rsa2048-g1"
+// CACertificate is the RDS certificate authority the guide names.
+const CACertificate = "rds-ca-rsa2048-g1"
 
-// PostgresLogExports are the logs RDS publishes to CloudWatch.
-var PostgresLogExports = []string{"postgresql", "upgrade"}
+// LogExports are the logs RDS publishes to CloudWatch.
+var LogExports = []string{"postgresql", "upgrade"}
 
-// PostgresArgs describe the RDS instance and what is created on it.
-type PostgresArgs struct {
-	// NamePrefix starts every physical name ("acme-prod").
-	NamePrefix string
-	Region     string
-	// Account is the AWS account id the stack deploys to (key policies and
-	// ARNs name it), looked up once by the program.
-	Account pulumi.StringOutput
-	VpcId   pulumi.StringInput
+// Args describe the RDS instance and what is created on it.
+type Args struct {
+	component.Stack
+	VpcId pulumi.StringInput
 	// DataSubnetIds are the three data subnets the instance may live in.
 	DataSubnetIds pulumi.StringArrayInput
 	// PodCidr is the pods' secondary range (VPC CNI custom networking).
@@ -58,35 +56,33 @@ type PostgresArgs struct {
 	BastionInstanceId      pulumi.StringInput
 	// LogsKeyArn encrypts the exported PostgreSQL logs.
 	LogsKeyArn pulumi.StringInput
-	// Protect protects stateful resources and turns on deletion protection
-	// and the final snapshot.
-	Protect bool
-
-	// PostgresSettings are the stack's choices for the instance and its
-	// logins (internal/config decodes them from bpa:postgres*).
-	PostgresSettings
-	// ParameterFamily is the parameter group family of EngineVersion ("postgres16").
-	ParameterFamily string
-
-	// AdminHost and AdminPort override where the postgresql provider
-	// connects (e.g. localhost through an SSM port forward); empty AdminHost
-	// means the instance's endpoint.
-	AdminHost string
-	AdminPort int
-	// DeployerCidrs and DeployerSecurityGroupId are where `pulumi up` runs
-	// inside the VPC (a CI runner); they reach PostgreSQL as the bastion does.
-	DeployerCidrs           []string
-	DeployerSecurityGroupId string
+	// Deployer is where `pulumi up` runs inside the VPC (a CI runner); it
+	// reaches PostgreSQL as the bastion does.
+	Deployer component.Deployer
+	// AdminEndpoint overrides where the program's postgresql provider
+	// connects (localhost:15432 through an SSM port forward); the zero
+	// value means the instance's endpoint (a run inside the VPC).
+	AdminEndpoint Endpoint
+	// Settings are the stack's choices; Stack.Protect also turns on
+	// deletion protection and the final snapshot.
+	Settings
 }
 
-// PostgresSettings are what a stack decides about the database: the
-// instance, its storage, backups and monitoring, and the logins on it.
-type PostgresSettings struct {
+// Endpoint is a host and port; the zero value means unset.
+type Endpoint struct {
+	Host string
+	Port int
+}
+
+// Settings are what a stack decides about the database: the instance,
+// its storage, backups and monitoring, and the logins on it; internal/config
+// decodes them from the bpa:postgres* keys, whose defaults Pulumi.yaml holds.
+type Settings struct {
 	// EngineVersion is a major version ("16", RDS picks the current minor and
 	// upgrades it automatically) or a major.minor pin ("16.8").
 	EngineVersion string
 	InstanceClass string
-	Storage       PostgresStorage
+	Storage       Storage
 	MultiAz       bool
 	// BackupRetentionDays keeps automated backups (point-in-time recovery).
 	BackupRetentionDays int
@@ -110,13 +106,18 @@ type PostgresSettings struct {
 	// CREATEDB and CREATEROLE and a generated password that never rotates
 	// under it, owning its own database. Not the master user. Kong and
 	// Camunda are the applications' logins.
-	Root    PostgresAppDatabase
-	Kong    PostgresAppDatabase
-	Camunda PostgresAppDatabase
+	Root    AppDatabase
+	Kong    AppDatabase
+	Camunda AppDatabase
 }
 
-// PostgresStorage is the instance's storage.
-type PostgresStorage struct {
+// ParameterFamily is the parameter group family of EngineVersion ("postgres16").
+func (s Settings) ParameterFamily() string {
+	return "postgres" + strings.SplitN(s.EngineVersion, ".", 2)[0]
+}
+
+// Storage is the instance's storage.
+type Storage struct {
 	Type         string // gp3, io1 or io2
 	AllocatedGiB int
 	// Iops is provisioned IOPS: required for io1/io2; for gp3 only from
@@ -126,17 +127,17 @@ type PostgresStorage struct {
 	MaxAllocatedGiB int
 }
 
-// PostgresAppDatabase is one application's login role and its database.
-type PostgresAppDatabase struct {
+// AppDatabase is one application's login role and its database.
+type AppDatabase struct {
 	Role     string
 	Database string
 	// PasswordRotation is the keeper of the login's generated password: a
-	// new value makes a new password (see RotationKeeper).
+	// new value makes a new password (see password.RotationKeeper).
 	PasswordRotation string
 }
 
-// PostgresLogin is one login the chart uses.
-type PostgresLogin struct {
+// Login is one login the chart uses.
+type Login struct {
 	Role      string
 	Database  string
 	Password  pulumi.StringOutput
@@ -154,28 +155,29 @@ type Postgres struct {
 	// Root, Kong and Camunda are the chart's logins, each with its
 	// generated password (a secret output) and the Secrets Manager secret
 	// holding JSON {host, port, dbname, username, password, sslmode}.
-	Root            PostgresLogin
-	Kong            PostgresLogin
-	Camunda         PostgresLogin
+	Root            Login
+	Kong            Login
+	Camunda         Login
 	SSLMode         string
 	SecurityGroupId pulumi.IDOutput
 	// Ready are the roles, databases and grants: whatever connects as one of the
 	// chart's logins (root, Kong, Camunda) must wait for them.
 	Ready []pulumi.Resource
-	// PortForwardCommand forwards PostgresForwardPort on the caller's machine to the
+	// PortForwardCommand forwards ForwardPort on the caller's machine to the
 	// instance through the bastion.
 	PortForwardCommand pulumi.StringOutput
 }
 
-var postgresSetting = regexp.MustCompile(`^postgres[0-9]+$`)
+var majorVersionPattern = regexp.MustCompile(`^[0-9]+(\.[0-9]+)?$`)
 
-func (a *PostgresArgs) validate() error {
-	var errs []error
-	if a.Account.OutputState == nil {
-		errs = append(errs, errors.New("the Account id is required"))
+// Check reports every problem of the arguments.
+func (a *Args) Check() error {
+	if a == nil {
+		return component.ErrNoArgs
 	}
+	errs := []error{a.Stack.Check()}
 	required := map[string]bool{
-		"NamePrefix": a.NamePrefix == "", "Region": a.Region == "", "VpcId": a.VpcId == nil,
+		"VpcId":         a.VpcId == nil,
 		"DataSubnetIds": a.DataSubnetIds == nil, "BastionSecurityGroupId": a.BastionSecurityGroupId == nil,
 		"BastionInstanceId": a.BastionInstanceId == nil, "LogsKeyArn": a.LogsKeyArn == nil,
 		"EngineVersion": a.EngineVersion == "", "InstanceClass": a.InstanceClass == "",
@@ -194,8 +196,8 @@ func (a *PostgresArgs) validate() error {
 	if !a.PodCidr.IsValid() {
 		errs = append(errs, errors.New("PodCidr is required"))
 	}
-	if !postgresSetting.MatchString(a.ParameterFamily) {
-		errs = append(errs, fmt.Errorf("ParameterFamily %q is not a postgres family such as postgres16", a.ParameterFamily))
+	if !majorVersionPattern.MatchString(a.EngineVersion) {
+		errs = append(errs, fmt.Errorf("EngineVersion %q is not a PostgreSQL version such as 16 or 16.8", a.EngineVersion))
 	}
 	if a.Storage.Type == "" || a.Storage.AllocatedGiB <= 0 {
 		errs = append(errs, fmt.Errorf("storage %+v needs a type and a size", a.Storage))
@@ -206,11 +208,11 @@ func (a *PostgresArgs) validate() error {
 	if a.LogRetentionDays <= 0 || a.PerformanceInsightsRetentionDays <= 0 {
 		errs = append(errs, errors.New("LogRetentionDays and PerformanceInsightsRetentionDays must be positive"))
 	}
-	if a.AdminHost != "" && (a.AdminPort < 1 || a.AdminPort > 65535) {
-		errs = append(errs, fmt.Errorf("AdminPort %d is not a TCP port", a.AdminPort))
+	if e := a.AdminEndpoint; e.Host != "" && (e.Port < 1 || e.Port > 65535) {
+		errs = append(errs, fmt.Errorf("AdminEndpoint.Port %d is not a TCP port", e.Port))
 	}
 	roles, dbs := map[string]bool{}, map[string]bool{}
-	for _, l := range []PostgresAppDatabase{a.Root, a.Kong, a.Camunda} {
+	for _, l := range []AppDatabase{a.Root, a.Kong, a.Camunda} {
 		roles[l.Role], dbs[l.Database] = true, true
 	}
 	if len(roles) != 3 || len(dbs) != 3 {
@@ -219,42 +221,28 @@ func (a *PostgresArgs) validate() error {
 	return errors.Join(errs...)
 }
 
-// NewPostgres creates the instance, the application roles and databases on
+// New creates the instance, the application roles and databases on
 // it, and their secrets.
-func NewPostgres(ctx *pulumi.Context, name string, args *PostgresArgs, opts ...pulumi.ResourceOption) (*Postgres, error) {
-	if args == nil {
-		return nil, errors.New("postgres: args are required")
-	}
-	if err := args.validate(); err != nil {
-		return nil, fmt.Errorf("postgres: invalid args: %w", err)
-	}
+func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOption) (*Postgres, error) {
 	c := &Postgres{}
-	if err := ctx.RegisterComponentResource(PostgresTypeToken, name, c, opts...); err != nil {
-		return nil, err
-	}
-	b := &postgresBuilder{ctx: ctx, name: name, args: args, parent: pulumi.Parent(c)}
-	b.account = args.Account
-
-	steps := []func() error{
+	b := &builder{ctx: ctx, name: name, args: args, parent: pulumi.Parent(c)}
+	if err := component.Build(ctx, TypeToken, name, c, args, opts,
 		b.key, b.securityGroup, b.subnetGroup, b.parameterGroup, b.monitoringRole, b.logGroups, b.instance,
 		b.provider, b.applications,
-	}
-	for _, step := range steps {
-		if err := step(); err != nil {
-			return nil, fmt.Errorf("postgres %s: %w", name, err)
-		}
+	); err != nil {
+		return nil, err
 	}
 
 	c.Address = b.db.Address
 	c.Port = b.db.Port
 	c.MasterSecretArn = b.masterSecretArn
 	c.Root, c.Kong, c.Camunda = b.logins[0], b.logins[1], b.logins[2]
-	c.SSLMode = PostgresSSLMode
+	c.SSLMode = SSLMode
 	c.SecurityGroupId = b.sg.ID()
 	c.Ready = b.ready
 	c.PortForwardCommand = pulumi.Sprintf(
 		"aws ssm start-session --region %s --target %s --document-name AWS-StartPortForwardingSessionToRemoteHost --parameters host=%s,portNumber=%d,localPortNumber=%d",
-		args.Region, args.BastionInstanceId, b.db.Address, PostgresPort, PostgresForwardPort)
+		args.Region, args.BastionInstanceId, b.db.Address, Port, ForwardPort)
 
 	return c, ctx.RegisterResourceOutputs(c, pulumi.Map{
 		"address":            c.Address,
@@ -268,13 +256,12 @@ func NewPostgres(ctx *pulumi.Context, name string, args *PostgresArgs, opts ...p
 	})
 }
 
-// postgresBuilder carries what the steps of NewPostgres share.
-type postgresBuilder struct {
-	ctx     *pulumi.Context
-	name    string
-	args    *PostgresArgs
-	parent  pulumi.ResourceOrInvokeOption
-	account pulumi.StringOutput
+// builder carries what the steps of New share.
+type builder struct {
+	ctx    *pulumi.Context
+	name   string
+	args   *Args
+	parent pulumi.ResourceOrInvokeOption
 
 	kmsKey            *kms.Key
 	sg                *ec2.SecurityGroup
@@ -285,15 +272,15 @@ type postgresBuilder struct {
 	db                *rds.Instance
 	masterSecretArn   pulumi.StringOutput
 	pg                pulumi.ProviderResource
-	logins            []PostgresLogin
+	logins            []Login
 	ready             []pulumi.Resource
 }
 
 // protect applies the stack's protection to a stateful resource.
-func (b *postgresBuilder) protect() pulumi.ResourceOption { return pulumi.Protect(b.args.Protect) }
+func (b *builder) protect() pulumi.ResourceOption { return pulumi.Protect(b.args.Protect) }
 
 // tags gives a resource its Name; the stack-wide tags come from the
 // provider's default tags.
-func (b *postgresBuilder) tags(suffix string) pulumi.StringMap {
+func (b *builder) tags(suffix string) pulumi.StringMap {
 	return pulumi.StringMap{"Name": pulumi.String(b.args.NamePrefix + "-" + suffix)}
 }

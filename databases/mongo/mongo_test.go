@@ -1,4 +1,4 @@
-package databases_test
+package mongo_test
 
 import (
 	"context"
@@ -15,27 +15,27 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/internals"
 
 	bpa "github.com/bpa-infra/bpa-infra"
-	"github.com/bpa-infra/bpa-infra/databases"
-	"github.com/bpa-infra/bpa-infra/internal/cloudfake"
+	"github.com/bpa-infra/bpa-infra/databases/mongo"
 	"github.com/bpa-infra/bpa-infra/internal/harness"
+	"github.com/bpa-infra/bpa-infra/internal/password"
 	"github.com/bpa-infra/bpa-infra/internal/stacktest"
 )
 
 const (
-	mongoProjectType   = "mongodbatlas:index/project:Project"
-	mongoClusterType   = "mongodbatlas:index/advancedCluster:AdvancedCluster"
-	mongoPrivateLink   = "mongodbatlas:index/privateLinkEndpoint:PrivateLinkEndpoint"
-	mongoEndpointLink  = "mongodbatlas:index/privateLinkEndpointService:PrivateLinkEndpointService"
-	mongoUserType      = "mongodbatlas:index/databaseUser:DatabaseUser"
-	mongoAtlasProvider = "pulumi:providers:mongodbatlas"
-	mongoAwsProvider   = "pulumi:providers:aws"
-	mongoVpcEndpoint   = "aws:ec2/vpcEndpoint:VpcEndpoint"
-	mongoSGType        = "aws:ec2/securityGroup:SecurityGroup"
-	mongoIngressType   = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
-	mongoEgressType    = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"
-	mongoSecretVersion = "aws:secretsmanager/secretVersion:SecretVersion"
-	mongoLookupToken   = "mongodbatlas:index/getAdvancedCluster:getAdvancedCluster"
-	mongoAssumeRoleArn = "arn:aws:iam::210987654321:role/atlas-endpoints"
+	projectType   = "mongodbatlas:index/project:Project"
+	clusterType   = "mongodbatlas:index/advancedCluster:AdvancedCluster"
+	privateLink   = "mongodbatlas:index/privateLinkEndpoint:PrivateLinkEndpoint"
+	endpointLink  = "mongodbatlas:index/privateLinkEndpointService:PrivateLinkEndpointService"
+	userType      = "mongodbatlas:index/databaseUser:DatabaseUser"
+	atlasProvider = "pulumi:providers:mongodbatlas"
+	awsProvider   = "pulumi:providers:aws"
+	vpcEndpoint   = "aws:ec2/vpcEndpoint:VpcEndpoint"
+	sgType        = "aws:ec2/securityGroup:SecurityGroup"
+	ingressType   = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
+	egressType    = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"
+	secretVersion = "aws:secretsmanager/secretVersion:SecretVersion"
+	lookupToken   = "mongodbatlas:index/getAdvancedCluster:getAdvancedCluster"
+	assumeRoleArn = "arn:aws:iam::210987654321:role/atlas-endpoints"
 )
 
 // The stack checks run resolved (stacktest.ForEachResolvedStack): under the
@@ -44,13 +44,13 @@ const (
 // secret"), so previews of components with generated secrets cannot be
 // recorded yet. Inputs, dependencies and options are the same either way.
 
-func mongoDependsOnProperty(r *harness.Resource, property string, on *harness.Resource) bool {
+func dependsOnProperty(r *harness.Resource, property string, on *harness.Resource) bool {
 	return slices.Contains(r.PropertyDependencies[property], on.URN)
 }
 
-// mongoReveal returns a secret string input's plain text, for assertions
+// reveal returns a secret string input's plain text, for assertions
 // only; nothing here is printed.
-func mongoReveal(t *testing.T, v resource.PropertyValue) string {
+func reveal(t *testing.T, v resource.PropertyValue) string {
 	t.Helper()
 	for v.IsSecret() || v.IsOutput() {
 		if v.IsSecret() {
@@ -65,21 +65,21 @@ func mongoReveal(t *testing.T, v resource.PropertyValue) string {
 	return v.StringValue()
 }
 
-func mongoIsSecret(v resource.PropertyValue) bool {
+func isSecret(v resource.PropertyValue) bool {
 	return v.IsSecret() || (v.IsOutput() && v.OutputValue().Secret)
 }
 
-func TestMongoEveryResourceIsParentedToTheComponent(t *testing.T) {
+func TestEveryResourceIsParentedToTheComponent(t *testing.T) {
 	t.Parallel()
 	stacktest.ForEachResolvedStack(t, func(t *testing.T, _ string, rec *harness.Recording) {
-		stacktest.Component(t, rec, databases.MongoTypeToken, "mongo")
+		stacktest.Component(t, rec, mongo.TypeToken, "mongo")
 	})
 }
 
-func TestMongoClusterIsADedicatedThreeNodeReplicaSetOnAwsInTheStacksRegion(t *testing.T) {
+func TestClusterIsADedicatedThreeNodeReplicaSetOnAwsInTheStacksRegion(t *testing.T) {
 	t.Parallel()
 	stacktest.ForEachResolvedStack(t, func(t *testing.T, stack string, rec *harness.Recording) {
-		cl := stacktest.Must(t, rec, mongoClusterType, "mongo-cluster")
+		cl := stacktest.Must(t, rec, clusterType, "mongo-cluster")
 		region := "replicationSpecs.0.regionConfigs.0."
 		for path, want := range map[string]any{
 			"name":                                            stacktest.NamePrefix(t, stack) + "-bpa",
@@ -112,11 +112,11 @@ func TestMongoClusterIsADedicatedThreeNodeReplicaSetOnAwsInTheStacksRegion(t *te
 // committed stacks the two agree, so each stack is also run with
 // bpa:atlasBackup flipped: backup must not follow protection (nor the
 // reverse).
-func TestMongoBackupAndProtectionFollowTheStack(t *testing.T) {
+func TestBackupAndProtectionFollowTheStack(t *testing.T) {
 	t.Parallel()
 	check := func(t *testing.T, rec *harness.Recording, backup, protect, ownProject bool) {
 		t.Helper()
-		cl := stacktest.Must(t, rec, mongoClusterType, "mongo-cluster")
+		cl := stacktest.Must(t, rec, clusterType, "mongo-cluster")
 		for path, want := range map[string]any{
 			"backupEnabled": backup,
 			"pitEnabled":    backup,
@@ -130,7 +130,7 @@ func TestMongoBackupAndProtectionFollowTheStack(t *testing.T) {
 		}
 		stateful := []*harness.Resource{cl, stacktest.Must(t, rec, "aws:kms/key:Key", "mongo-secrets-key")}
 		if ownProject {
-			stateful = append(stateful, stacktest.Must(t, rec, mongoProjectType, "mongo-project"))
+			stateful = append(stateful, stacktest.Must(t, rec, projectType, "mongo-project"))
 		}
 		for _, r := range stateful {
 			if r.Protect != protect {
@@ -145,7 +145,7 @@ func TestMongoBackupAndProtectionFollowTheStack(t *testing.T) {
 		ownProject := stacktest.Setting(t, stack, "bpa:atlasOrgId") != ""
 		check(t, rec, backup, protect, ownProject)
 
-		flipped, err := mongoRun(t, stack, func(cfg map[string]string) {
+		flipped, err := run(t, stack, func(cfg map[string]string) {
 			cfg["bpa:atlasBackup"] = strconv.FormatBool(!backup)
 		})
 		if err != nil {
@@ -155,16 +155,16 @@ func TestMongoBackupAndProtectionFollowTheStack(t *testing.T) {
 	})
 }
 
-func TestMongoProjectIsCreatedInTheConfiguredOrganization(t *testing.T) {
+func TestProjectIsCreatedInTheConfiguredOrganization(t *testing.T) {
 	t.Parallel()
 	stacktest.ForEachResolvedStack(t, func(t *testing.T, stack string, rec *harness.Recording) {
 		org := stacktest.Setting(t, stack, "bpa:atlasOrgId")
 		if org == "" { // an existing project (bpa:atlasProjectId): none is created
 			project := stacktest.Setting(t, stack, "bpa:atlasProjectId")
-			if n := len(rec.OfType(mongoProjectType)); n != 0 || project == "" {
+			if n := len(rec.OfType(projectType)); n != 0 || project == "" {
 				t.Fatalf("%d projects created, existing project %q", n, project)
 			}
-			for _, typ := range []string{mongoClusterType, mongoPrivateLink, mongoEndpointLink, mongoUserType} {
+			for _, typ := range []string{clusterType, privateLink, endpointLink, userType} {
 				for _, r := range rec.OfType(typ) {
 					if got := stacktest.Input(r, "projectId"); got != project {
 						t.Errorf("%s projectId = %v, want %s", r.Name, got, project)
@@ -173,13 +173,13 @@ func TestMongoProjectIsCreatedInTheConfiguredOrganization(t *testing.T) {
 			}
 			return
 		}
-		p := stacktest.Must(t, rec, mongoProjectType, "mongo-project")
+		p := stacktest.Must(t, rec, projectType, "mongo-project")
 		if stacktest.Input(p, "orgId") != org || stacktest.Input(p, "name") != stacktest.NamePrefix(t, stack)+"-bpa" {
 			t.Errorf("project %v", p.Plain())
 		}
-		for _, typ := range []string{mongoClusterType, mongoPrivateLink, mongoEndpointLink, mongoUserType} {
+		for _, typ := range []string{clusterType, privateLink, endpointLink, userType} {
 			for _, r := range rec.OfType(typ) {
-				if !mongoDependsOnProperty(r, "projectId", p) {
+				if !dependsOnProperty(r, "projectId", p) {
 					t.Errorf("%s %s is not in the stack's project", typ, r.Name)
 				}
 			}
@@ -187,19 +187,19 @@ func TestMongoProjectIsCreatedInTheConfiguredOrganization(t *testing.T) {
 	})
 }
 
-func TestMongoExistingProjectIsUsedWithoutCreatingOne(t *testing.T) {
+func TestExistingProjectIsUsedWithoutCreatingOne(t *testing.T) {
 	t.Parallel()
-	rec, err := mongoRun(t, "prod", func(cfg map[string]string) {
+	rec, err := run(t, "prod", func(cfg map[string]string) {
 		delete(cfg, "bpa:atlasOrgId")
 		cfg["bpa:atlasProjectId"] = "65a1b2c3d4e5f60718293a4b"
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n := len(rec.OfType(mongoProjectType)); n != 0 {
+	if n := len(rec.OfType(projectType)); n != 0 {
 		t.Errorf("%d projects created for an existing project id", n)
 	}
-	for _, typ := range []string{mongoClusterType, mongoPrivateLink, mongoEndpointLink, mongoUserType} {
+	for _, typ := range []string{clusterType, privateLink, endpointLink, userType} {
 		for _, r := range rec.OfType(typ) {
 			if got := stacktest.Input(r, "projectId"); got != "65a1b2c3d4e5f60718293a4b" {
 				t.Errorf("%s projectId = %v", r.Name, got)
@@ -208,10 +208,10 @@ func TestMongoExistingProjectIsUsedWithoutCreatingOne(t *testing.T) {
 	}
 }
 
-func TestMongoAtlasResourcesUseTheComponentsAtlasProvider(t *testing.T) {
+func TestAtlasResourcesUseTheComponentsAtlasProvider(t *testing.T) {
 	t.Parallel()
 	stacktest.ForEachResolvedStack(t, func(t *testing.T, _ string, rec *harness.Recording) {
-		p := stacktest.Must(t, rec, mongoAtlasProvider, "mongo-atlas")
+		p := stacktest.Must(t, rec, atlasProvider, "mongo-atlas")
 		n := 0
 		for _, r := range rec.Resources {
 			if strings.HasPrefix(r.Type, "mongodbatlas:") {
@@ -229,10 +229,10 @@ func TestMongoAtlasResourcesUseTheComponentsAtlasProvider(t *testing.T) {
 
 // In the stacks the keys come from the environment, which the provider
 // reads itself: nothing is set on it.
-func TestMongoAtlasKeysComeFromTheEnvironmentByDefault(t *testing.T) {
+func TestAtlasKeysComeFromTheEnvironmentByDefault(t *testing.T) {
 	t.Parallel()
 	stacktest.ForEachResolvedStack(t, func(t *testing.T, _ string, rec *harness.Recording) {
-		p := stacktest.Must(t, rec, mongoAtlasProvider, "mongo-atlas")
+		p := stacktest.Must(t, rec, atlasProvider, "mongo-atlas")
 		for _, k := range []string{"publicKey", "privateKey"} {
 			if v := stacktest.Input(p, k); v != nil {
 				t.Errorf("Atlas provider %s = %v with no key in config", k, v)
@@ -241,7 +241,7 @@ func TestMongoAtlasKeysComeFromTheEnvironmentByDefault(t *testing.T) {
 	})
 }
 
-func TestMongoAtlasKeysFromConfigReachTheProviderOnlyAsSecrets(t *testing.T) {
+func TestAtlasKeysFromConfigReachTheProviderOnlyAsSecrets(t *testing.T) {
 	t.Parallel()
 	opts := stacktest.Options(t, "prod")
 	opts.Resolve = true
@@ -252,10 +252,10 @@ func TestMongoAtlasKeysFromConfigReachTheProviderOnlyAsSecrets(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := stacktest.Must(t, rec, mongoAtlasProvider, "mongo-atlas")
+	p := stacktest.Must(t, rec, atlasProvider, "mongo-atlas")
 	for _, k := range []string{"publicKey", "privateKey"} {
 		v, ok := p.Inputs[resource.PropertyKey(k)]
-		if !ok || !mongoIsSecret(v) || mongoReveal(t, v) != harness.SecretPlaceholder {
+		if !ok || !isSecret(v) || reveal(t, v) != harness.SecretPlaceholder {
 			t.Errorf("Atlas provider %s is not the configured key as a secret: %v", k, stacktest.Input(p, k))
 		}
 	}
@@ -271,13 +271,13 @@ func TestMongoAtlasKeysFromConfigReachTheProviderOnlyAsSecrets(t *testing.T) {
 	}
 }
 
-func TestMongoPrivateLinkIdsFlowFromAtlasToAwsAndBack(t *testing.T) {
+func TestPrivateLinkIdsFlowFromAtlasToAwsAndBack(t *testing.T) {
 	t.Parallel()
 	stacktest.ForEachResolvedStack(t, func(t *testing.T, stack string, rec *harness.Recording) {
-		pl := stacktest.Must(t, rec, mongoPrivateLink, "mongo-privatelink")
-		vpce := stacktest.Must(t, rec, mongoVpcEndpoint, "mongo-endpoint")
-		link := stacktest.Must(t, rec, mongoEndpointLink, "mongo-endpoint-service")
-		sg := stacktest.Must(t, rec, mongoSGType, "mongo-endpoint")
+		pl := stacktest.Must(t, rec, privateLink, "mongo-privatelink")
+		vpce := stacktest.Must(t, rec, vpcEndpoint, "mongo-endpoint")
+		link := stacktest.Must(t, rec, endpointLink, "mongo-endpoint-service")
+		sg := stacktest.Must(t, rec, sgType, "mongo-endpoint")
 
 		if stacktest.Input(pl, "providerName") != "AWS" || stacktest.Input(pl, "region") != atlasRegion(t, stack) {
 			t.Errorf("Atlas endpoint service %v", pl.Plain())
@@ -296,7 +296,7 @@ func TestMongoPrivateLinkIdsFlowFromAtlasToAwsAndBack(t *testing.T) {
 			{link, "endpointServiceId", vpce},
 		}
 		for _, c := range checks {
-			if !mongoDependsOnProperty(c.r, c.property, c.from) {
+			if !dependsOnProperty(c.r, c.property, c.from) {
 				t.Errorf("%s.%s does not come from %s", c.r.Name, c.property, c.from.Name)
 			}
 		}
@@ -318,7 +318,7 @@ func TestMongoPrivateLinkIdsFlowFromAtlasToAwsAndBack(t *testing.T) {
 			t.Errorf("endpoint subnets %v, want %v", subnets, want)
 		}
 		vpc := stacktest.Must(t, rec, "aws:ec2/vpc:Vpc", "network-vpc")
-		if !mongoDependsOnProperty(vpce, "vpcId", vpc) || !mongoDependsOnProperty(sg, "vpcId", vpc) {
+		if !dependsOnProperty(vpce, "vpcId", vpc) || !dependsOnProperty(sg, "vpcId", vpc) {
 			t.Error("endpoint or its security group is not in the stack's VPC")
 		}
 	})
@@ -327,11 +327,11 @@ func TestMongoPrivateLinkIdsFlowFromAtlasToAwsAndBack(t *testing.T) {
 // Creating the link waits for every cluster of the project to be IDLE but
 // only logs a failure of that wait: beside a cluster still being built it
 // could finish before the cluster has its private connection string.
-func TestMongoEndpointRegistrationWaitsForTheCluster(t *testing.T) {
+func TestEndpointRegistrationWaitsForTheCluster(t *testing.T) {
 	t.Parallel()
 	stacktest.ForEachResolvedStack(t, func(t *testing.T, _ string, rec *harness.Recording) {
-		link := stacktest.Must(t, rec, mongoEndpointLink, "mongo-endpoint-service")
-		cl := stacktest.Must(t, rec, mongoClusterType, "mongo-cluster")
+		link := stacktest.Must(t, rec, endpointLink, "mongo-endpoint-service")
+		cl := stacktest.Must(t, rec, clusterType, "mongo-cluster")
 		if !slices.Contains(link.Dependencies, cl.URN) {
 			t.Errorf("endpoint service does not wait for the cluster: %v", link.Dependencies)
 		}
@@ -343,17 +343,17 @@ func TestMongoEndpointRegistrationWaitsForTheCluster(t *testing.T) {
 			}
 		}
 		// The connection string is read after the link, so after the cluster.
-		if v := stacktest.Must(t, rec, mongoSecretVersion, "mongo-user"); !rec.DependsOn(v, link) {
+		if v := stacktest.Must(t, rec, secretVersion, "mongo-user"); !rec.DependsOn(v, link) {
 			t.Error("user secret does not wait for the endpoint service")
 		}
 	})
 }
 
-func TestMongoPrivateLinkValuesResolveToWhatEachSideExpects(t *testing.T) {
+func TestPrivateLinkValuesResolveToWhatEachSideExpects(t *testing.T) {
 	t.Parallel()
 	rec := stacktest.Resolved(t, "prod")
-	vpce := stacktest.Must(t, rec, mongoVpcEndpoint, "mongo-endpoint")
-	link := stacktest.Must(t, rec, mongoEndpointLink, "mongo-endpoint-service")
+	vpce := stacktest.Must(t, rec, vpcEndpoint, "mongo-endpoint")
+	link := stacktest.Must(t, rec, endpointLink, "mongo-endpoint-service")
 	if got := stacktest.Input(vpce, "serviceName"); got != "com.amazonaws.vpce.us-west-2.vpce-svc-0mock0atlas000000" {
 		t.Errorf("VPC endpoint service name %v is not Atlas's endpoint service", got)
 	}
@@ -364,16 +364,16 @@ func TestMongoPrivateLinkValuesResolveToWhatEachSideExpects(t *testing.T) {
 	}
 }
 
-func TestMongoEndpointSecurityGroupAdmitsOnlyPodsAndNodesOnAtlasPorts(t *testing.T) {
+func TestEndpointSecurityGroupAdmitsOnlyPodsAndNodesOnAtlasPorts(t *testing.T) {
 	t.Parallel()
 	stacktest.ForEachResolvedStack(t, func(t *testing.T, _ string, rec *harness.Recording) {
-		sg := stacktest.Must(t, rec, mongoSGType, "mongo-endpoint")
+		sg := stacktest.Must(t, rec, sgType, "mongo-endpoint")
 		if stacktest.Input(sg, "ingress") != nil || stacktest.Input(sg, "egress") != nil {
 			t.Errorf("endpoint security group has inline rules: %v", sg.Plain())
 		}
 		pods := false
-		for _, r := range rec.OfType(mongoIngressType) {
-			if !mongoDependsOnProperty(r, "securityGroupId", sg) {
+		for _, r := range rec.OfType(ingressType) {
+			if !dependsOnProperty(r, "securityGroupId", sg) {
 				continue
 			}
 			if stacktest.Input(r, "ipProtocol") != "tcp" || stacktest.Input(r, "fromPort") != 1024.0 || stacktest.Input(r, "toPort") != 65535.0 {
@@ -383,7 +383,7 @@ func TestMongoEndpointSecurityGroupAdmitsOnlyPodsAndNodesOnAtlasPorts(t *testing
 			switch {
 			case cidr != nil && sgRef == nil:
 				pods = pods || r.Name == "mongo-endpoint-from-pods"
-				if !mongoDependsOnProperty(r, "cidrIpv4", stacktest.Must(t, rec,
+				if !dependsOnProperty(r, "cidrIpv4", stacktest.Must(t, rec,
 					"aws:ec2/vpcIpv4CidrBlockAssociation:VpcIpv4CidrBlockAssociation", "network-pod-range")) {
 					t.Errorf("%s admits %v, not the pod range", r.Name, cidr)
 				}
@@ -395,34 +395,34 @@ func TestMongoEndpointSecurityGroupAdmitsOnlyPodsAndNodesOnAtlasPorts(t *testing
 		if !pods {
 			t.Error("the pod range is not admitted")
 		}
-		for _, r := range rec.OfType(mongoEgressType) {
-			if mongoDependsOnProperty(r, "securityGroupId", sg) {
+		for _, r := range rec.OfType(egressType) {
+			if dependsOnProperty(r, "securityGroupId", sg) {
 				t.Errorf("endpoint security group has egress %s", r.Name)
 			}
 		}
 	})
 }
 
-func TestMongoEndpointAdmitsTheNodeSecurityGroupWhenGiven(t *testing.T) {
+func TestEndpointAdmitsTheNodeSecurityGroupWhenGiven(t *testing.T) {
 	t.Parallel()
 	for name, node := range map[string]pulumi.StringInput{"with nodes": pulumi.String("sg-0nodes"), "without nodes": nil} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			args := mongoUnitArgs()
+			args := unitArgs()
 			args.NodeSecurityGroupId = node
-			rec, err := mongoRunUnit(args)
+			rec, err := runUnit(args)
 			if err != nil {
 				t.Fatal(err)
 			}
 			var rules []string
-			for _, r := range rec.OfType(mongoIngressType) {
+			for _, r := range rec.OfType(ingressType) {
 				rules = append(rules, r.Name)
 			}
 			sort.Strings(rules)
 			want := []string{"mongo-endpoint-from-pods"}
 			if node != nil {
 				want = []string{"mongo-endpoint-from-nodes", "mongo-endpoint-from-pods"}
-				r := stacktest.Must(t, rec, mongoIngressType, "mongo-endpoint-from-nodes")
+				r := stacktest.Must(t, rec, ingressType, "mongo-endpoint-from-nodes")
 				if stacktest.Input(r, "referencedSecurityGroupId") != "sg-0nodes" || stacktest.Input(r, "fromPort") != 1024.0 {
 					t.Errorf("node rule %v", r.Plain())
 				}
@@ -434,7 +434,7 @@ func TestMongoEndpointAdmitsTheNodeSecurityGroupWhenGiven(t *testing.T) {
 	}
 }
 
-func TestMongoHasNoIpAccessListEntry(t *testing.T) {
+func TestHasNoIpAccessListEntry(t *testing.T) {
 	t.Parallel()
 	stacktest.ForEachResolvedStack(t, func(t *testing.T, _ string, rec *harness.Recording) {
 		for _, r := range rec.Resources {
@@ -445,10 +445,10 @@ func TestMongoHasNoIpAccessListEntry(t *testing.T) {
 	})
 }
 
-func TestMongoUserIsScramWithReadWriteOnTheConfiguredDatabasesOfThisClusterOnly(t *testing.T) {
+func TestUserIsScramWithReadWriteOnTheConfiguredDatabasesOfThisClusterOnly(t *testing.T) {
 	t.Parallel()
 	stacktest.ForEachResolvedStack(t, func(t *testing.T, stack string, rec *harness.Recording) {
-		u := stacktest.Must(t, rec, mongoUserType, "mongo-user")
+		u := stacktest.Must(t, rec, userType, "mongo-user")
 		if stacktest.Input(u, "authDatabaseName") != "admin" || stacktest.Input(u, "username") != stacktest.NamePrefix(t, stack)+"-bpa" {
 			t.Errorf("user %v", u.Plain())
 		}
@@ -464,22 +464,22 @@ func TestMongoUserIsScramWithReadWriteOnTheConfiguredDatabasesOfThisClusterOnly(
 		if len(want) == 0 {
 			t.Fatal("bpa:atlasDatabases is empty")
 		}
-		if got := stacktest.Input(u, "roles"); !mongoEqualPlain(got, want) {
+		if got := stacktest.Input(u, "roles"); !equalPlain(got, want) {
 			t.Errorf("roles %v, want %v", got, want)
 		}
 		if stacktest.Input(u, "scopes.0.type") != "CLUSTER" || len(stacktest.Input(u, "scopes").([]any)) != 1 ||
-			!mongoDependsOnProperty(u, "scopes", stacktest.Must(t, rec, mongoClusterType, "mongo-cluster")) {
+			!dependsOnProperty(u, "scopes", stacktest.Must(t, rec, clusterType, "mongo-cluster")) {
 			t.Errorf("user is not limited to the cluster: %v", stacktest.Input(u, "scopes"))
 		}
 		pw := stacktest.Must(t, rec, "random:index/randomPassword:RandomPassword", "mongo-user-password")
-		if !mongoDependsOnProperty(u, "password", pw) || stacktest.Input(u, "password") != harness.SecretMarker {
+		if !dependsOnProperty(u, "password", pw) || stacktest.Input(u, "password") != harness.SecretMarker {
 			t.Error("user password is not the generated password kept secret")
 		}
 		if stacktest.Input(pw, "length") != 32.0 {
 			t.Errorf("password length %v", stacktest.Input(pw, "length"))
 		}
-		label := rotationLabel(t, stack, "mongoUser")
-		if keepers, _ := stacktest.Input(pw, "keepers").(map[string]any); len(keepers) != 1 || keepers[databases.RotationKeeper] != label {
+		label := stacktest.RotationLabel(t, stack, "mongoUser")
+		if keepers, _ := stacktest.Input(pw, "keepers").(map[string]any); len(keepers) != 1 || keepers[password.RotationKeeper] != label {
 			t.Errorf("password keepers %v, want only the rotation label %s", keepers, label)
 		}
 	})
@@ -487,30 +487,30 @@ func TestMongoUserIsScramWithReadWriteOnTheConfiguredDatabasesOfThisClusterOnly(
 
 // bpa:credentialsRotation's mongoUser label reaches the user's password, and
 // only it.
-func TestMongoRotationLabelIsTheKeeperOfTheUserPassword(t *testing.T) {
+func TestRotationLabelIsTheKeeperOfTheUserPassword(t *testing.T) {
 	t.Parallel()
-	rec, err := mongoRun(t, "prod", func(cfg map[string]string) { cfg["bpa:credentialsRotation"] = `{"mongoUser":"2027-06"}` })
+	rec, err := run(t, "prod", func(cfg map[string]string) { cfg["bpa:credentialsRotation"] = `{"mongoUser":"2027-06"}` })
 	if err != nil {
 		t.Fatal(err)
 	}
-	for name, want := range map[string]string{"mongo-user-password": "2027-06", "postgres-kong-password": unrotated} {
+	for name, want := range map[string]string{"mongo-user-password": "2027-06", "postgres-kong-password": stacktest.Unrotated} {
 		pw := stacktest.Must(t, rec, "random:index/randomPassword:RandomPassword", name)
-		if got := stacktest.Input(pw, "keepers."+databases.RotationKeeper); got != want {
+		if got := stacktest.Input(pw, "keepers."+password.RotationKeeper); got != want {
 			t.Errorf("%s keeper %v, want %s", name, got, want)
 		}
 	}
 }
 
-func TestMongoUserRolesFollowTheConfiguredDatabases(t *testing.T) {
+func TestUserRolesFollowTheConfiguredDatabases(t *testing.T) {
 	t.Parallel()
-	rec, err := mongoRun(t, "dev", func(cfg map[string]string) {
+	rec, err := run(t, "dev", func(cfg map[string]string) {
 		cfg["bpa:atlasDatabases"] = `["bpa","bpa-audit"]`
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	var dbs []string
-	for _, r := range stacktest.Input(stacktest.Must(t, rec, mongoUserType, "mongo-user"), "roles").([]any) {
+	for _, r := range stacktest.Input(stacktest.Must(t, rec, userType, "mongo-user"), "roles").([]any) {
 		if harness.Dig(r, "roleName") != "readWrite" {
 			t.Errorf("role %v", r)
 		}
@@ -523,34 +523,34 @@ func TestMongoUserRolesFollowTheConfiguredDatabases(t *testing.T) {
 
 // The private connection string is empty when read before the endpoint
 // is linked; its reader must wait for the endpoint service.
-func TestMongoConnectionStringIsReadAfterTheEndpointIsLinked(t *testing.T) {
+func TestConnectionStringIsReadAfterTheEndpointIsLinked(t *testing.T) {
 	t.Parallel()
 	stacktest.ForEachResolvedStack(t, func(t *testing.T, _ string, rec *harness.Recording) {
-		v := stacktest.Must(t, rec, mongoSecretVersion, "mongo-user")
-		link := stacktest.Must(t, rec, mongoEndpointLink, "mongo-endpoint-service")
-		if !mongoDependsOnProperty(v, "secretString", link) || !rec.DependsOn(v, link) {
+		v := stacktest.Must(t, rec, secretVersion, "mongo-user")
+		link := stacktest.Must(t, rec, endpointLink, "mongo-endpoint-service")
+		if !dependsOnProperty(v, "secretString", link) || !rec.DependsOn(v, link) {
 			t.Errorf("user secret does not wait for the endpoint service: %v", v.PropertyDependencies["secretString"])
 		}
-		if !mongoDependsOnProperty(v, "secretString", stacktest.Must(t, rec, mongoClusterType, "mongo-cluster")) {
+		if !dependsOnProperty(v, "secretString", stacktest.Must(t, rec, clusterType, "mongo-cluster")) {
 			t.Error("user secret does not read the cluster")
 		}
 	})
 }
 
-func TestMongoSecretHoldsThePrivateSrvStringOfThisEndpoint(t *testing.T) {
+func TestSecretHoldsThePrivateSrvStringOfThisEndpoint(t *testing.T) {
 	t.Parallel()
 	rec := stacktest.Resolved(t, "prod")
 	user := stacktest.NamePrefix(t, "prod") + "-bpa"
-	if !slices.Contains(rec.Invokes, mongoLookupToken) {
+	if !slices.Contains(rec.Invokes, lookupToken) {
 		t.Fatal("the cluster's connection strings were never looked up")
 	}
-	v := stacktest.Must(t, rec, mongoSecretVersion, "mongo-user")
+	v := stacktest.Must(t, rec, secretVersion, "mongo-user")
 	raw := v.Inputs["secretString"]
-	if !mongoIsSecret(raw) {
+	if !isSecret(raw) {
 		t.Fatal("secret string is not a Pulumi secret")
 	}
 	var got map[string]string
-	if err := json.Unmarshal([]byte(mongoReveal(t, raw)), &got); err != nil {
+	if err := json.Unmarshal([]byte(reveal(t, raw)), &got); err != nil {
 		t.Fatal(err)
 	}
 	if got["connectionString"] != "mongodb+srv://"+user+"-pl-0.abcde.mongodb.net" {
@@ -561,29 +561,29 @@ func TestMongoSecretHoldsThePrivateSrvStringOfThisEndpoint(t *testing.T) {
 	}
 }
 
-func TestMongoUserSecretIsEncryptedWithItsOwnRotatingKey(t *testing.T) {
+func TestUserSecretIsEncryptedWithItsOwnRotatingKey(t *testing.T) {
 	t.Parallel()
 	stacktest.ForEachResolvedStack(t, func(t *testing.T, stack string, rec *harness.Recording) {
 		s := stacktest.Must(t, rec, "aws:secretsmanager/secret:Secret", "mongo-user")
 		key := stacktest.Must(t, rec, "aws:kms/key:Key", "mongo-secrets-key")
-		if !mongoDependsOnProperty(s, "kmsKeyId", key) || stacktest.Input(key, "enableKeyRotation") != true {
+		if !dependsOnProperty(s, "kmsKeyId", key) || stacktest.Input(key, "enableKeyRotation") != true {
 			t.Error("user secret is not encrypted with the rotating mongo key")
 		}
 		if want := stacktest.NamePrefix(t, stack) + "/mongodb/bpa"; stacktest.Input(s, "name") != want {
 			t.Errorf("secret name %v, want %s", stacktest.Input(s, "name"), want)
 		}
-		recovery := recoveryWindow(t, stack)
+		recovery := stacktest.RecoveryWindow(t, stack)
 		if stacktest.Input(s, "recoveryWindowInDays") != recovery {
 			t.Errorf("recovery window %v, want %v", stacktest.Input(s, "recoveryWindowInDays"), recovery)
 		}
-		v := stacktest.Must(t, rec, mongoSecretVersion, "mongo-user")
-		if !mongoDependsOnProperty(v, "secretId", s) {
+		v := stacktest.Must(t, rec, secretVersion, "mongo-user")
+		if !dependsOnProperty(v, "secretId", s) {
 			t.Error("secret version is not stored in the user secret")
 		}
 	})
 }
 
-func TestMongoNoSecretInPlainText(t *testing.T) {
+func TestNoSecretInPlainText(t *testing.T) {
 	t.Parallel()
 	for _, stack := range stacktest.Stacks(t) {
 		rec := stacktest.Resolved(t, stack)
@@ -599,40 +599,40 @@ func TestMongoNoSecretInPlainText(t *testing.T) {
 				t.Errorf("%s %s shows a secret in plain text: %s", r.Type, r.Name, b)
 			}
 		}
-		for typ, prop := range map[string]string{mongoUserType: "password", mongoSecretVersion: "secretString"} {
+		for typ, prop := range map[string]string{userType: "password", secretVersion: "secretString"} {
 			r := stacktest.Must(t, rec, typ, "mongo-user")
-			if !mongoIsSecret(r.Inputs[resource.PropertyKey(prop)]) {
+			if !isSecret(r.Inputs[resource.PropertyKey(prop)]) {
 				t.Errorf("%s.%s is not a secret", r.Name, prop)
 			}
 		}
 	}
 }
 
-func TestMongoEndpointUsesTheStackAccountUnlessARoleIsConfigured(t *testing.T) {
+func TestEndpointUsesTheStackAccountUnlessARoleIsConfigured(t *testing.T) {
 	t.Parallel()
 	rec := stacktest.Resolved(t, "prod")
-	stackProvider := stacktest.Must(t, rec, mongoAwsProvider, "aws")
+	stackProvider := stacktest.Must(t, rec, awsProvider, "aws")
 	for _, r := range rec.Resources {
 		if strings.HasPrefix(r.Name, "mongo-") && strings.HasPrefix(r.Type, "aws:") && r.Provider != stackProvider.URN {
 			t.Errorf("%s %s uses %q, not the stack's provider", r.Type, r.Name, r.Provider)
 		}
 	}
-	if rec.Find(mongoAwsProvider, "mongo-endpoint-account") != nil {
+	if rec.Find(awsProvider, "mongo-endpoint-account") != nil {
 		t.Error("endpoint provider created without a role")
 	}
 }
 
-func TestMongoEndpointIsCreatedThroughTheAssumedRoleWhenConfigured(t *testing.T) {
+func TestEndpointIsCreatedThroughTheAssumedRoleWhenConfigured(t *testing.T) {
 	t.Parallel()
-	rec, err := mongoRun(t, "prod", func(cfg map[string]string) {
-		cfg["bpa:atlasEndpointAssumeRoleArn"] = mongoAssumeRoleArn
+	rec, err := run(t, "prod", func(cfg map[string]string) {
+		cfg["bpa:atlasEndpointAssumeRoleArn"] = assumeRoleArn
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := stacktest.Must(t, rec, mongoAwsProvider, "mongo-endpoint-account")
+	p := stacktest.Must(t, rec, awsProvider, "mongo-endpoint-account")
 	for path, want := range map[string]any{
-		"assumeRole.roleArn":          mongoAssumeRoleArn,
+		"assumeRole.roleArn":          assumeRoleArn,
 		"region":                      stacktest.Setting(t, "prod", "bpa:region"),
 		"defaultTags.tags.customer":   stacktest.Setting(t, "prod", "bpa:customer"),
 		"defaultTags.tags.managed-by": "pulumi",
@@ -641,7 +641,7 @@ func TestMongoEndpointIsCreatedThroughTheAssumedRoleWhenConfigured(t *testing.T)
 			t.Errorf("endpoint provider %s = %v, want %v", path, got, want)
 		}
 	}
-	stackProvider := stacktest.Must(t, rec, mongoAwsProvider, "aws")
+	stackProvider := stacktest.Must(t, rec, awsProvider, "aws")
 	endpointSide := map[string]bool{"mongo-endpoint": true, "mongo-endpoint-from-pods": true, "mongo-endpoint-from-nodes": true}
 	n := 0
 	for _, r := range rec.Resources {
@@ -663,7 +663,7 @@ func TestMongoEndpointIsCreatedThroughTheAssumedRoleWhenConfigured(t *testing.T)
 }
 
 // Atlas must not wait for RDS (nor RDS for Atlas): they are built side by side.
-func TestMongoDoesNotWaitForPostgres(t *testing.T) {
+func TestDoesNotWaitForPostgres(t *testing.T) {
 	t.Parallel()
 	stacktest.ForEachResolvedStack(t, func(t *testing.T, _ string, rec *harness.Recording) {
 		for _, r := range rec.Resources {
@@ -677,14 +677,14 @@ func TestMongoDoesNotWaitForPostgres(t *testing.T) {
 	})
 }
 
-func TestMongoOutputsTheUserAuthSourceAndASecretPassword(t *testing.T) {
+func TestOutputsTheUserAuthSourceAndASecretPassword(t *testing.T) {
 	t.Parallel()
 	var (
 		mu sync.Mutex
-		m  *databases.Mongo
+		m  *mongo.Mongo
 	)
 	_, err := harness.Run(func(ctx *pulumi.Context) error {
-		c, err := databases.NewMongo(ctx, "mongo", mongoUnitArgs())
+		c, err := mongo.New(ctx, "mongo", unitArgs())
 		mu.Lock()
 		m = c
 		mu.Unlock()
@@ -704,36 +704,36 @@ func TestMongoOutputsTheUserAuthSourceAndASecretPassword(t *testing.T) {
 	if got := await(m.AuthSource); got.Value != "admin" {
 		t.Errorf("AuthSource %v, want admin (the SCRAM user's auth database)", got.Value)
 	}
-	if got := await(m.Username); got.Value != "acme-test-bpa" {
+	if got := await(m.Username); got.Value != "unit-test-bpa" {
 		t.Errorf("Username %v", got.Value)
 	}
 	pw := await(m.Password)
 	if !pw.Secret || pw.Value != "mock-generated-password-mongo-user-password" {
 		t.Errorf("Password: secret %v, the generated one %v", pw.Secret, pw.Value == "mock-generated-password-mongo-user-password")
 	}
-	if cs := await(m.ConnectionString); !cs.Secret || cs.Value != "mongodb+srv://acme-test-bpa-pl-0.abcde.mongodb.net" {
+	if cs := await(m.ConnectionString); !cs.Secret || cs.Value != "mongodb+srv://unit-test-bpa-pl-0.abcde.mongodb.net" {
 		t.Errorf("ConnectionString: secret %v", cs.Secret)
 	}
 }
 
-func TestMongoInvalidArgsRegisterNothing(t *testing.T) {
+func TestInvalidArgsRegisterNothing(t *testing.T) {
 	t.Parallel()
-	cases := map[string]func(*databases.MongoArgs){
-		"org and project":   func(a *databases.MongoArgs) { a.ProjectID = "65a1b2c3d4e5f60718293a4b" },
-		"no databases":      func(a *databases.MongoArgs) { a.Databases = nil },
-		"one api key":       func(a *databases.MongoArgs) { a.AtlasPublicKey = pulumi.String("k") },
-		"role without tags": func(a *databases.MongoArgs) { a.EndpointAssumeRoleArn = mongoAssumeRoleArn; a.Tags = nil },
-		"no subnets":        func(a *databases.MongoArgs) { a.DataSubnetIds = nil },
-		"no instance size":  func(a *databases.MongoArgs) { a.InstanceSize = "" },
-		"no rotation":       func(a *databases.MongoArgs) { a.PasswordRotation = "" },
+	cases := map[string]func(*mongo.Args){
+		"org and project":   func(a *mongo.Args) { a.ProjectID = "65a1b2c3d4e5f60718293a4b" },
+		"no databases":      func(a *mongo.Args) { a.Databases = nil },
+		"one api key":       func(a *mongo.Args) { a.AtlasPublicKey = pulumi.String("k") },
+		"role without tags": func(a *mongo.Args) { a.EndpointAssumeRoleArn = assumeRoleArn; a.Tags = nil },
+		"no subnets":        func(a *mongo.Args) { a.DataSubnetIds = nil },
+		"no instance size":  func(a *mongo.Args) { a.InstanceSize = "" },
+		"no rotation":       func(a *mongo.Args) { a.PasswordRotation = "" },
 	}
 	for name, change := range cases {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			args := mongoUnitArgs()
+			args := unitArgs()
 			change(args)
-			rec, err := mongoRunUnit(args)
-			if err == nil || !strings.Contains(err.Error(), "mongo: invalid args") {
+			rec, err := runUnit(args)
+			if err == nil || !strings.Contains(err.Error(), "mongo mongo: invalid args") {
 				t.Fatalf("invalid args accepted: %v", err)
 			}
 			if len(rec.Resources) != 0 {
@@ -744,39 +744,45 @@ func TestMongoInvalidArgsRegisterNothing(t *testing.T) {
 }
 
 // Logical names are part of each resource's URN: renaming one replaces it.
-func TestMongoLogicalNamesAreStable(t *testing.T) {
+func TestLogicalNamesAreStable(t *testing.T) {
 	t.Parallel()
-	stacktest.ExpectLogicalNames(t, stacktest.Resolved(t, "prod"), "mongo", func(n string) bool { return strings.HasPrefix(n, "mongo") }, mongoNames)
+	stacktest.ExpectLogicalNames(t, stacktest.Resolved(t, "prod"), "mongo", func(n string) bool { return strings.HasPrefix(n, "mongo") }, names)
 }
 
-// mongoUnitArgs are valid arguments for running the component on its own.
-func mongoUnitArgs() *databases.MongoArgs {
-	return &databases.MongoArgs{
-		NamePrefix:       "acme-test",
-		Region:           "us-west-2",
-		Account:          pulumi.String(cloudfake.AccountID).ToStringOutput(),
-		OrgID:            "0123456789abcdef01234567",
-		InstanceSize:     "M10",
-		MongoVersion:     "8.0",
-		Databases:        []string{"bpa"},
-		PasswordRotation: "initial",
-		Tags:             map[string]string{"customer": "acme"},
-		VpcId:            pulumi.String("vpc-0test"),
-		DataSubnetIds:    pulumi.ToStringArray([]string{"subnet-a", "subnet-b", "subnet-c"}),
-		PodCidr:          pulumi.String("100.64.0.0/16"),
+// atlasRegion is a stack's bpa:region in Atlas's format ("us-west-2" is
+// US_WEST_2).
+func atlasRegion(t *testing.T, stack string) string {
+	t.Helper()
+	return strings.ToUpper(strings.ReplaceAll(stacktest.Setting(t, stack, "bpa:region"), "-", "_"))
+}
+
+// unitArgs are valid arguments for running the component on its own.
+func unitArgs() *mongo.Args {
+	return &mongo.Args{
+		Stack:         stacktest.UnitStack(),
+		VpcId:         pulumi.String("vpc-0test"),
+		DataSubnetIds: pulumi.ToStringArray([]string{"subnet-a", "subnet-b", "subnet-c"}),
+		PodCidr:       pulumi.String("100.64.0.0/16"),
+		Settings: mongo.Settings{
+			OrgID:            "0123456789abcdef01234567",
+			InstanceSize:     "M10",
+			Version:          "8.0",
+			Databases:        []string{"bpa"},
+			PasswordRotation: "initial",
+		},
 	}
 }
 
-func mongoRunUnit(args *databases.MongoArgs) (*harness.Recording, error) {
+func runUnit(args *mongo.Args) (*harness.Recording, error) {
 	return harness.Run(func(ctx *pulumi.Context) error {
-		_, err := databases.NewMongo(ctx, "mongo", args)
+		_, err := mongo.New(ctx, "mongo", args)
 		return err
 	}, harness.Options{Stack: "unit", Config: map[string]string{}, Resolve: true})
 }
 
-// mongoRun runs a stack, resolved (see the stack checks above), after
+// run runs a stack, resolved (see the stack checks above), after
 // changing its configuration.
-func mongoRun(t *testing.T, stack string, change func(cfg map[string]string)) (*harness.Recording, error) {
+func run(t *testing.T, stack string, change func(cfg map[string]string)) (*harness.Recording, error) {
 	t.Helper()
 	opts := stacktest.Options(t, stack)
 	opts.Resolve = true
@@ -784,7 +790,7 @@ func mongoRun(t *testing.T, stack string, change func(cfg map[string]string)) (*
 	return harness.Run(bpa.Program, opts)
 }
 
-func mongoEqualPlain(a, b any) bool {
+func equalPlain(a, b any) bool {
 	x, errA := json.Marshal(a)
 	y, errB := json.Marshal(b)
 	return errA == nil && errB == nil && string(x) == string(y)
