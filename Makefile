@@ -8,7 +8,7 @@ BENCH_PKGS := ./ ./cmd/plan/ ./internal/deploytime/
 # than the Go it was built with, so it is built and run with that one.
 GOLANGCI := GOTOOLCHAIN=go1.27.3 $(GO) tool -modfile=$(CURDIR)/tools/golangci/go.mod golangci-lint run --config $(CURDIR)/.golangci.yml
 
-.PHONY: test e2e record-state plan bench build lint vuln ci
+.PHONY: test e2e record-state generate plan bench build lint vuln ci
 
 test:
 	$(GO) test ./...
@@ -22,6 +22,11 @@ e2e:
 # stacks' state again (enginetest/testdata) and review its diff.
 record-state:
 	cd enginetest && $(GO) test -count=1 -run TestRecordedStateIsWhatTheProgramDeploys ./ -record-state
+
+# README's configuration reference (Pulumi.yaml) and figures (every stack's
+# offline plan), after changing either.
+generate:
+	$(GO) generate ./...
 
 plan:
 	$(GO) run ./cmd/plan --stack $(STACK)

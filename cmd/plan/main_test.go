@@ -7,10 +7,8 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/bpa-infra/bpa-infra/internal/harness"
 	"github.com/bpa-infra/bpa-infra/internal/plan"
@@ -312,119 +310,6 @@ func TestPlanWithoutPricesStillRenders(t *testing.T) {
 	if !strings.Contains(errOut, "no cost estimate") || !strings.Contains(out, "Monthly cost:\nnot estimated: ") || !strings.Contains(out, "eu-central-1") {
 		t.Errorf("missing price table not reported:\nstderr %s\n%s", errOut, out[max(0, len(out)-500):])
 	}
-}
-
-// The README's figures are the plan's: a change to the graph, the duration
-// table, the prices or a stack file updates both. The README documents the
-// committed example stacks (at least dev and prod); every stack with a row
-// in its tables is checked, and a new customer's stack need not have one.
-func TestReadmeFiguresMatchThePlan(t *testing.T) {
-	t.Parallel()
-	readme := stacktest.ReadFile(t, "README.md")
-	_, pathRows := readmeTable(t, readme, "| stack | serial sum | critical path |")
-	costHeader, costRows := readmeTable(t, readme, "| USD / month |")
-	stacks := stacktest.Stacks(t)
-	for _, rows := range []map[string][]string{pathRows, costRows} {
-		for _, example := range []string{"dev", "prod"} {
-			if rows[example] == nil {
-				t.Errorf("README documents no figures of the example stack %s", example)
-			}
-		}
-		for stack := range rows {
-			if !slices.Contains(stacks, stack) {
-				t.Errorf("README has figures of %s, which has no Pulumi.%s.yaml", stack, stack)
-			}
-		}
-	}
-	for _, stack := range stacks {
-		pathRow, costRow := pathRows[stack], costRows[stack]
-		if pathRow == nil && costRow == nil {
-			continue // a stack the README does not document
-		}
-		if pathRow == nil || costRow == nil {
-			t.Errorf("README has %s in one figures table only", stack)
-			continue
-		}
-		code, out, errOut := runPlan(t, "--stack", stack, "--dir", stacktest.Root(t), "--json")
-		if code != 0 {
-			t.Fatalf("%s: exit %d: %s", stack, code, errOut)
-		}
-		var doc struct {
-			CriticalPath struct{ SerialSeconds, CriticalPathSeconds int }
-			Cost         struct {
-				Total      float64
-				Components []struct {
-					Component string
-					Monthly   float64
-				}
-			}
-		}
-		if err := json.Unmarshal([]byte(out), &doc); err != nil {
-			t.Fatal(err)
-		}
-		seconds := func(s int) string { return (time.Duration(s) * time.Second).String() }
-		want := []string{stack, seconds(doc.CriticalPath.SerialSeconds), seconds(doc.CriticalPath.CriticalPathSeconds)}
-		if !slices.Equal(pathRow, want) {
-			t.Errorf("README's critical path row %q, the plan's %q", pathRow, want)
-		}
-		monthly := map[string]float64{}
-		for _, c := range doc.Cost.Components {
-			monthly[c.Component] = c.Monthly
-		}
-		want = []string{stack}
-		for _, column := range costHeader[1 : len(costHeader)-1] {
-			want = append(want, dollars(monthly[column]))
-		}
-		want = append(want, "**"+dollars(doc.Cost.Total)+"**")
-		if !slices.Equal(costRow, want) {
-			t.Errorf("README's cost row %q, the plan's %q", costRow, want)
-		}
-	}
-}
-
-// readmeTable is the README's table whose header line starts with header:
-// its header cells, and its rows' cells by their first.
-func readmeTable(t *testing.T, readme, header string) ([]string, map[string][]string) {
-	t.Helper()
-	cells := func(line string) []string {
-		parts := strings.Split(strings.Trim(strings.TrimSpace(line), "|"), "|")
-		for i := range parts {
-			parts[i] = strings.TrimSpace(parts[i])
-		}
-		return parts
-	}
-	i := strings.Index(readme, "\n"+header)
-	if i < 0 {
-		t.Fatalf("README has no table %q", header)
-	}
-	lines := strings.Split(readme[i+1:], "\n")
-	if len(lines) < 2 || !strings.HasPrefix(lines[1], "| ---") {
-		t.Fatalf("README table %q has no header separator", header)
-	}
-	head, rows := cells(lines[0]), map[string][]string{}
-	for _, line := range lines[2:] {
-		if !strings.HasPrefix(line, "|") {
-			break
-		}
-		row := cells(line)
-		if len(row) != len(head) {
-			t.Fatalf("README table %q: row %q has %d cells, want %d", header, line, len(row), len(head))
-		}
-		if rows[row[0]] != nil {
-			t.Errorf("README table %q lists %s twice", header, row[0])
-		}
-		rows[row[0]] = row
-	}
-	return head, rows
-}
-
-// dollars formats 5085.31 as 5,085.31.
-func dollars(v float64) string {
-	s := fmt.Sprintf("%.2f", v)
-	for i := len(s) - 6; i > 0; i -= 3 {
-		s = s[:i] + "," + s[i:]
-	}
-	return s
 }
 
 // unsetSecretsNote is what the plan says of a stack whose file lacks the

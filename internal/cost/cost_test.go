@@ -607,7 +607,7 @@ func TestReportTextAndJSON(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, want := range []string{
-		"USD " + money(rep.Total) + " ", "TOTAL per month", "us-west-2", "2026-11-25", "verify before quoting", "data transfer",
+		"USD " + Money(rep.Total) + " ", "TOTAL per month", "us-west-2", "2026-11-25", "verify before quoting", "data transfer",
 		"cluster", "network", "postgres", "mongo", "registry", "Charged but not priced", "aws:ecr/repository:Repository",
 	} {
 		if !strings.Contains(text.String(), want) {

@@ -86,7 +86,7 @@ func (r *Report) ComponentTotal(component string) float64 {
 func (r *Report) WriteText(w io.Writer) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Estimated monthly cost of stack %q in %s: %s %s (on-demand, %g h/month)\n",
-		r.Stack, r.Region, r.Currency, money(r.Total), r.HoursPerMonth)
+		r.Stack, r.Region, r.Currency, Money(r.Total), r.HoursPerMonth)
 	fmt.Fprintf(&b, "Prices: %s (table dated %s).\n\n", r.PricesNote, r.PricesDate)
 
 	// Rows are "label  amount": labels padded to one width, amounts right
@@ -98,14 +98,14 @@ func (r *Report) WriteText(w io.Writer) error {
 		nameWidth = max(nameWidth, utf8.RuneCountInString(l.Name))
 	}
 	for _, c := range r.Components {
-		rows = append(rows, row{c.Component, money(c.Monthly)})
+		rows = append(rows, row{c.Component, Money(c.Monthly)})
 		for _, l := range r.Lines {
 			if l.Component == c.Component {
-				rows = append(rows, row{"    " + pad(l.Name, nameWidth) + "  " + l.Description, money(l.Monthly)})
+				rows = append(rows, row{"    " + pad(l.Name, nameWidth) + "  " + l.Description, Money(l.Monthly)})
 			}
 		}
 	}
-	rows = append(rows, row{"TOTAL per month", money(r.Total)})
+	rows = append(rows, row{"TOTAL per month", Money(r.Total)})
 	labelWidth, amountWidth := 0, 0
 	for _, row := range rows {
 		labelWidth = max(labelWidth, utf8.RuneCountInString(row.label))
@@ -154,8 +154,8 @@ func pad(s string, width int) string {
 	return s + strings.Repeat(" ", width-n)
 }
 
-// money formats dollars with thousands separators: 5,428.31.
-func money(v float64) string {
+// Money formats dollars with thousands separators: 5,428.31.
+func Money(v float64) string {
 	s := fmt.Sprintf("%.2f", v)
 	neg := strings.HasPrefix(s, "-")
 	s = strings.TrimPrefix(s, "-")
