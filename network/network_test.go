@@ -7,6 +7,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/bpa-infra/bpa-infra/internal/component"
 	"github.com/bpa-infra/bpa-infra/internal/harness"
 	"github.com/bpa-infra/bpa-infra/internal/stacktest"
 	"github.com/bpa-infra/bpa-infra/network"
@@ -377,4 +380,76 @@ func TestInvalidArgsRegisterNothing(t *testing.T) {
 func TestNetworkLogicalNamesAreStable(t *testing.T) {
 	t.Parallel()
 	stacktest.ExpectLogicalNames(t, stacktest.Preview(t, "prod"), "network", func(n string) bool { return strings.HasPrefix(n, "network") }, networkNames)
+}
+
+// baseArgs are valid arguments for the network on its own: a /16 with /24
+// tiers and a /16 pod range, three zones.
+func baseArgs() *network.Args {
+	p := netip.MustParsePrefix
+	return &network.Args{
+		Stack:       stacktest.UnitStack(),
+		ClusterName: "unit-test",
+		Settings: network.Settings{
+			AvailabilityZones: []string{"us-west-2a", "us-west-2b", "us-west-2c"},
+			VpcCidr:           p("10.0.0.0/16"),
+			PodCidr:           p("100.64.0.0/16"),
+			Subnets: network.SubnetLayout{
+				Public:  []netip.Prefix{p("10.0.0.0/24"), p("10.0.1.0/24"), p("10.0.2.0/24")},
+				Private: []netip.Prefix{p("10.0.8.0/24"), p("10.0.9.0/24"), p("10.0.10.0/24")},
+				Data:    []netip.Prefix{p("10.0.16.0/24"), p("10.0.17.0/24"), p("10.0.18.0/24")},
+				Pod:     []netip.Prefix{p("100.64.0.0/18"), p("100.64.64.0/18"), p("100.64.128.0/18")},
+			},
+			NatGateways:          network.NatSingle,
+			FlowLogRetentionDays: 30,
+			BastionInstanceType:  "t3.micro",
+		},
+	}
+}
+
+func runUnit(args *network.Args) (*harness.Recording, error) {
+	return harness.Run(func(ctx *pulumi.Context) error {
+		_, err := network.New(ctx, "network", args)
+		return err
+	}, harness.Options{Stack: "unit"})
+}
+
+// The component's own checks, which config.Load's stricter ones shadow in
+// the program: every problem at once, nothing registered.
+func TestComponentArgsAreCheckedBeforeAnythingIsRegistered(t *testing.T) {
+	t.Parallel()
+	if rec, err := runUnit(baseArgs()); err != nil || rec.Find(vpcType, "network-vpc") == nil {
+		t.Fatalf("base args: %v", err)
+	}
+	for name, c := range map[string]struct {
+		change func(*network.Args)
+		says   []string
+	}{
+		"nil args":              {nil, []string{"args are required"}},
+		"no stack":              {func(a *network.Args) { a.Stack = component.Stack{} }, []string{"NamePrefix is required", "Region is required", "Account id is required"}},
+		"two zones":             {func(a *network.Args) { a.AvailabilityZones = a.AvailabilityZones[:2] }, []string{"want 3 zones, got 2"}},
+		"pod subnet in the vpc": {func(a *network.Args) { a.Subnets.Pod[0] = netip.MustParsePrefix("10.0.64.0/18") }, []string{"Subnets.Pod: 10.0.64.0/18 is outside 100.64.0.0/16"}},
+		"missing data subnet":   {func(a *network.Args) { a.Subnets.Data = a.Subnets.Data[:2] }, []string{"Subnets.Data: want one per zone (3), got 2"}},
+		"no flow log retention": {func(a *network.Args) { a.FlowLogRetentionDays = 0; a.BastionInstanceType = "" }, []string{"FlowLogRetentionDays", "BastionInstanceType"}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			var args *network.Args
+			if c.change != nil {
+				args = baseArgs()
+				c.change(args)
+			}
+			rec, err := runUnit(args)
+			if err == nil {
+				t.Fatal("accepted")
+			}
+			for _, says := range c.says {
+				if !strings.Contains(err.Error(), says) {
+					t.Errorf("error does not say %q: %v", says, err)
+				}
+			}
+			if len(rec.Resources) != 0 {
+				t.Errorf("%d resources registered", len(rec.Resources))
+			}
+		})
+	}
 }
