@@ -10,11 +10,11 @@ package enginetest
 import (
 	"context"
 	"fmt"
+	"github.com/bpa-infra/bpa-infra/internal/harness"
 	"maps"
 	"os"
 	"path/filepath"
 	"slices"
-	"sort"
 	"strings"
 
 	pkgworkspace "github.com/pulumi/pulumi/pkg/v3/workspace"
@@ -66,20 +66,8 @@ func LoadStack(dir, name string) (*Stack, error) {
 	return &Stack{Name: name, Project: proj, Config: maps.Clone(ps.Config), secrets: map[string]string{}}, nil
 }
 
-// Stacks lists the stacks committed in dir, from their Pulumi.<stack>.yaml
-// files, so a new customer's stack is tested without a code change.
-func Stacks(dir string) ([]string, error) {
-	files, err := filepath.Glob(filepath.Join(dir, "Pulumi.*.yaml"))
-	if err != nil {
-		return nil, err
-	}
-	var names []string
-	for _, f := range files {
-		names = append(names, strings.TrimSuffix(strings.TrimPrefix(filepath.Base(f), "Pulumi."), ".yaml"))
-	}
-	sort.Strings(names)
-	return names, nil
-}
+// Stacks lists the stacks committed in dir (harness.StackNames).
+func Stacks(dir string) ([]string, error) { return harness.StackNames(dir) }
 
 // Set sets a plain value, as `pulumi config set key value` does; JSON arrays
 // and objects are set as structured values.

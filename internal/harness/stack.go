@@ -160,3 +160,20 @@ func projectDefaults(proj *workspace.Project) (map[string]string, error) {
 	}
 	return out, nil
 }
+
+// StackNames lists the stacks committed in dir, from their
+// Pulumi.<stack>.yaml files, in name order: a new customer's stack file is
+// all it takes for the tests, the engine tests and the README's figures to
+// cover it.
+func StackNames(dir string) ([]string, error) {
+	files, err := filepath.Glob(filepath.Join(dir, "Pulumi.*.yaml"))
+	if err != nil {
+		return nil, err
+	}
+	names := make([]string, 0, len(files))
+	for _, f := range files {
+		names = append(names, strings.TrimSuffix(strings.TrimPrefix(filepath.Base(f), "Pulumi."), ".yaml"))
+	}
+	sort.Strings(names)
+	return names, nil
+}

@@ -7,6 +7,7 @@ package readme
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -49,13 +50,7 @@ func Sections(dir string) (map[string]string, error) {
 
 // Apply replaces each section's text between its markers in readme.
 func Apply(readme string, sections map[string]string) (string, error) {
-	for _, name := range slices.Sorted(func(yield func(string) bool) {
-		for k := range sections {
-			if !yield(k) {
-				return
-			}
-		}
-	}) {
+	for _, name := range slices.Sorted(maps.Keys(sections)) {
 		b, e := begin(name), end(name)
 		i, j := strings.Index(readme, b), strings.Index(readme, e)
 		if i < 0 || j < i {
@@ -170,15 +165,10 @@ func cell(s string) string {
 // figures are the deployment-time and cost tables of every stack with a
 // Pulumi.<stack>.yaml in dir, from the same offline run as cmd/plan.
 func figures(dir string) (timeTable, costTable string, err error) {
-	files, err := filepath.Glob(filepath.Join(dir, "Pulumi.*.yaml"))
+	stacks, err := harness.StackNames(dir)
 	if err != nil {
 		return "", "", err
 	}
-	var stacks []string
-	for _, f := range files {
-		stacks = append(stacks, strings.TrimSuffix(strings.TrimPrefix(filepath.Base(f), "Pulumi."), ".yaml"))
-	}
-	sort.Strings(stacks)
 	var times, costs strings.Builder
 	times.WriteString("| stack | serial sum | critical path |\n| --- | --- | --- |\n")
 	// A component without a charge in any stack (the workload) gets no column.

@@ -28,18 +28,13 @@ import (
 // a new customer's stack is tested without a code change.
 func Stacks(t testing.TB) []string {
 	t.Helper()
-	files, err := filepath.Glob(filepath.Join(Root(t), "Pulumi.*.yaml"))
+	names, err := harness.StackNames(Root(t))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(files) == 0 {
+	if len(names) == 0 {
 		t.Fatal("no Pulumi.<stack>.yaml beside Pulumi.yaml")
 	}
-	names := make([]string, 0, len(files))
-	for _, f := range files {
-		names = append(names, strings.TrimSuffix(strings.TrimPrefix(filepath.Base(f), "Pulumi."), ".yaml"))
-	}
-	sort.Strings(names)
 	return names
 }
 
