@@ -60,7 +60,7 @@ func TestEveryAWSResourceUsesTheTaggedProvider(t *testing.T) {
 // those packages names an explicit provider.
 func TestDefaultProvidersAreDisabledAndNeverUsed(t *testing.T) {
 	t.Parallel()
-	for _, stack := range stacktest.Stacks(t) {
+	for _, stack := range stacktest.EveryStack(t) {
 		var disabled []string
 		if err := json.Unmarshal([]byte(stacktest.Options(t, stack).Config["pulumi:disable-default-providers"]), &disabled); err != nil {
 			t.Fatalf("pulumi:disable-default-providers: %v", err)

@@ -128,7 +128,7 @@ func TestOnlyTheRegionsLoadBalancerAccountMayWriteAndOnlyOverTLS(t *testing.T) {
 
 func TestAccessLogsCanBeTurnedOff(t *testing.T) {
 	t.Parallel()
-	rec, err := stacktest.Run(t, "dev", func(cfg map[string]string) { cfg["bpa:loadBalancerAccessLogDays"] = "0" })
+	rec, err := stacktest.Run(t, stacktest.Lab, func(cfg map[string]string) { cfg["bpa:loadBalancerAccessLogDays"] = "0" })
 	if err != nil {
 		t.Fatal(err)
 	}

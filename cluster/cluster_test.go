@@ -180,7 +180,7 @@ func TestAdminRolesGetClusterAdminAndViewRolesClusterViewAccessEntries(t *testin
 	t.Parallel()
 	admin := "arn:aws:iam::123456789012:role/platform-admins"
 	views := []string{"arn:aws:iam::123456789012:role/pr-preview", "arn:aws:iam::123456789012:role/auditors"}
-	rec, err := stacktest.Run(t, "dev", func(cfg map[string]string) {
+	rec, err := stacktest.Run(t, stacktest.Lab, func(cfg map[string]string) {
 		cfg["bpa:adminRoleArns"] = `["` + admin + `"]`
 		cfg["bpa:viewRoleArns"] = `["` + strings.Join(views, `","`) + `"]`
 	})
@@ -452,7 +452,7 @@ func TestEachBpaNodeHasAnEncryptedDataVolumeInItsZoneWhereTheStackIsProtected(t 
 
 func TestDataVolumesTakeTheirSizeAndPerformanceFromConfig(t *testing.T) {
 	t.Parallel()
-	rec, err := stacktest.Run(t, "dev", func(cfg map[string]string) {
+	rec, err := stacktest.Run(t, stacktest.Lab, func(cfg map[string]string) {
 		cfg["bpa:bpaNodeDataVolumeGiB"] = "500"
 		cfg["bpa:bpaNodeDataVolumeIops"] = "4000"
 		cfg["bpa:bpaNodeDataVolumeThroughput"] = "300"
@@ -596,8 +596,9 @@ func TestSecurityGroupsDoNotWaitForTheControlPlane(t *testing.T) {
 	})
 }
 
-// Both listeners forward to NodePort 30101: the nodes admit that port once,
-// from the load balancer only, and the load balancer reaches nothing else.
+// The load balancer admits the configured ranges on its listener ports
+// only; the nodes admit each listener's target port once, from the load
+// balancer only, and the load balancer reaches nothing else.
 func TestOnlyTheListenersAdmitConfiguredRangesAndTheNodePortOnlyTheLoadBalancer(t *testing.T) {
 	t.Parallel()
 	stacktest.ForEachStack(t, func(t *testing.T, stack string, rec *harness.Recording) {
@@ -605,16 +606,20 @@ func TestOnlyTheListenersAdmitConfiguredRangesAndTheNodePortOnlyTheLoadBalancer(
 		cpSG, bastion := stacktest.Must(t, rec, sgType, "cluster-control-plane"), stacktest.Must(t, rec, sgType, "network-bastion")
 		cidrs := stacktest.SettingList(t, stack, "bpa:loadBalancerIngressCidrs")
 		deployerCidrs := stacktest.SettingList(t, stack, "bpa:deployerCidrs")
+		ports, targets := map[float64]bool{}, map[float64]bool{}
+		for _, l := range stacktest.Config(t, stack).Cluster.LoadBalancer.Listeners {
+			ports[float64(l.Port)], targets[float64(l.TargetPort)] = true, true
+		}
 		listenerRules := map[string]bool{}
-		fromALB := 0
+		fromALB := map[float64]bool{}
 		for _, r := range rec.OfType(ingressType) {
 			if !strings.HasPrefix(r.Name, "cluster-") {
 				continue
 			}
 			c, hasCidr := stacktest.Input(r, "cidrIpv4").(string)
+			port, _ := stacktest.Input(r, "fromPort").(float64)
 			if dependsOnInput(r, "securityGroupId", albSG) {
-				port, _ := stacktest.Input(r, "fromPort").(float64)
-				if !hasCidr || !slices.Contains(cidrs, c) || (port != 443 && port != 30101) || stacktest.Input(r, "toPort") != port || stacktest.Input(r, "ipProtocol") != "tcp" {
+				if !hasCidr || !slices.Contains(cidrs, c) || !ports[port] || stacktest.Input(r, "toPort") != port || stacktest.Input(r, "ipProtocol") != "tcp" {
 					t.Errorf("load balancer rule %s admits %v on %v-%v", r.Name, c, port, stacktest.Input(r, "toPort"))
 				}
 				listenerRules[fmt.Sprint(port, " from ", c)] = true
@@ -623,54 +628,47 @@ func TestOnlyTheListenersAdmitConfiguredRangesAndTheNodePortOnlyTheLoadBalancer(
 			// bpa:deployerCidrs reach the private API endpoint
 			// (TestDeployerReachesThePrivateApiEndpointOnlyWhenConfigured).
 			deployer := dependsOnInput(r, "securityGroupId", cpSG) && slices.Contains(deployerCidrs, c) &&
-				stacktest.Input(r, "fromPort") == 443.0 && stacktest.Input(r, "toPort") == 443.0
+				port == 443 && stacktest.Input(r, "toPort") == 443.0
 			if hasCidr && !deployer {
 				t.Errorf("%s admits the range %s; only listeners and the deployer admit ranges", r.Name, c)
 			}
 			if dependsOnInput(r, "referencedSecurityGroupId", albSG) {
-				fromALB++
-				if !dependsOnInput(r, "securityGroupId", nodeSG) || stacktest.Input(r, "fromPort") != 30101.0 || stacktest.Input(r, "toPort") != 30101.0 {
-					t.Errorf("%s admits %v-%v from the load balancer", r.Name, stacktest.Input(r, "fromPort"), stacktest.Input(r, "toPort"))
+				if !dependsOnInput(r, "securityGroupId", nodeSG) || !targets[port] || fromALB[port] || stacktest.Input(r, "toPort") != port {
+					t.Errorf("%s admits %v-%v from the load balancer", r.Name, port, stacktest.Input(r, "toPort"))
 				}
+				fromALB[port] = true
 			}
 		}
 		// An empty bpa:loadBalancerIngressCidrs admits nobody.
-		if len(listenerRules) != 2*len(cidrs) {
-			t.Errorf("listener rules %v, want 443 and 30101 from each of %v", listenerRules, cidrs)
+		if len(listenerRules) != len(ports)*len(cidrs) {
+			t.Errorf("listener rules %v, want each of the ports %v from each of %v", listenerRules, ports, cidrs)
 		}
-		if fromALB != 1 {
-			t.Errorf("%d rules admit the load balancer, want one for node port 30101", fromALB)
-		}
-		if r := stacktest.Must(t, rec, ingressType, "cluster-nodes-bpa-30101-from-alb"); !dependsOnInput(r, "referencedSecurityGroupId", albSG) {
-			t.Error("node port 30101 is not admitted from the load balancer's group")
-		}
-		for _, port := range []string{"443", "30101"} {
-			for _, c := range cidrs {
-				stacktest.Must(t, rec, ingressType, "cluster-alb-"+port+"-from-"+cidrLabel(c))
-			}
+		if len(fromALB) != len(targets) {
+			t.Errorf("the load balancer is admitted on %v, want each target port of %v once", fromALB, targets)
 		}
 		api := stacktest.Must(t, rec, ingressType, "cluster-control-plane-api-from-bastion")
 		if !dependsOnInput(api, "securityGroupId", cpSG) || !dependsOnInput(api, "referencedSecurityGroupId", bastion) || stacktest.Input(api, "fromPort") != 443.0 {
 			t.Error("administrators on the bastion cannot reach the private API endpoint")
 		}
-		var albEgress []string
+		reached := map[float64]bool{}
 		for _, r := range rec.OfType(egressType) {
 			if dependsOnInput(r, "securityGroupId", albSG) {
-				albEgress = append(albEgress, r.Name)
-				if !dependsOnInput(r, "referencedSecurityGroupId", nodeSG) || stacktest.Input(r, "fromPort") != 30101.0 || stacktest.Input(r, "toPort") != 30101.0 {
-					t.Errorf("load balancer egress %s reaches %v on %v-%v", r.Name, stacktest.Input(r, "referencedSecurityGroupId"), stacktest.Input(r, "fromPort"), stacktest.Input(r, "toPort"))
+				port, _ := stacktest.Input(r, "fromPort").(float64)
+				if !dependsOnInput(r, "referencedSecurityGroupId", nodeSG) || !targets[port] || reached[port] || stacktest.Input(r, "toPort") != port {
+					t.Errorf("load balancer egress %s reaches %v on %v-%v", r.Name, stacktest.Input(r, "referencedSecurityGroupId"), port, stacktest.Input(r, "toPort"))
 				}
+				reached[port] = true
 			}
 		}
-		if !slices.Equal(albEgress, []string{"cluster-alb-to-bpa-30101"}) {
-			t.Errorf("load balancer egress rules %v, want only cluster-alb-to-bpa-30101", albEgress)
+		if len(reached) != len(targets) {
+			t.Errorf("the load balancer reaches the nodes on %v, want each target port of %v once", reached, targets)
 		}
 	})
 }
 
 func TestListenersOnDistinctNodePortsGetOneNodeRuleEach(t *testing.T) {
 	t.Parallel()
-	rec, err := stacktest.Run(t, "dev", func(cfg map[string]string) {
+	rec, err := stacktest.Run(t, stacktest.Lab, func(cfg map[string]string) {
 		cfg["bpa:loadBalancerIngressCidrs"] = `["203.0.113.0/24"]`
 		cfg["bpa:loadBalancerListeners"] = `{"443": {"protocol": "HTTPS", "targetPort": 30101, "targetProtocol": "HTTPS", "healthCheckPath": "/"},` +
 			` "8443": {"protocol": "HTTPS", "targetPort": 30101, "targetProtocol": "HTTPS", "healthCheckPath": "/"},` +
@@ -747,7 +745,7 @@ func TestOnlyHttpsAndTheConfiguredPodEgressReachOutsideTheVpc(t *testing.T) {
 func TestPodsReachExactlyTheConfiguredRangesOutsideTheVpcOnAnyPort(t *testing.T) {
 	t.Parallel()
 	ranges := []string{"192.0.2.0/24", "198.18.0.0/15"}
-	rec, err := stacktest.Run(t, "prod", func(cfg map[string]string) { cfg["bpa:podEgressCidrs"] = `["` + strings.Join(ranges, `","`) + `"]` })
+	rec, err := stacktest.Run(t, stacktest.Live, func(cfg map[string]string) { cfg["bpa:podEgressCidrs"] = `["` + strings.Join(ranges, `","`) + `"]` })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -796,7 +794,7 @@ func TestDeployerReachesThePrivateApiEndpointOnlyWhenConfigured(t *testing.T) {
 			t.Errorf("deployer rules %v, want exactly %v from bpa:deployerCidrs and bpa:deployerSecurityGroupId", got, want)
 		}
 	})
-	rec, err := stacktest.Run(t, "prod", func(cfg map[string]string) {
+	rec, err := stacktest.Run(t, stacktest.Live, func(cfg map[string]string) {
 		cfg["bpa:deployerCidrs"] = `["10.0.200.0/24", "192.168.10.0/24"]`
 		cfg["bpa:deployerSecurityGroupId"] = "sg-0123456789abcdef0"
 	})
@@ -818,7 +816,7 @@ func TestDeployerReachesThePrivateApiEndpointOnlyWhenConfigured(t *testing.T) {
 
 func TestListenersMayAdmitTheInternetButNothingElseDoes(t *testing.T) {
 	t.Parallel()
-	rec, err := stacktest.Run(t, "prod", func(cfg map[string]string) { cfg["bpa:loadBalancerIngressCidrs"] = `["0.0.0.0/0"]` })
+	rec, err := stacktest.Run(t, stacktest.Live, func(cfg map[string]string) { cfg["bpa:loadBalancerIngressCidrs"] = `["0.0.0.0/0"]` })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -887,7 +885,7 @@ func TestLoadBalancerForwardsEachListenerToTheBpaNodesIngressNodePort(t *testing
 
 func TestInvalidClusterConfigRegistersNothing(t *testing.T) {
 	t.Parallel()
-	rec, err := stacktest.Run(t, "prod", func(cfg map[string]string) {
+	rec, err := stacktest.Run(t, stacktest.Live, func(cfg map[string]string) {
 		cfg["bpa:certificateArn"] = "arn:aws:iam::123456789012:server-certificate/bpa"
 	})
 	if err == nil || !strings.Contains(err.Error(), "bpa:certificateArn") {

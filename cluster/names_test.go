@@ -11,7 +11,7 @@ import (
 // (for the EKS cluster, a new cluster).
 func TestClusterLogicalNamesAreStable(t *testing.T) {
 	t.Parallel()
-	stacktest.ExpectLogicalNames(t, stacktest.Preview(t, "prod"), "cluster", func(n string) bool { return strings.HasPrefix(n, "cluster") }, clusterNames)
+	stacktest.ExpectLogicalNames(t, stacktest.Preview(t, stacktest.Live), "cluster", func(n string) bool { return strings.HasPrefix(n, "cluster") }, clusterNames)
 }
 
 // clusterNames pins the logical names of the cluster's resources in prod.

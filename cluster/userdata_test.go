@@ -331,7 +331,7 @@ func TestEachBpaNodeMakesOnlyItsOwnDirectoriesWithTheConfiguredOwnerAndMode(t *t
 			// What the stack's settings give each directory, as the
 			// script's install -d options.
 			dirs := map[string]string{}
-			if err := json.Unmarshal([]byte(stacktest.Setting(t, "dev", "bpa:bpaDataDirectories")), &dirs); err != nil {
+			if err := json.Unmarshal([]byte(stacktest.Setting(t, stacktest.Lab, "bpa:bpaDataDirectories")), &dirs); err != nil {
 				t.Fatalf("bpa:bpaDataDirectories: %v", err)
 			}
 			for d, spec := range dirs {
@@ -340,8 +340,8 @@ func TestEachBpaNodeMakesOnlyItsOwnDirectoriesWithTheConfiguredOwnerAndMode(t *t
 			if change != nil {
 				dirs = overrides
 			}
-			dirDefault := installOptions(t, stacktest.Setting(t, "dev", "bpa:bpaDataDirectoryDefault"))
-			r := render(t, "dev", change)
+			dirDefault := installOptions(t, stacktest.Setting(t, stacktest.Lab, "bpa:bpaDataDirectoryDefault"))
+			r := render(t, stacktest.Lab, change)
 			for _, n := range cluster.Nodes {
 				_, script := bpaScript(t, r, n.Name)
 				data := heredoc(t, script, dataScriptPath, "SCRIPT")
@@ -409,7 +409,7 @@ func TestBpaNodeUserDataDependsOnItsOwnVolumeAndTheBundleBucket(t *testing.T) {
 func TestGeneralNodesOnlySetMaxPods(t *testing.T) {
 	t.Parallel()
 	// Whatever the stack files say, this run has general nodes.
-	rec, err := stacktest.Run(t, "dev", func(cfg map[string]string) { cfg["bpa:generalNodeCount"] = "2" })
+	rec, err := stacktest.Run(t, stacktest.Lab, func(cfg map[string]string) { cfg["bpa:generalNodeCount"] = "2" })
 	if err != nil {
 		t.Fatal(err)
 	}

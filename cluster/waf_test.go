@@ -93,7 +93,7 @@ func TestWebACLFollowsTheWafSetting(t *testing.T) {
 	for _, c := range []struct {
 		stack, waf string
 		want       bool
-	}{{"dev", "on", true}, {"prod", "off", false}} {
+	}{{stacktest.Lab, "on", true}, {stacktest.Live, "off", false}} {
 		rec, err := stacktest.Run(t, c.stack, func(cfg map[string]string) { cfg["bpa:loadBalancerWaf"] = c.waf })
 		if err != nil {
 			t.Fatal(err)

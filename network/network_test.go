@@ -239,7 +239,7 @@ func TestFlowLogsGoToAnEncryptedLogGroupKeptPerStack(t *testing.T) {
 
 func TestFlowLogPolicyIsScopedToItsLogGroup(t *testing.T) {
 	t.Parallel()
-	rec := stacktest.Resolved(t, "prod")
+	rec := stacktest.Resolved(t, stacktest.Live)
 	policy := stacktest.Input(rec.Find("aws:iam/rolePolicy:RolePolicy", "network-flow-logs"), "policy").(string)
 	if strings.Contains(policy, `"Resource":"*"`) || strings.Contains(policy, `"*"]`) {
 		t.Errorf("flow log policy grants on every resource: %s", policy)
@@ -365,7 +365,7 @@ func TestDefaultSecurityGroupIsLocked(t *testing.T) {
 
 func TestInvalidArgsRegisterNothing(t *testing.T) {
 	t.Parallel()
-	rec, err := stacktest.Run(t, "prod", func(cfg map[string]string) {
+	rec, err := stacktest.Run(t, stacktest.Live, func(cfg map[string]string) {
 		cfg["bpa:podCidr"] = "10.0.0.0/16"
 	})
 	if err == nil || !strings.Contains(err.Error(), "bpa:podCidr") {
@@ -379,7 +379,7 @@ func TestInvalidArgsRegisterNothing(t *testing.T) {
 // Logical names are part of each resource's URN: renaming one replaces it.
 func TestNetworkLogicalNamesAreStable(t *testing.T) {
 	t.Parallel()
-	stacktest.ExpectLogicalNames(t, stacktest.Preview(t, "prod"), "network", func(n string) bool { return strings.HasPrefix(n, "network") }, networkNames)
+	stacktest.ExpectLogicalNames(t, stacktest.Preview(t, stacktest.Live), "network", func(n string) bool { return strings.HasPrefix(n, "network") }, networkNames)
 }
 
 // baseArgs are valid arguments for the network on its own: a /16 with /24
@@ -413,43 +413,15 @@ func runUnit(args *network.Args) (*harness.Recording, error) {
 	}, harness.Options{Stack: "unit"})
 }
 
-// The component's own checks, which config.Load's stricter ones shadow in
-// the program: every problem at once, nothing registered.
+// The component's own checks: every problem at once, nothing registered.
 func TestComponentArgsAreCheckedBeforeAnythingIsRegistered(t *testing.T) {
 	t.Parallel()
-	if rec, err := runUnit(baseArgs()); err != nil || rec.Find(vpcType, "network-vpc") == nil {
-		t.Fatalf("base args: %v", err)
-	}
-	for name, c := range map[string]struct {
-		change func(*network.Args)
-		says   []string
-	}{
-		"nil args":              {nil, []string{"args are required"}},
-		"no stack":              {func(a *network.Args) { a.Stack = component.Stack{} }, []string{"NamePrefix is required", "Region is required", "Account id is required"}},
-		"two zones":             {func(a *network.Args) { a.AvailabilityZones = a.AvailabilityZones[:2] }, []string{"want 3 zones, got 2"}},
-		"pod subnet in the vpc": {func(a *network.Args) { a.Subnets.Pod[0] = netip.MustParsePrefix("10.0.64.0/18") }, []string{"Subnets.Pod: 10.0.64.0/18 is outside 100.64.0.0/16"}},
-		"missing data subnet":   {func(a *network.Args) { a.Subnets.Data = a.Subnets.Data[:2] }, []string{"Subnets.Data: want one per zone (3), got 2"}},
-		"no flow log retention": {func(a *network.Args) { a.FlowLogRetentionDays = 0; a.BastionInstanceType = "" }, []string{"FlowLogRetentionDays", "BastionInstanceType"}},
-	} {
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			var args *network.Args
-			if c.change != nil {
-				args = baseArgs()
-				c.change(args)
-			}
-			rec, err := runUnit(args)
-			if err == nil {
-				t.Fatal("accepted")
-			}
-			for _, says := range c.says {
-				if !strings.Contains(err.Error(), says) {
-					t.Errorf("error does not say %q: %v", says, err)
-				}
-			}
-			if len(rec.Resources) != 0 {
-				t.Errorf("%d resources registered", len(rec.Resources))
-			}
-		})
-	}
+	stacktest.ExpectRefused(t, baseArgs, runUnit, map[string]stacktest.Refusal[*network.Args]{
+		"nil args":              {Says: []string{"args are required"}},
+		"no stack":              {Change: func(a *network.Args) { a.Stack = component.Stack{} }, Says: []string{"NamePrefix is required", "Region is required", "Account id is required"}},
+		"two zones":             {Change: func(a *network.Args) { a.AvailabilityZones = a.AvailabilityZones[:2] }, Says: []string{"want 3 zones, got 2"}},
+		"pod subnet in the vpc": {Change: func(a *network.Args) { a.Subnets.Pod[0] = netip.MustParsePrefix("10.0.64.0/18") }, Says: []string{"Subnets.Pod: 10.0.64.0/18 is outside 100.64.0.0/16"}},
+		"missing data subnet":   {Change: func(a *network.Args) { a.Subnets.Data = a.Subnets.Data[:2] }, Says: []string{"Subnets.Data: want one per zone (3), got 2"}},
+		"no flow log retention": {Change: func(a *network.Args) { a.FlowLogRetentionDays = 0; a.BastionInstanceType = "" }, Says: []string{"FlowLogRetentionDays", "BastionInstanceType"}},
+	})
 }

@@ -104,7 +104,7 @@ func TestOneHardenedRepositoryPerImageAndChart(t *testing.T) {
 
 func TestLifecyclePolicyExpiresUntaggedAndKeepsTheLastTagged(t *testing.T) {
 	t.Parallel()
-	for _, stack := range stacktest.Stacks(t) {
+	for _, stack := range stacktest.EveryStack(t) {
 		rec := stacktest.Preview(t, stack)
 		keep := float64(stacktest.SettingInt(t, stack, "bpa:ecrKeepTaggedImages"))
 		expiry := float64(stacktest.SettingInt(t, stack, "bpa:ecrUntaggedExpiryDays"))

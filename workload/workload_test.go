@@ -604,7 +604,7 @@ func TestStacksWireTheComponentsFactsIntoTheRelease(t *testing.T) {
 
 func TestStackWithoutInstallReleaseHasNoRelease(t *testing.T) {
 	t.Parallel()
-	rec, err := stacktest.Run(t, "dev", func(cfg map[string]string) { cfg["bpa:installRelease"] = "false" })
+	rec, err := stacktest.Run(t, stacktest.Lab, func(cfg map[string]string) { cfg["bpa:installRelease"] = "false" })
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -25,10 +25,10 @@ func TestBadUsageIsRefused(t *testing.T) {
 	t.Parallel()
 	root := stacktest.Root(t)
 	for name, args := range map[string][]string{
-		"extra argument":      {"--stack", "dev", "--dir", root, "prod"},
-		"two outputs":         {"--stack", "dev", "--dir", root, "--json", "--policy"},
+		"extra argument":      {"--stack", "example", "--dir", root, "another"},
+		"two outputs":         {"--stack", "example", "--dir", root, "--json", "--policy"},
 		"no stack":            {"--dir", root},
-		"dir without project": {"--stack", "dev", "--dir", t.TempDir()},
+		"dir without project": {"--stack", "example", "--dir", t.TempDir()},
 	} {
 		t.Run(name, func(t *testing.T) {
 			code, out, errOut := runPlan(t, args...)
@@ -48,7 +48,7 @@ func TestPlanFindsTheProjectAboveTheWorkingDirectory(t *testing.T) {
 	}
 	t.Chdir(filepath.Join(root, "internal", "config"))
 	defer func() { _ = os.Chdir(wd) }()
-	if code, _, errOut := runPlan(t, "--stack", "dev", "--summary"); code != 0 {
+	if code, _, errOut := runPlan(t, "--stack", stacktest.Stacks(t)[0], "--summary"); code != 0 {
 		t.Errorf("exit %d: %s", code, errOut)
 	}
 	dir, err := findProject("")

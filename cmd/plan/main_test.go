@@ -60,18 +60,19 @@ func TestJSONPlanListsEveryResourceInPreviewShape(t *testing.T) {
 
 func TestTextPlanShowsTheTreeAndSummary(t *testing.T) {
 	t.Parallel()
-	code, out, errOut := runPlan(t, "--stack", "prod", "--dir", stacktest.Root(t))
-	if code != 0 {
-		t.Fatalf("exit %d: %s", code, errOut)
-	}
-	rec := stacktest.Preview(t, "prod")
-	for _, r := range rec.Resources {
-		if !strings.Contains(out, " "+r.Name+"\n") && !strings.Contains(out, " "+r.Name+"  [protect]\n") {
-			t.Errorf("%s %s not in the text plan", r.Type, r.Name)
+	for _, stack := range stacktest.Stacks(t) {
+		code, out, errOut := runPlan(t, "--stack", stack, "--dir", stacktest.Root(t))
+		if code != 0 {
+			t.Fatalf("%s: exit %d: %s", stack, code, errOut)
 		}
-	}
-	if !strings.Contains(out, "├─ bpa:network:Network") || !strings.Contains(out, "to create") {
-		t.Errorf("text plan lacks the tree or the summary:\n%s", out[:min(len(out), 2000)])
+		for _, r := range stacktest.Preview(t, stack).Resources {
+			if !strings.Contains(out, " "+r.Name+"\n") && !strings.Contains(out, " "+r.Name+"  [protect]\n") {
+				t.Errorf("%s: %s %s not in the text plan", stack, r.Type, r.Name)
+			}
+		}
+		if !strings.Contains(out, "├─ bpa:network:Network") || !strings.Contains(out, "to create") {
+			t.Errorf("%s: text plan lacks the tree or the summary:\n%s", stack, out[:min(len(out), 2000)])
+		}
 	}
 }
 
@@ -79,11 +80,14 @@ func TestPlanNeverPrintsSecretValues(t *testing.T) {
 	t.Parallel()
 	// A key Pulumi.yaml declares plain, set with --secret: its value stays
 	// secret in every input it reaches (the owner in every tag).
-	dev := stacktest.ReadFile(t, "Pulumi.dev.yaml")
+	lab := fixture(t, stacktest.Lab)
 	for _, key := range []string{"bpa:owner"} {
-		dev = regexp.MustCompile(`(?m)^  `+key+`: .*$`).ReplaceAllString(dev, "  "+key+":\n    secure: v1:ZW5jcnlwdGVk")
+		lab = regexp.MustCompile(`(?m)^  `+key+`: .*$`).ReplaceAllString(lab, "  "+key+":\n    secure: v1:ZW5jcnlwdGVk")
 	}
-	stacks := map[string]string{"dev": stacktest.Root(t), "prod": stacktest.Root(t), "bad": writeStack(t, dev)}
+	stacks := map[string]string{testStack: writeStack(t, lab)}
+	for _, stack := range stacktest.Stacks(t) {
+		stacks[stack] = stacktest.Root(t)
+	}
 	for stack, dir := range stacks {
 		for _, format := range [][]string{{"--json"}, {}, {"--summary"}, {"--policy"}} {
 			args := append([]string{"--stack", stack, "--dir", dir}, format...)
@@ -101,15 +105,25 @@ func TestPlanNeverPrintsSecretValues(t *testing.T) {
 // An invalid value of a key the stack stores encrypted is named, never shown.
 func TestConfigErrorsNeverShowASecretValue(t *testing.T) {
 	t.Parallel()
-	dev := stacktest.ReadFile(t, "Pulumi.dev.yaml")
-	dev = regexp.MustCompile(`(?m)^  bpa:atlasOrgId: .*$`).ReplaceAllString(dev, "  bpa:atlasOrgId:\n    secure: v1:ZW5jcnlwdGVk")
-	code, out, errOut := runPlan(t, "--stack", "bad", "--dir", writeStack(t, dev))
+	lab := regexp.MustCompile(`(?m)^  bpa:atlasOrgId: .*$`).ReplaceAllString(fixture(t, stacktest.Lab), "  bpa:atlasOrgId:\n    secure: v1:ZW5jcnlwdGVk")
+	code, out, errOut := runPlan(t, "--stack", testStack, "--dir", writeStack(t, lab))
 	// The placeholder that stands in for it is no Atlas id: refused, unshown.
 	if code != 1 || !strings.Contains(errOut, "bpa:atlasOrgId") || strings.Contains(out+errOut, harness.SecretPlaceholder) {
 		t.Errorf("exit %d\nstdout %s\nstderr %s", code, out, errOut)
 	}
 }
 
+// testStack is the stack writeStack writes.
+const testStack = "test"
+
+// fixture is the text of a fixture stack's file.
+func fixture(t *testing.T, name string) string {
+	t.Helper()
+	return stacktest.ReadFile(t, filepath.Join(harness.FixtureDir, "Pulumi."+name+".yaml"))
+}
+
+// writeStack writes a project directory with Pulumi.yaml and stackYAML as
+// the file of testStack.
 func writeStack(t *testing.T, stackYAML string) string {
 	t.Helper()
 	dir := t.TempDir()
@@ -117,7 +131,7 @@ func writeStack(t *testing.T, stackYAML string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for name, body := range map[string][]byte{"Pulumi.yaml": project, "Pulumi.bad.yaml": []byte(stackYAML)} {
+	for name, body := range map[string][]byte{"Pulumi.yaml": project, "Pulumi." + testStack + ".yaml": []byte(stackYAML)} {
 		if err := os.WriteFile(filepath.Join(dir, name), body, 0o600); err != nil {
 			t.Fatal(err)
 		}
@@ -150,7 +164,7 @@ func TestBadConfigExitsNonZeroNamingTheKey(t *testing.T) {
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			code, out, errOut := runPlan(t, "--stack", "bad", "--dir", writeStack(t, tc.yaml))
+			code, out, errOut := runPlan(t, "--stack", testStack, "--dir", writeStack(t, tc.yaml))
 			if code == 0 {
 				t.Fatalf("bad config exited 0:\n%s", out)
 			}
@@ -189,7 +203,7 @@ func TestPolicyReportPassesForBothStacks(t *testing.T) {
 
 func TestJSONPlanCarriesThePolicyReport(t *testing.T) {
 	t.Parallel()
-	code, out, errOut := runPlan(t, "--stack", "dev", "--dir", stacktest.Root(t), "--json")
+	code, out, errOut := runPlan(t, "--stack", testStack, "--dir", writeStack(t, fixture(t, stacktest.Lab)), "--json")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
@@ -213,22 +227,22 @@ func TestJSONPlanCarriesThePolicyReport(t *testing.T) {
 	}
 }
 
-// prodWith is the prod stack file with one line replaced.
-func prodWith(t *testing.T, old, replacement string) string {
+// liveWith is the Live fixture's stack file with one line replaced.
+func liveWith(t *testing.T, old, replacement string) string {
 	t.Helper()
-	prod := stacktest.ReadFile(t, "Pulumi.prod.yaml")
-	if !strings.Contains(prod, old) {
-		t.Fatalf("Pulumi.prod.yaml has no %q", old)
+	live := fixture(t, stacktest.Live)
+	if !strings.Contains(live, old) {
+		t.Fatalf("the %s fixture has no %q", stacktest.Live, old)
 	}
-	return strings.Replace(prod, old, replacement, 1)
+	return strings.Replace(live, old, replacement, 1)
 }
 
 func TestMandatoryViolationFailsThePlan(t *testing.T) {
 	t.Parallel()
 	// Valid config, but a protected stack must keep a week of backups.
-	dir := writeStack(t, prodWith(t, "bpa:postgresBackupRetentionDays: 7", "bpa:postgresBackupRetentionDays: 3"))
+	dir := writeStack(t, liveWith(t, "bpa:postgresBackupRetentionDays: 7", "bpa:postgresBackupRetentionDays: 3"))
 	for _, mode := range []string{"--policy", "--summary"} {
-		code, out, errOut := runPlan(t, "--stack", "bad", "--dir", dir, mode)
+		code, out, errOut := runPlan(t, "--stack", testStack, "--dir", dir, mode)
 		if code != 1 || !strings.Contains(errOut, "1 mandatory policy violations") {
 			t.Errorf("%s: exit %d, stderr %q", mode, code, errOut)
 		}
@@ -240,8 +254,8 @@ func TestMandatoryViolationFailsThePlan(t *testing.T) {
 
 func TestWaivingAMandatoryRuleIsRejectedBeforeRunning(t *testing.T) {
 	t.Parallel()
-	dir := writeStack(t, prodWith(t, "  bpa:protect: true\n", "  bpa:protect: true\n  bpa:policyWaivers:\n    rds-not-public: the database must be reachable from the office\n"))
-	code, out, errOut := runPlan(t, "--stack", "bad", "--dir", dir)
+	dir := writeStack(t, liveWith(t, "  bpa:policyWaivers: {}\n", "  bpa:policyWaivers:\n    rds-not-public: the database must be reachable from the office\n"))
+	code, out, errOut := runPlan(t, "--stack", testStack, "--dir", dir)
 	if code != 1 || !strings.Contains(errOut, `bpa:policyWaivers: "rds-not-public" is a mandatory rule`) {
 		t.Errorf("exit %d, stderr %q", code, errOut)
 	}
@@ -301,9 +315,9 @@ func TestPlanShowsCriticalPathAndCost(t *testing.T) {
 // itself still succeeds.
 func TestPlanWithoutPricesStillRenders(t *testing.T) {
 	t.Parallel()
-	stack := prodWith(t, "bpa:region: us-west-2", "bpa:region: eu-central-1")
+	stack := liveWith(t, "bpa:region: us-west-2", "bpa:region: eu-central-1")
 	stack = strings.ReplaceAll(stack, "us-west-2", "eu-central-1")
-	code, out, errOut := runPlan(t, "--stack", "bad", "--dir", writeStack(t, stack), "--summary")
+	code, out, errOut := runPlan(t, "--stack", testStack, "--dir", writeStack(t, stack), "--summary")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
@@ -337,14 +351,14 @@ func TestPlanNamesOnlyTheSecretsAStackLacks(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	yaml := stacktest.ReadFile(t, "Pulumi.yaml")
-	stackFile := stacktest.ReadFile(t, "Pulumi.dev.yaml") + "  bpa:tlsCertificate:\n    secure: v1:ZW5jcnlwdGVk\n"
-	for name, body := range map[string]string{"Pulumi.yaml": yaml, "Pulumi.dev.yaml": stackFile} {
+	stackFile := fixture(t, stacktest.Lab) + "  bpa:tlsCertificate:\n    secure: v1:ZW5jcnlwdGVk\n"
+	for name, body := range map[string]string{"Pulumi.yaml": yaml, "Pulumi.lab.yaml": stackFile} {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o600); err != nil {
 			t.Fatal(err)
 		}
 	}
-	code, _, errOut := runPlan(t, "--stack", "dev", "--dir", dir, "--summary")
-	want := "plan: stack dev does not set the secrets bpa:tlsPrivateKey; "
+	code, _, errOut := runPlan(t, "--stack", stacktest.Lab, "--dir", dir, "--summary")
+	want := "plan: stack lab does not set the secrets bpa:tlsPrivateKey; "
 	if code != 0 || !strings.HasPrefix(errOut, want) {
 		t.Errorf("exit %d, stderr %q; want it to start %q", code, errOut, want)
 	}

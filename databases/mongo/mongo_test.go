@@ -189,7 +189,7 @@ func TestProjectIsCreatedInTheConfiguredOrganization(t *testing.T) {
 
 func TestExistingProjectIsUsedWithoutCreatingOne(t *testing.T) {
 	t.Parallel()
-	rec, err := run(t, "prod", func(cfg map[string]string) {
+	rec, err := run(t, stacktest.Live, func(cfg map[string]string) {
 		delete(cfg, "bpa:atlasOrgId")
 		cfg["bpa:atlasProjectId"] = "65a1b2c3d4e5f60718293a4b"
 	})
@@ -243,7 +243,7 @@ func TestAtlasKeysComeFromTheEnvironmentByDefault(t *testing.T) {
 
 func TestAtlasKeysFromConfigReachTheProviderOnlyAsSecrets(t *testing.T) {
 	t.Parallel()
-	opts := stacktest.Options(t, "prod")
+	opts := stacktest.Options(t, stacktest.Live)
 	opts.Resolve = true
 	opts.Config["bpa:atlasPublicKey"] = harness.SecretPlaceholder
 	opts.Config["bpa:atlasPrivateKey"] = harness.SecretPlaceholder
@@ -351,7 +351,7 @@ func TestEndpointRegistrationWaitsForTheCluster(t *testing.T) {
 
 func TestPrivateLinkValuesResolveToWhatEachSideExpects(t *testing.T) {
 	t.Parallel()
-	rec := stacktest.Resolved(t, "prod")
+	rec := stacktest.Resolved(t, stacktest.Live)
 	vpce := stacktest.Must(t, rec, vpcEndpoint, "mongo-endpoint")
 	link := stacktest.Must(t, rec, endpointLink, "mongo-endpoint-service")
 	if got := stacktest.Input(vpce, "serviceName"); got != "com.amazonaws.vpce.us-west-2.vpce-svc-0mock0atlas000000" {
@@ -489,7 +489,7 @@ func TestUserIsScramWithReadWriteOnTheConfiguredDatabasesOfThisClusterOnly(t *te
 // only it.
 func TestRotationLabelIsTheKeeperOfTheUserPassword(t *testing.T) {
 	t.Parallel()
-	rec, err := run(t, "prod", func(cfg map[string]string) { cfg["bpa:credentialsRotation"] = `{"mongoUser":"2027-06"}` })
+	rec, err := run(t, stacktest.Live, func(cfg map[string]string) { cfg["bpa:credentialsRotation"] = `{"mongoUser":"2027-06"}` })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -503,7 +503,7 @@ func TestRotationLabelIsTheKeeperOfTheUserPassword(t *testing.T) {
 
 func TestUserRolesFollowTheConfiguredDatabases(t *testing.T) {
 	t.Parallel()
-	rec, err := run(t, "dev", func(cfg map[string]string) {
+	rec, err := run(t, stacktest.Lab, func(cfg map[string]string) {
 		cfg["bpa:atlasDatabases"] = `["bpa","bpa-audit"]`
 	})
 	if err != nil {
@@ -539,8 +539,8 @@ func TestConnectionStringIsReadAfterTheEndpointIsLinked(t *testing.T) {
 
 func TestSecretHoldsThePrivateSrvStringOfThisEndpoint(t *testing.T) {
 	t.Parallel()
-	rec := stacktest.Resolved(t, "prod")
-	user := stacktest.NamePrefix(t, "prod") + "-bpa"
+	rec := stacktest.Resolved(t, stacktest.Live)
+	user := stacktest.NamePrefix(t, stacktest.Live) + "-bpa"
 	if !slices.Contains(rec.Invokes, lookupToken) {
 		t.Fatal("the cluster's connection strings were never looked up")
 	}
@@ -610,7 +610,7 @@ func TestNoSecretInPlainText(t *testing.T) {
 
 func TestEndpointUsesTheStackAccountUnlessARoleIsConfigured(t *testing.T) {
 	t.Parallel()
-	rec := stacktest.Resolved(t, "prod")
+	rec := stacktest.Resolved(t, stacktest.Live)
 	stackProvider := stacktest.Must(t, rec, awsProvider, "aws")
 	for _, r := range rec.Resources {
 		if strings.HasPrefix(r.Name, "mongo-") && strings.HasPrefix(r.Type, "aws:") && r.Provider != stackProvider.URN {
@@ -624,7 +624,7 @@ func TestEndpointUsesTheStackAccountUnlessARoleIsConfigured(t *testing.T) {
 
 func TestEndpointIsCreatedThroughTheAssumedRoleWhenConfigured(t *testing.T) {
 	t.Parallel()
-	rec, err := run(t, "prod", func(cfg map[string]string) {
+	rec, err := run(t, stacktest.Live, func(cfg map[string]string) {
 		cfg["bpa:atlasEndpointAssumeRoleArn"] = assumeRoleArn
 	})
 	if err != nil {
@@ -633,8 +633,8 @@ func TestEndpointIsCreatedThroughTheAssumedRoleWhenConfigured(t *testing.T) {
 	p := stacktest.Must(t, rec, awsProvider, "mongo-endpoint-account")
 	for path, want := range map[string]any{
 		"assumeRole.roleArn":          assumeRoleArn,
-		"region":                      stacktest.Setting(t, "prod", "bpa:region"),
-		"defaultTags.tags.customer":   stacktest.Setting(t, "prod", "bpa:customer"),
+		"region":                      stacktest.Setting(t, stacktest.Live, "bpa:region"),
+		"defaultTags.tags.customer":   stacktest.Setting(t, stacktest.Live, "bpa:customer"),
 		"defaultTags.tags.managed-by": "pulumi",
 	} {
 		if got := stacktest.Input(p, path); got != want {
@@ -746,7 +746,7 @@ func TestInvalidArgsRegisterNothing(t *testing.T) {
 // Logical names are part of each resource's URN: renaming one replaces it.
 func TestLogicalNamesAreStable(t *testing.T) {
 	t.Parallel()
-	stacktest.ExpectLogicalNames(t, stacktest.Resolved(t, "prod"), "mongo", func(n string) bool { return strings.HasPrefix(n, "mongo") }, names)
+	stacktest.ExpectLogicalNames(t, stacktest.Resolved(t, stacktest.Live), "mongo", func(n string) bool { return strings.HasPrefix(n, "mongo") }, names)
 }
 
 // atlasRegion is a stack's bpa:region in Atlas's format ("us-west-2" is

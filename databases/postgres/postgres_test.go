@@ -166,7 +166,7 @@ func TestEnhancedMonitoringHasAScopedRoleWithItsPolicyAttached(t *testing.T) {
 			t.Errorf("monitoringRoleArn depends on %v, want the role and its policy attachment", deps)
 		}
 	})
-	rec := stacktest.Resolved(t, "prod")
+	rec := stacktest.Resolved(t, stacktest.Live)
 	trust := stacktest.Input(rec.Find("aws:iam/role:Role", "postgres-monitoring"), "assumeRolePolicy").(string)
 	if !strings.Contains(trust, "monitoring.rds.amazonaws.com") || !strings.Contains(trust, harness.MockAccountID) {
 		t.Errorf("monitoring role trust is not limited to RDS monitoring for this account: %s", trust)
@@ -348,7 +348,7 @@ func TestProviderHostAndPortCanPointAtAPortForward(t *testing.T) {
 // check cannot run in parallel with the others (t.Setenv forbids it).
 func TestAdminEndpointFromTheEnvironmentRedirectsTheProvider(t *testing.T) {
 	t.Setenv("BPA_POSTGRES_ADMIN_ENDPOINT", "127.0.0.1:25432")
-	rec, err := stacktest.Run(t, "dev", nil)
+	rec, err := stacktest.Run(t, stacktest.Lab, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -514,7 +514,7 @@ func TestNoGrantRoleAndDatabasesWaitOnlyForTheirOwner(t *testing.T) {
 
 func TestDatabasesDoNotWaitForTheCluster(t *testing.T) {
 	t.Parallel()
-	rec := stacktest.Preview(t, "prod")
+	rec := stacktest.Preview(t, stacktest.Live)
 	c := postgresComponent(t, rec)
 	nodes := stacktest.Must(t, rec, pgIngress, "postgres-from-nodes")
 	nodeSG := nodes.PropertyDependencies["referencedSecurityGroupId"]
@@ -605,7 +605,7 @@ func keysOf(m map[string]any) []string {
 // No password may appear in plain text anywhere in the plan, resolved or not.
 func TestNoPasswordInPlainTextAnywhere(t *testing.T) {
 	t.Parallel()
-	for _, stack := range stacktest.Stacks(t) {
+	for _, stack := range stacktest.EveryStack(t) {
 		for _, resolved := range []bool{false, true} {
 			name := stack
 			if resolved {
@@ -859,7 +859,7 @@ func TestAdminPortIsIgnoredWithoutAnAdminHost(t *testing.T) {
 // 5432 as the bastion does: the program's own provider creates the roles.
 func TestDeployerIsAdmittedOnPostgresWhenConfigured(t *testing.T) {
 	t.Parallel()
-	rec, err := stacktest.Run(t, "dev", func(cfg map[string]string) {
+	rec, err := stacktest.Run(t, stacktest.Lab, func(cfg map[string]string) {
 		cfg["bpa:deployerCidrs"] = `["10.20.0.0/16","192.168.4.0/24"]`
 		cfg["bpa:deployerSecurityGroupId"] = "sg-0123456789abcdef0"
 	})
@@ -889,7 +889,7 @@ func TestDeployerIsAdmittedOnPostgresWhenConfigured(t *testing.T) {
 	}
 
 	// Unconfigured, there is no deployer rule.
-	for _, r := range stacktest.Preview(t, "dev").OfType(pgIngress) {
+	for _, r := range stacktest.Preview(t, stacktest.Lab).OfType(pgIngress) {
 		if strings.HasPrefix(r.Name, "postgres-from-deployer") {
 			t.Errorf("%s exists without a configured deployer", r.Name)
 		}
@@ -899,7 +899,7 @@ func TestDeployerIsAdmittedOnPostgresWhenConfigured(t *testing.T) {
 // Logical names are part of each resource's URN: renaming one replaces it.
 func TestLogicalNamesAreStable(t *testing.T) {
 	t.Parallel()
-	stacktest.ExpectLogicalNames(t, stacktest.Preview(t, "prod"), "postgres", func(n string) bool { return n == "postgres" || strings.HasPrefix(n, "postgres-") }, postgresNames)
+	stacktest.ExpectLogicalNames(t, stacktest.Preview(t, stacktest.Live), "postgres", func(n string) bool { return n == "postgres" || strings.HasPrefix(n, "postgres-") }, postgresNames)
 }
 
 func toStrings(v any) []string {

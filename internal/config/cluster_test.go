@@ -7,7 +7,9 @@ import (
 	"github.com/bpa-infra/bpa-infra/internal/config"
 )
 
-func TestClusterDefaultsAreTheGuidesShapeOnASupportedVersion(t *testing.T) {
+// The keys decode into cluster.Settings: the Live fixture's values, plus
+// what the program derives from them (max pods, data directory owners).
+func TestClusterSettingsDecodeFromTheirKeys(t *testing.T) {
 	t.Parallel()
 	cfg, err := parse(minimal())
 	if err != nil {
@@ -17,18 +19,18 @@ func TestClusterDefaultsAreTheGuidesShapeOnASupportedVersion(t *testing.T) {
 	listeners := c.LoadBalancer.Listeners
 	checks := map[string]bool{
 		"kubernetes 1.35":                   c.KubernetesVersion == "1.35",
-		"public API endpoint off":           len(c.PublicAccessCidrs) == 0,
+		"public API endpoint for one range": len(c.PublicAccessCidrs) == 1 && c.PublicAccessCidrs[0] == "198.51.100.0/24",
 		"no extra admins":                   len(c.AdminRoleArns) == 0,
 		"control plane logs kept a year":    c.LogRetentionDays == 365,
 		"BPA nodes m6i.2xlarge":             c.BpaNodes.InstanceType == "m6i.2xlarge",
 		"max pods for custom networking":    c.BpaNodes.MaxPods == 44,
 		"2 TB data volumes":                 c.BpaNodes.DataVolumeGiB == 2048,
-		"gp3 baseline IOPS and throughput":  c.BpaNodes.DataVolumeIops == 3000 && c.BpaNodes.DataVolumeThroughput == 125,
+		"6000 IOPS and 250 MiB/s":           c.BpaNodes.DataVolumeIops == 6000 && c.BpaNodes.DataVolumeThroughput == 250,
 		"data directories the guide's 777":  len(c.BpaNodes.DataDirectories) == 11 && c.BpaNodes.DataDirectories["kafka1"] == cluster.DataDirectory{UID: 0, GID: 0, Mode: 0o777},
 		"pods reach anywhere, as the guide": len(c.PodEgressCidrs) == 1 && c.PodEgressCidrs[0] == "0.0.0.0/0",
 		"no view roles":                     len(c.ViewRoleArns) == 0,
-		"no general nodes":                  c.GeneralNodes.Count == 0,
-		"listeners closed until configured": len(c.LoadBalancer.IngressCidrs) == 0,
+		"three general nodes":               c.GeneralNodes.Count == 3 && c.GeneralNodes.InstanceType == "m6i.xlarge" && c.GeneralNodes.RootVolumeGiB == 50,
+		"listeners open to one range":       len(c.LoadBalancer.IngressCidrs) == 1 && c.LoadBalancer.IngressCidrs[0] == "198.51.100.0/24",
 		"listeners 443 and 30101":           len(listeners) == 2 && listeners[0].Port == 443 && listeners[1].Port == 30101,
 		// A target group on node port 443 would need a pod on hostPort 443.
 		"both listeners to NodePort 30101": len(listeners) == 2 && listeners[0].TargetPort == 30101 && listeners[1].TargetPort == 30101 &&
@@ -37,7 +39,7 @@ func TestClusterDefaultsAreTheGuidesShapeOnASupportedVersion(t *testing.T) {
 	}
 	for what, ok := range checks {
 		if !ok {
-			t.Errorf("default: want %s", what)
+			t.Errorf("want %s, got %+v", what, c)
 		}
 	}
 }
@@ -90,7 +92,6 @@ func TestEveryInvalidClusterSettingIsReportedByKey(t *testing.T) {
 		"data too big":             {"bpaNodeDataVolumeGiB", "20000", "gp3 volume size"},
 		"iops too high":            {"bpaNodeDataVolumeIops", "20000", "gp3 IOPS"},
 		"throughput too high":      {"bpaNodeDataVolumeThroughput", "2000", "gp3 throughput"},
-		"throughput needs iops":    {"bpaNodeDataVolumeThroughput", "1000", "needs at least 4000 IOPS"},
 		"data default malformed":   {"bpaDataDirectoryDefault", "1000:1000", "<uid>:<gid>:<octal mode>"},
 		"data mode not octal":      {"bpaDataDirectories", `{"kafka1":"1001:1001:0790"}`, "<octal mode>"},
 		"data directory unknown":   {"bpaDataDirectories", `{"kafka4":"1001:1001:0750"}`, "not a BPA data directory"},
@@ -124,6 +125,9 @@ func TestEveryInvalidClusterSettingIsReportedByKey(t *testing.T) {
 		}
 		keyCases[name] = keyErrorCase{change, key, tc.says}
 	}
+	keyCases["throughput needs iops"] = keyErrorCase{set(map[string]string{
+		"bpa:bpaNodeDataVolumeThroughput": "1000", "bpa:bpaNodeDataVolumeIops": "3000",
+	}), "bpa:bpaNodeDataVolumeThroughput", "needs at least 4000 IOPS"}
 	expectKeyErrors(t, keyCases)
 }
 

@@ -10,10 +10,12 @@ import (
 
 	"github.com/bpa-infra/bpa-infra/internal/config"
 	"github.com/bpa-infra/bpa-infra/internal/harness"
+	"github.com/bpa-infra/bpa-infra/internal/stacktest"
 	"github.com/bpa-infra/bpa-infra/network"
 )
 
-// minimal is the smallest valid stack: only the required keys.
+// minimal is the smallest valid stack: only the required keys, every other
+// key taking its fixtureValues value.
 func minimal() map[string]string {
 	return map[string]string{
 		"bpa:region":            "us-west-2",
@@ -45,24 +47,33 @@ func parse(cfg map[string]string, extraSecret ...string) (*config.Config, error)
 	return parseWithSecrets(cfg, secret)
 }
 
-// projectDefaults are Pulumi.yaml's defaults, which the CLI hands the
-// program for every key a stack leaves out.
-var projectDefaults = func() map[string]string {
-	d, err := harness.ProjectDefaults("../..")
+// fixtureValues stand in for Pulumi.yaml's defaults, which the CLI hands
+// the program for every key a stack leaves out: the Live fixture's values
+// of the keys Pulumi.yaml defaults. The fixture sets every key, so a test's
+// expectations never follow a default that changed.
+var fixtureValues = func() map[string]string {
+	defaults, err := harness.ProjectDefaults("../..")
 	if err != nil {
 		panic(err)
 	}
-	return d
+	live, err := harness.LoadFixture("../..", stacktest.Live)
+	if err != nil {
+		panic(err)
+	}
+	for k := range defaults {
+		defaults[k] = live.Config[k]
+	}
+	return defaults
 }()
 
-// withDefaults looks a key up in cfg, else in Pulumi.yaml's defaults, as
-// the CLI hands a stack's config to the program.
+// withDefaults looks a key up in cfg, else in fixtureValues, as the CLI
+// hands a stack's config to the program.
 func withDefaults(cfg map[string]string) config.Lookup {
 	return func(k string) (string, bool) {
 		if v, ok := cfg[k]; ok {
 			return v, ok
 		}
-		v, ok := projectDefaults[k]
+		v, ok := fixtureValues[k]
 		return v, ok
 	}
 }
@@ -124,7 +135,7 @@ func expectKeyErrors(t *testing.T, cases map[string]keyErrorCase, extraSecret ..
 	}
 }
 
-func TestDefaultsFillEverythingButIdentity(t *testing.T) {
+func TestIdentityAndNetworkSettingsDecodeFromTheirKeys(t *testing.T) {
 	t.Parallel()
 	cfg, err := parse(minimal())
 	if err != nil {
@@ -143,7 +154,7 @@ func TestDefaultsFillEverythingButIdentity(t *testing.T) {
 	}
 	for what, ok := range checks {
 		if !ok {
-			t.Errorf("default: want %s", what)
+			t.Errorf("want %s", what)
 		}
 	}
 	tags := cfg.Tags.Map()
@@ -154,7 +165,9 @@ func TestDefaultsFillEverythingButIdentity(t *testing.T) {
 	}
 }
 
-func TestDefaultSubnetLayoutFitsAndNeverOverlaps(t *testing.T) {
+// The Live fixture's /16 with /19 private, /24 public and data and /18 pod
+// subnets.
+func TestSubnetLayoutFitsAndNeverOverlaps(t *testing.T) {
 	t.Parallel()
 	cfg, err := parse(minimal())
 	if err != nil {

@@ -9,7 +9,7 @@ import (
 	"github.com/bpa-infra/bpa-infra/internal/config"
 )
 
-func TestMongoDefaultsAreADedicatedM30OnASupportedVersionWithBackup(t *testing.T) {
+func TestMongoSettingsDecodeFromTheirKeys(t *testing.T) {
 	t.Parallel()
 	cfg, err := parse(minimal())
 	if err != nil {
@@ -17,20 +17,20 @@ func TestMongoDefaultsAreADedicatedM30OnASupportedVersionWithBackup(t *testing.T
 	}
 	m := cfg.Mongo
 	if m.InstanceSize != "M30" || m.Version != "8.0" || !m.Backup {
-		t.Errorf("defaults: tier %q, version %q, backup %v; want M30, 8.0, true", m.InstanceSize, m.Version, m.Backup)
+		t.Errorf("tier %q, version %q, backup %v; want M30, 8.0, true", m.InstanceSize, m.Version, m.Backup)
 	}
 	if !slices.Equal(m.Databases, []string{"bpa"}) {
-		t.Errorf("default databases %v, want [bpa]", m.Databases)
+		t.Errorf("databases %v, want [bpa]", m.Databases)
 	}
 	if m.APIKeysInConfig || m.EndpointAssumeRoleArn != "" || m.ProjectID != "" {
-		t.Errorf("optional settings are on by default: %+v", m)
+		t.Errorf("optional settings the fixture leaves off are on: %+v", m)
 	}
 }
 
 func TestMongoExistingProjectReplacesTheOrganization(t *testing.T) {
 	t.Parallel()
 	c := minimal()
-	delete(c, "bpa:atlasOrgId")
+	c["bpa:atlasOrgId"] = ""
 	c["bpa:atlasProjectId"] = "65a1b2c3d4e5f60718293a4b"
 	cfg, err := parse(c)
 	if err != nil {
@@ -71,7 +71,7 @@ func TestMongoAPIKeysInConfigMustBeEncryptedAndPaired(t *testing.T) {
 func TestInvalidMongoSettingsNameTheirKey(t *testing.T) {
 	t.Parallel()
 	expectKeyErrors(t, map[string]keyErrorCase{
-		"no org and no project": {func(c map[string]string) { delete(c, "bpa:atlasOrgId") }, "bpa:atlasOrgId", "required unless atlasProjectId"},
+		"no org and no project": {func(c map[string]string) { c["bpa:atlasOrgId"] = "" }, "bpa:atlasOrgId", "required unless atlasProjectId"},
 		"org and project": {func(c map[string]string) { c["bpa:atlasProjectId"] = "65a1b2c3d4e5f60718293a4b" },
 			"bpa:atlasProjectId", "not both"},
 		"org id not hex":   {func(c map[string]string) { c["bpa:atlasOrgId"] = "my-org" }, "bpa:atlasOrgId", "24 lower-case hexadecimal"},

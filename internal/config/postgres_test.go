@@ -9,7 +9,7 @@ import (
 	"github.com/bpa-infra/bpa-infra/internal/config"
 )
 
-func TestPostgresDefaultsAreTheGuidesProductionDatabase(t *testing.T) {
+func TestPostgresSettingsDecodeFromTheirKeys(t *testing.T) {
 	t.Parallel()
 	cfg, err := parse(minimal())
 	if err != nil {
@@ -33,7 +33,7 @@ func TestPostgresDefaultsAreTheGuidesProductionDatabase(t *testing.T) {
 	}
 	for what, ok := range checks {
 		if !ok {
-			t.Errorf("default: want %s, got %+v", what, p)
+			t.Errorf("want %s, got %+v", what, p)
 		}
 	}
 }
@@ -86,7 +86,7 @@ func TestEveryInvalidPostgresSettingIsReportedByKey(t *testing.T) {
 		"no backups":                  {map[string]string{"bpa:postgresBackupRetentionDays": "0"}, "bpa:postgresBackupRetentionDays", "1 to 35"},
 		"backup window malformed":     {map[string]string{"bpa:postgresBackupWindow": "9-10"}, "bpa:postgresBackupWindow", "hh24:mi"},
 		"maintenance malformed":       {map[string]string{"bpa:postgresMaintenanceWindow": "sunday"}, "bpa:postgresMaintenanceWindow", "ddd:hh24:mi"},
-		"windows overlap":             {map[string]string{"bpa:postgresMaintenanceWindow": "tue:09:30-tue:10:30"}, "bpa:postgresMaintenanceWindow", "overlaps"},
+		"windows overlap":             {map[string]string{"bpa:postgresBackupWindow": "09:00-10:00", "bpa:postgresMaintenanceWindow": "tue:09:30-tue:10:30"}, "bpa:postgresMaintenanceWindow", "overlaps"},
 		"windows overlap past midnight": {map[string]string{"bpa:postgresBackupWindow": "23:30-00:30", "bpa:postgresMaintenanceWindow": "mon:00:00-mon:01:00"},
 			"bpa:postgresMaintenanceWindow", "overlaps"},
 		"pi retention":         {map[string]string{"bpa:postgresPerformanceInsightsRetentionDays": "30"}, "bpa:postgresPerformanceInsightsRetentionDays", "multiple of 31"},

@@ -1,14 +1,17 @@
 package config_test
 
 import (
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/workspace"
 
 	"github.com/bpa-infra/bpa-infra/internal/config"
+	"github.com/bpa-infra/bpa-infra/internal/harness"
 )
 
 func loadProject(t *testing.T) *workspace.Project {
@@ -61,5 +64,34 @@ func TestPulumiYamlDeclaresEveryKeyAsTheProgramReadsIt(t *testing.T) {
 		if !strings.Contains(key, ":") && !read[key] {
 			t.Errorf("Pulumi.yaml declares %s but the program never reads it", key)
 		}
+	}
+}
+
+// Pulumi.yaml's defaults complete a stack of only the required keys: every
+// one decodes and passes the checks. One default is a safety rule rather
+// than a choice: a stack that leaves bpa:protect out is protected.
+func TestPulumiYamlDefaultsCompleteAStackOfTheRequiredKeys(t *testing.T) {
+	t.Parallel()
+	defaults, err := harness.ProjectDefaults("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	stack := minimal()
+	cfg, err := config.ParseSource("minimal", config.Source{
+		Lookup: func(k string) (string, bool) {
+			if v, ok := stack[k]; ok {
+				return v, true
+			}
+			v, ok := defaults[k]
+			return v, ok
+		},
+		IsSecret: func(k string) bool { return secretKeys[k] },
+		Keys:     slices.Sorted(maps.Keys(stack)),
+	})
+	if err != nil {
+		t.Fatalf("Pulumi.yaml's defaults do not make a valid stack: %v", err)
+	}
+	if !cfg.Protect {
+		t.Error("a stack without bpa:protect is unprotected: its databases could be deleted by a routine destroy")
 	}
 }

@@ -77,7 +77,7 @@ func TestTotalsAddUpPerComponent(t *testing.T) {
 // comes to about a quarter of prod; the fixed costs both pay (control
 // plane, load balancer) keep it from going much lower.
 func TestDevIsWellUnderProd(t *testing.T) {
-	dev, prod := estimateStack(t, "dev"), estimateStack(t, "prod")
+	dev, prod := estimateStack(t, stacktest.Lab), estimateStack(t, stacktest.Live)
 	if ratio := dev.Total / prod.Total; ratio >= 0.30 || ratio < 0.15 {
 		t.Errorf("dev %.2f is %.0f%% of prod %.2f, want 15%%-30%%", dev.Total, ratio*100, prod.Total)
 	}
@@ -132,14 +132,14 @@ func TestEveryTypeIsClassifiedAndEveryPricedTypePriced(t *testing.T) {
 }
 
 func TestUnknownTypeIsReportedNotIgnored(t *testing.T) {
-	rec := stacktest.Preview(t, "dev")
+	rec := stacktest.Preview(t, stacktest.Lab)
 	extra := *rec
 	extra.Resources = append(append([]*harness.Resource(nil), rec.Resources...), &harness.Resource{
 		URN:  "urn:pulumi:dev::bpa::bpa:network:Network$aws:ec2/transitGateway:TransitGateway::network-tgw",
 		Type: "aws:ec2/transitGateway:TransitGateway", Name: "network-tgw", Custom: true,
 		Parent: rec.Find("bpa:network:Network", "network").URN, Inputs: resource.PropertyMap{},
 	})
-	base := estimateStack(t, "dev")
+	base := estimateStack(t, stacktest.Lab)
 	rep, err := Estimate(&extra)
 	if err != nil {
 		t.Fatal(err)
@@ -280,11 +280,11 @@ func TestEachDataVolumeIsPricedOnceAtTheConfiguredSize(t *testing.T) {
 // which must show in the line; dev's stay at the baseline and pay for size
 // only.
 func TestDataVolumePerformanceAboveTheBaselineIsPriced(t *testing.T) {
-	prod := stacktest.Config(t, "prod").Cluster.BpaNodes
+	prod := stacktest.Config(t, stacktest.Live).Cluster.BpaNodes
 	if prod.DataVolumeIops <= 3000 || prod.DataVolumeThroughput <= 125 {
 		t.Fatalf("prod data volumes at %d IOPS, %d MiB/s: the check needs both above the baseline", prod.DataVolumeIops, prod.DataVolumeThroughput)
 	}
-	l := linesOf(estimateStack(t, "prod"), volumeType, "cluster-data-node-1", "")
+	l := linesOf(estimateStack(t, stacktest.Live), volumeType, "cluster-data-node-1", "")
 	if len(l) != 1 ||
 		!strings.Contains(l[0].Description, fmt.Sprintf("+ %d IOPS above 3000", prod.DataVolumeIops-3000)) ||
 		!strings.Contains(l[0].Description, fmt.Sprintf("+ %d MiB/s above 125", prod.DataVolumeThroughput-125)) {
@@ -294,8 +294,8 @@ func TestDataVolumePerformanceAboveTheBaselineIsPriced(t *testing.T) {
 		t.Errorf("prod data volume %.2f, not above its storage alone %.2f", l[0].Monthly, size)
 	}
 
-	dev := stacktest.Config(t, "dev").Cluster.BpaNodes
-	d := linesOf(estimateStack(t, "dev"), volumeType, "cluster-data-node-1", "")
+	dev := stacktest.Config(t, stacktest.Lab).Cluster.BpaNodes
+	d := linesOf(estimateStack(t, stacktest.Lab), volumeType, "cluster-data-node-1", "")
 	if dev.DataVolumeIops == 3000 && dev.DataVolumeThroughput == 125 {
 		if len(d) != 1 || strings.Contains(d[0].Description, "above") || d[0].Monthly != cents(float64(dev.DataVolumeGiB)*usWest2.EBSgp3GB.USD) {
 			t.Errorf("dev data volume %+v, want %d GiB of storage only", d, dev.DataVolumeGiB)
@@ -304,7 +304,7 @@ func TestDataVolumePerformanceAboveTheBaselineIsPriced(t *testing.T) {
 }
 
 func TestProdBPANodesAreFourInstancesOfTheConfiguredType(t *testing.T) {
-	rep := estimateStack(t, "prod")
+	rep := estimateStack(t, stacktest.Live)
 	nodes := linesOf(rep, nodeGroupType, "cluster-bpa-node-", "m6i.2xlarge on-demand")
 	if len(nodes) != 4 {
 		t.Fatalf("BPA node instance lines = %d, want 4: %+v", len(nodes), nodes)
@@ -368,7 +368,7 @@ func TestEverySecretIsPricedOnce(t *testing.T) {
 }
 
 func TestRDSMultiAZDoublesInstanceAndStorage(t *testing.T) {
-	prod := estimateStack(t, "prod")
+	prod := estimateStack(t, stacktest.Live)
 	for desc, want := range map[string]float64{
 		"db.m5d.2xlarge PostgreSQL Multi-AZ": 2 * 0.838 * HoursPerMonth,
 		"io2 400 GiB":                        2 * 400 * 0.125,
@@ -379,7 +379,7 @@ func TestRDSMultiAZDoublesInstanceAndStorage(t *testing.T) {
 			t.Errorf("prod %q = %+v, want %.2f", desc, l, want)
 		}
 	}
-	dev := estimateStack(t, "dev")
+	dev := estimateStack(t, stacktest.Lab)
 	for desc, want := range map[string]float64{
 		"db.t4g.medium PostgreSQL Single-AZ": 0.065 * HoursPerMonth,
 		"gp3 20 GiB":                         20 * 0.115,
@@ -392,7 +392,7 @@ func TestRDSMultiAZDoublesInstanceAndStorage(t *testing.T) {
 }
 
 func TestNATGatewayPerAZInProdSingleInDev(t *testing.T) {
-	for stack, want := range map[string]int{"prod": 3, "dev": 1} {
+	for stack, want := range map[string]int{stacktest.Live: 3, stacktest.Lab: 1} {
 		rep := estimateStack(t, stack)
 		nat := linesOf(rep, "aws:ec2/natGateway:NatGateway", "network-nat-", "NAT gateway")
 		eip := linesOf(rep, "aws:ec2/eip:Eip", "network-nat-", "public IPv4")
@@ -411,7 +411,7 @@ func TestNATGatewayPerAZInProdSingleInDev(t *testing.T) {
 // AZ count comes from the subnets its value was computed from. prod has
 // eight AWS service endpoints and Atlas's, dev only Atlas's.
 func TestInterfaceEndpointsArePricedPerAZ(t *testing.T) {
-	for stack, want := range map[string]int{"prod": 9, "dev": 1} {
+	for stack, want := range map[string]int{stacktest.Live: 9, stacktest.Lab: 1} {
 		rep := estimateStack(t, stack)
 		endpoints := linesOf(rep, "aws:ec2/vpcEndpoint:VpcEndpoint", "", "interface endpoint")
 		if len(endpoints) != want {
@@ -434,7 +434,7 @@ func TestAtlasTierAndBackupCaveat(t *testing.T) {
 		tier    string
 		monthly float64
 		backup  bool
-	}{"prod": {"M30", 394.20, true}, "dev": {"M10", 58.40, false}} {
+	}{stacktest.Live: {"M30", 394.20, true}, stacktest.Lab: {"M10", 58.40, false}} {
 		rep := estimateStack(t, stack)
 		l := linesOf(rep, "mongodbatlas:index/advancedCluster:AdvancedCluster", "mongo-cluster", "Atlas "+want.tier+" × 3 electable")
 		if len(l) != 1 || l[0].Monthly != want.monthly {
@@ -494,7 +494,7 @@ func modified(rec *harness.Recording, typ, name string, change func(r *harness.R
 }
 
 func TestUnsupportedRegionIsAnError(t *testing.T) {
-	rec := modified(stacktest.Preview(t, "dev"), "pulumi:providers:aws", "aws", func(r *harness.Resource) {
+	rec := modified(stacktest.Preview(t, stacktest.Lab), "pulumi:providers:aws", "aws", func(r *harness.Resource) {
 		r.Inputs["region"] = resource.NewProperty("eu-central-1")
 	})
 	_, err := Estimate(rec)
@@ -506,7 +506,7 @@ func TestUnsupportedRegionIsAnError(t *testing.T) {
 // A priced resource whose price-relevant input is gone fails the estimate,
 // naming the resource and the input, rather than pricing it at nothing.
 func TestMissingPricedInputIsAnError(t *testing.T) {
-	prod := stacktest.Preview(t, "prod")
+	prod := stacktest.Preview(t, stacktest.Live)
 	cases := map[string]struct {
 		rec  *harness.Recording
 		want []string
@@ -601,7 +601,7 @@ func TestPriceTableIsSourcedAndDated(t *testing.T) {
 }
 
 func TestReportTextAndJSON(t *testing.T) {
-	rep := estimateStack(t, "prod")
+	rep := estimateStack(t, stacktest.Live)
 	var text bytes.Buffer
 	if err := rep.WriteText(&text); err != nil {
 		t.Fatal(err)
@@ -647,7 +647,7 @@ func TestWebACLIsPricedPerACLAndRuleGroup(t *testing.T) {
 	if class, _ := Classify(assocType); class != Free {
 		t.Errorf("%s is %s, want free", assocType, class)
 	}
-	for stack, want := range map[string][]float64{"prod": {8.00}, "dev": nil} {
+	for stack, want := range map[string][]float64{stacktest.Live: {8.00}, stacktest.Lab: nil} {
 		var got []float64
 		for _, l := range linesOf(estimateStack(t, stack), aclType, "", "") {
 			got = append(got, l.Monthly)

@@ -673,7 +673,7 @@ func TestRecordedDependenciesNeverNameLocalComponents(t *testing.T) {
 
 func TestAnalyzeIsDeterministic(t *testing.T) {
 	t.Parallel()
-	rec := stacktest.Preview(t, "prod")
+	rec := stacktest.Preview(t, stacktest.Live)
 	a, _ := json.Marshal(Analyze(rec))
 	for range 5 {
 		if b, _ := json.Marshal(Analyze(rec)); !bytes.Equal(a, b) {
@@ -737,7 +737,7 @@ func TestWebACLIsSecondsAndOffTheCriticalPath(t *testing.T) {
 			t.Errorf("%s: %d s (%q, modelled %v), want %d", typ, got, why, ok, want)
 		}
 	}
-	rec := stacktest.Preview(t, "prod")
+	rec := stacktest.Preview(t, stacktest.Live)
 	res := Analyze(rec)
 	for _, s := range res.Chain {
 		if strings.HasPrefix(s.Type, "aws:wafv2/") {

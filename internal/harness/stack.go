@@ -23,15 +23,29 @@ import (
 // has found a leaked secret.
 const SecretPlaceholder = "PLACEHOLDER-FOR-ENCRYPTED-CONFIG"
 
+// FixtureDir holds the test fixture stacks, below the project's directory:
+// fixed values for the tests that pin them, apart from the customers'
+// stacks beside Pulumi.yaml.
+const FixtureDir = "testdata/stacks"
+
 // LoadStack reads Pulumi.yaml and Pulumi.<stack>.yaml in dir the way the CLI
 // does: project defaults first, stack values over them, declared types
 // checked, secure values marked secret.
 func LoadStack(dir, stack string) (Options, error) {
+	return loadStack(dir, filepath.Join(dir, "Pulumi."+stack+".yaml"), stack)
+}
+
+// LoadFixture is LoadStack of a fixture stack: Pulumi.<stack>.yaml in
+// FixtureDir, with the project's Pulumi.yaml in dir.
+func LoadFixture(dir, stack string) (Options, error) {
+	return loadStack(dir, filepath.Join(dir, FixtureDir, "Pulumi."+stack+".yaml"), stack)
+}
+
+func loadStack(dir, stackFile, stack string) (Options, error) {
 	proj, err := workspace.LoadProject(filepath.Join(dir, "Pulumi.yaml"))
 	if err != nil {
 		return Options{}, err
 	}
-	stackFile := filepath.Join(dir, "Pulumi."+stack+".yaml")
 	ps, err := workspace.LoadProjectStack(nil, proj, stackFile)
 	if err != nil {
 		return Options{}, fmt.Errorf("load %s: %w", stackFile, err)
@@ -164,7 +178,7 @@ func projectDefaults(proj *workspace.Project) (map[string]string, error) {
 // StackNames lists the stacks committed in dir, from their
 // Pulumi.<stack>.yaml files, in name order: a new customer's stack file is
 // all it takes for the tests, the engine tests and the README's figures to
-// cover it.
+// cover it. StackNames of FixtureDir lists the fixtures.
 func StackNames(dir string) ([]string, error) {
 	files, err := filepath.Glob(filepath.Join(dir, "Pulumi.*.yaml"))
 	if err != nil {

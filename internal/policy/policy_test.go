@@ -33,7 +33,7 @@ func settings(t *testing.T, stack string) policy.Settings {
 // they do. The expectations come from each stack's settings as the CLI
 // hands them to the program (stacktest.Setting), never from its name.
 func TestStacksPassMandatoryRules(t *testing.T) {
-	for _, stack := range stacktest.Stacks(t) {
+	for _, stack := range stacktest.EveryStack(t) {
 		t.Run(stack, func(t *testing.T) {
 			waivers := map[string]string{}
 			if err := json.Unmarshal([]byte(stacktest.Setting(t, stack, "bpa:policyWaivers")), &waivers); err != nil {
@@ -114,7 +114,7 @@ func TestProtectedOnlyRulesRunWhereStacksProtect(t *testing.T) {
 		t.Fatal("no protected-only rule")
 	}
 	kinds := map[bool]bool{}
-	for _, stack := range stacktest.Stacks(t) {
+	for _, stack := range stacktest.EveryStack(t) {
 		protect := stacktest.SettingBool(t, stack, "bpa:protect")
 		kinds[protect] = true
 		want := len(policy.Rules)
@@ -197,12 +197,12 @@ func TestEachRuleFamilyCatchesAViolation(t *testing.T) {
 		{family: "logging", rule: "alb-drop-invalid-headers", typ: "aws:lb/loadBalancer:LoadBalancer", name: "cluster-alb", change: set("dropInvalidHeaderFields", false)},
 		{family: "logging", rule: "log-group-retention", typ: "aws:cloudwatch/logGroup:LogGroup", name: "postgres-log-postgresql", change: set("retentionInDays", nil)},
 
-		{family: "backups", rule: "rds-backups", stack: "dev", typ: "aws:rds/instance:Instance", name: "postgres", change: set("backupRetentionPeriod", 0.0)},
+		{family: "backups", rule: "rds-backups", stack: stacktest.Lab, typ: "aws:rds/instance:Instance", name: "postgres", change: set("backupRetentionPeriod", 0.0)},
 		{family: "backups", rule: "rds-backups-week", typ: "aws:rds/instance:Instance", name: "postgres", change: set("backupRetentionPeriod", 3.0)},
 		{family: "backups", rule: "atlas-cloud-backup", typ: "mongodbatlas:index/advancedCluster:AdvancedCluster", name: "mongo-cluster", change: set("pitEnabled", false)},
 		// The access log bucket had no versioning and no abort rule.
 		{family: "backups", rule: "s3-versioning", typ: "aws:s3/bucketVersioningV2:BucketVersioningV2", name: "cluster-alb-logs", change: set("versioningConfiguration.status", "Suspended")},
-		{family: "backups", rule: "s3-versioning", stack: "dev", typ: "aws:s3/bucketVersioningV2:BucketVersioningV2", name: "cluster-bundle",
+		{family: "backups", rule: "s3-versioning", stack: stacktest.Lab, typ: "aws:s3/bucketVersioningV2:BucketVersioningV2", name: "cluster-bundle",
 			change: func(r *harness.Resource, _ map[string]any) { r.PropertyDependencies = nil }},
 		{family: "backups", rule: "s3-abort-incomplete-uploads", typ: "aws:s3/bucketLifecycleConfigurationV2:BucketLifecycleConfigurationV2", name: "cluster-alb-logs",
 			change: set("rules", []any{map[string]any{"id": "expire-access-logs", "status": "Enabled", "filter": map[string]any{"prefix": "alb/"}, "expiration": map[string]any{"days": 365.0}}})},
@@ -234,7 +234,7 @@ func TestEachRuleFamilyCatchesAViolation(t *testing.T) {
 		{family: "iam", rule: "iam-no-wildcard-action", typ: "aws:s3/bucketPolicy:BucketPolicy", name: "cluster-alb-logs",
 			change: set("policy", `{"Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::797873946194:root"},"Action":"s3:*","Resource":"arn:aws:s3:::b/*"},{"Effect":"Deny","Principal":"*","Action":"s3:*","Resource":"*","Condition":{"Bool":{"aws:SecureTransport":"false"}}}]}`)},
 		{family: "iam", rule: "rds-iam-auth", typ: "aws:rds/instance:Instance", name: "postgres", change: set("iamDatabaseAuthenticationEnabled", nil)},
-		{family: "iam", rule: "rds-iam-auth", stack: "dev", typ: "aws:rds/instance:Instance", name: "postgres", change: set("iamDatabaseAuthenticationEnabled", false)},
+		{family: "iam", rule: "rds-iam-auth", stack: stacktest.Lab, typ: "aws:rds/instance:Instance", name: "postgres", change: set("iamDatabaseAuthenticationEnabled", false)},
 		{family: "iam", rule: "iam-no-wildcard-resource", typ: "aws:iam/rolePolicy:RolePolicy", name: "cluster-nodes-eks-images",
 			change: set("policy", `{"Statement":[{"Effect":"Allow","Action":["ecr:BatchGetImage"],"Resource":["*"]}]}`)},
 
@@ -250,7 +250,7 @@ func TestEachRuleFamilyCatchesAViolation(t *testing.T) {
 		covered[c.family] = true
 		stack := c.stack
 		if stack == "" {
-			stack = "prod"
+			stack = stacktest.Live
 		}
 		t.Run(c.rule+"/"+c.name, func(t *testing.T) {
 			rec := inject(t, stacktest.Resolved(t, stack), c)
@@ -278,14 +278,14 @@ func TestEachRuleFamilyCatchesAViolation(t *testing.T) {
 func TestWorldIngressAllowedOnlyOnLoadBalancerListeners(t *testing.T) {
 	c := injection{rule: "no-world-ingress", typ: "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", name: "cluster-alb-443-from-198-51-100-0-24",
 		change: func(_ *harness.Resource, in map[string]any) { in["cidrIpv4"] = "0.0.0.0/0" }}
-	rec := inject(t, stacktest.Resolved(t, "prod"), c)
-	if report := policy.Evaluate(rec, settings(t, "prod")); !report.Passed() {
+	rec := inject(t, stacktest.Resolved(t, stacktest.Live), c)
+	if report := policy.Evaluate(rec, settings(t, stacktest.Live)); !report.Passed() {
 		t.Errorf("443 open to the world on the load balancer should pass: %+v", report.Findings)
 	}
 }
 
 func TestWaivers(t *testing.T) {
-	cfg := stacktest.Config(t, "prod")
+	cfg := stacktest.Config(t, stacktest.Live)
 	cfg.Policy.Waivers = map[string]string{
 		"eks-api-private": "operators run pulumi up from the office range only",
 		"rds-not-public":  "a mandatory rule, which no stack may waive",
@@ -309,7 +309,7 @@ func TestWaivers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	report := policy.Evaluate(stacktest.Resolved(t, "prod"), s)
+	report := policy.Evaluate(stacktest.Resolved(t, stacktest.Live), s)
 	if report.Waived() != 1 || report.Count(policy.Advisory) != 2 || !report.Passed() {
 		t.Errorf("waived %d, advisory %d; want the EKS endpoint finding waived, the pod egress and pulumi-eks node group ones left", report.Waived(), report.Count(policy.Advisory))
 	}
@@ -318,7 +318,7 @@ func TestWaivers(t *testing.T) {
 // A value the plan cannot see (a policy document built from ARNs, in a
 // preview) leaves the rule undecided: listed, never passed unseen.
 func TestUnknownValuesLeaveRulesUndecided(t *testing.T) {
-	preview := policy.Evaluate(stacktest.Preview(t, "prod"), settings(t, "prod"))
+	preview := policy.Evaluate(stacktest.Preview(t, stacktest.Live), settings(t, stacktest.Live))
 	undecided := map[string]bool{}
 	for _, u := range preview.Undecided {
 		undecided[u.Rule] = true
@@ -335,7 +335,7 @@ func TestUnknownValuesLeaveRulesUndecided(t *testing.T) {
 		t.Errorf("summary %q hides the undecided rules", preview.Summary())
 	}
 	// The offline plan judges a resolved run: nothing is left undecided.
-	for _, stack := range stacktest.Stacks(t) {
+	for _, stack := range stacktest.EveryStack(t) {
 		if r := policy.Evaluate(stacktest.Resolved(t, stack), settings(t, stack)); len(r.Undecided) > 0 {
 			t.Errorf("%s: resolved run leaves %v undecided", stack, r.Undecided)
 		}
@@ -426,7 +426,7 @@ func TestEgressToAnywhereIsReported(t *testing.T) {
 	t.Parallel()
 	c := injection{rule: "egress-restricted", typ: "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule", name: "cluster-nodes-to-https",
 		change: func(_ *harness.Resource, in map[string]any) { setPath(in, "ipProtocol", "-1") }}
-	report := policy.Evaluate(inject(t, stacktest.Resolved(t, "prod"), c), settings(t, "prod"))
+	report := policy.Evaluate(inject(t, stacktest.Resolved(t, stacktest.Live), c), settings(t, stacktest.Live))
 	for _, f := range report.Findings {
 		if f.Rule == c.rule && f.Name == c.name && f.Severity == policy.Advisory {
 			return
@@ -452,7 +452,7 @@ func TestLoadBalancerWithoutWafFailsOnlyProtectedStacks(t *testing.T) {
 		}
 		return rec
 	}
-	for stack, wantPass := range map[string]bool{"prod": false, "dev": true} {
+	for stack, wantPass := range map[string]bool{stacktest.Live: false, stacktest.Lab: true} {
 		report := policy.Evaluate(withoutWaf(stack), settings(t, stack))
 		fired := false
 		for _, f := range report.Findings {
@@ -463,7 +463,7 @@ func TestLoadBalancerWithoutWafFailsOnlyProtectedStacks(t *testing.T) {
 		}
 	}
 	c := injection{rule: "alb-waf", typ: "aws:lb/loadBalancer:LoadBalancer", name: "cluster-alb", change: func(_ *harness.Resource, in map[string]any) { in["internal"] = true }}
-	if report := policy.Evaluate(inject(t, withoutWaf("prod"), c), settings(t, "prod")); !report.Passed() {
+	if report := policy.Evaluate(inject(t, withoutWaf(stacktest.Live), c), settings(t, stacktest.Live)); !report.Passed() {
 		t.Errorf("an internal load balancer needs no web ACL: %+v", report.Findings)
 	}
 }
@@ -477,7 +477,7 @@ func TestGeneratedPasswordWithoutRotationKeeperIsReported(t *testing.T) {
 		{"postgres-root-password", "postgres-root"}, {"mongo-user-password", "mongo-user"},
 	} {
 		c := injection{rule: "secrets-rotated", typ: "random:index/randomPassword:RandomPassword", name: pw.password, change: func(_ *harness.Resource, in map[string]any) { delete(in, "keepers") }}
-		report := policy.Evaluate(inject(t, stacktest.Resolved(t, "prod"), c), settings(t, "prod"))
+		report := policy.Evaluate(inject(t, stacktest.Resolved(t, stacktest.Live), c), settings(t, stacktest.Live))
 		found := false
 		for _, f := range report.Findings {
 			if f.Rule == c.rule {
@@ -499,18 +499,18 @@ func TestPulumiEksNodeSecurityGroupIsADocumentedException(t *testing.T) {
 		t.Fatalf("rule %+v", rule)
 	}
 	count := func(rec *harness.Recording) (n int, msg string) {
-		for _, f := range policy.Evaluate(rec, settings(t, "prod")).Findings {
+		for _, f := range policy.Evaluate(rec, settings(t, stacktest.Live)).Findings {
 			if f.Rule == rule.Name {
 				n, msg = n+1, f.Message
 			}
 		}
 		return n, msg
 	}
-	if n, msg := count(stacktest.Resolved(t, "prod")); n != 1 || !strings.Contains(msg, "pulumi-eks v2.8.1") || !strings.Contains(msg, "before v3") {
+	if n, msg := count(stacktest.Resolved(t, stacktest.Live)); n != 1 || !strings.Contains(msg, "pulumi-eks v2.8.1") || !strings.Contains(msg, "before v3") {
 		t.Errorf("%d findings, %q", n, msg)
 	}
 	v3 := injection{typ: "eks:index:Cluster", name: "cluster-eks", change: func(_ *harness.Resource, in map[string]any) { in["skipDefaultSecurityGroups"] = true }}
-	if n, _ := count(inject(t, stacktest.Resolved(t, "prod"), v3)); n != 0 {
+	if n, _ := count(inject(t, stacktest.Resolved(t, stacktest.Live), v3)); n != 0 {
 		t.Errorf("skipDefaultSecurityGroups set, still %d findings", n)
 	}
 }
@@ -520,7 +520,7 @@ func TestPulumiEksNodeSecurityGroupIsADocumentedException(t *testing.T) {
 // finding shows it only as a secret.
 func TestSecretTagValuesAreComparedNeverShown(t *testing.T) {
 	t.Parallel()
-	opts := stacktest.Options(t, "prod")
+	opts := stacktest.Options(t, stacktest.Live)
 	opts.Resolve = true
 	opts.Config["bpa:owner"] = harness.SecretPlaceholder
 	opts.SecretKeys = append(opts.SecretKeys, "bpa:owner")
@@ -528,8 +528,8 @@ func TestSecretTagValuesAreComparedNeverShown(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := settings(t, "prod")
-	s.RequiredTags = map[string]string{"customer": "acme", "environment": "prod", "owner": harness.SecretPlaceholder}
+	s := settings(t, stacktest.Live)
+	s.RequiredTags = map[string]string{"customer": "example", "environment": stacktest.Live, "owner": harness.SecretPlaceholder}
 	for _, f := range policy.Evaluate(rec, s).Findings {
 		if strings.HasSuffix(f.Rule, "tags") {
 			t.Errorf("%s on %s: %s", f.Rule, f.Name, f.Message)
@@ -556,7 +556,7 @@ func TestSecretTagValuesAreComparedNeverShown(t *testing.T) {
 // runs over the whole stack. Each rule must read what its scope gives it.
 func TestRuleScopeMatchesWhatTheRuleReads(t *testing.T) {
 	reaches := map[string]bool{}
-	for _, stack := range stacktest.Stacks(t) {
+	for _, stack := range stacktest.EveryStack(t) {
 		rec := stacktest.Resolved(t, stack)
 		p := policy.NewPlan(rec, settings(t, stack))
 		for i := range policy.Rules {

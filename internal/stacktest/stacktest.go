@@ -38,6 +38,34 @@ func Stacks(t testing.TB) []string {
 	return names
 }
 
+// The fixture stacks (harness.FixtureDir), so that the customers' stacks
+// are data that tests check only by invariants. Lab and Live hold fixed
+// values for the tests that pin them: each sets every key Pulumi.yaml
+// declares but the secrets, so no pinned value follows a default. Minimal
+// sets only what Pulumi.yaml cannot default, so the invariants hold for the
+// defaults too.
+const (
+	// Lab is the cheap, unprotected shape: one NAT gateway, no interface
+	// endpoints, short retention, no WAF, no general nodes.
+	Lab = "lab"
+	// Live is the protected production shape: a NAT gateway per zone,
+	// interface endpoints, a year of logs, WAF, Multi-AZ, general nodes.
+	Live = "live"
+	// Minimal is Pulumi.yaml's defaults and the keys they cannot supply.
+	Minimal = "minimal"
+)
+
+// Fixtures are every fixture stack.
+var Fixtures = []string{Lab, Live, Minimal}
+
+// EveryStack is every committed stack and every fixture: what invariants
+// are checked against, so both shapes are covered whatever customers the
+// repository holds.
+func EveryStack(t testing.TB) []string {
+	t.Helper()
+	return append(Stacks(t), Fixtures...)
+}
+
 var (
 	rootOnce sync.Once
 	rootDir  string
@@ -75,7 +103,13 @@ func Options(t testing.TB, stack string) harness.Options {
 	t.Helper()
 	v, _ := loaded.LoadOrStore(stack, &loadedStack{})
 	l := v.(*loadedStack)
-	l.once.Do(func() { l.opts, l.err = harness.LoadStack(Root(t), stack) })
+	l.once.Do(func() {
+		if slices.Contains(Fixtures, stack) {
+			l.opts, l.err = harness.LoadFixture(Root(t), stack)
+		} else {
+			l.opts, l.err = harness.LoadStack(Root(t), stack)
+		}
+	})
 	if l.err != nil {
 		t.Fatalf("load stack %s: %v", stack, l.err)
 	}
@@ -126,8 +160,8 @@ func cached(t testing.TB, stack string, resolve bool) *harness.Recording {
 	return res.rec
 }
 
-// ForEachStack runs check in a parallel subtest per stack, named after the
-// stack, over its preview recording (see Preview).
+// ForEachStack runs check in a parallel subtest per stack of EveryStack,
+// named after the stack, over its preview recording (see Preview).
 func ForEachStack(t *testing.T, check func(t *testing.T, stack string, rec *harness.Recording)) {
 	forEachStack(t, Preview, check)
 }
@@ -139,7 +173,7 @@ func ForEachResolvedStack(t *testing.T, check func(t *testing.T, stack string, r
 }
 
 func forEachStack(t *testing.T, record func(testing.TB, string) *harness.Recording, check func(t *testing.T, stack string, rec *harness.Recording)) {
-	for _, stack := range Stacks(t) {
+	for _, stack := range EveryStack(t) {
 		t.Run(stack, func(t *testing.T) {
 			t.Parallel()
 			check(t, stack, record(t, stack))
@@ -336,4 +370,47 @@ func RecoveryWindow(t testing.TB, stack string) float64 {
 		return 30
 	}
 	return 0
+}
+
+// Refusal is a change that makes a component's valid arguments invalid,
+// and what the component's error must then say. A nil Change stands for
+// nil arguments.
+type Refusal[A any] struct {
+	Change func(A)
+	Says   []string
+}
+
+// ExpectRefused checks a component's own validation, which the program's
+// stricter config checks shadow: valid() runs, and each case, applied to a
+// fresh valid(), fails saying every Says with nothing registered but
+// providers. run runs the component alone.
+func ExpectRefused[A any](t *testing.T, valid func() A, run func(A) (*harness.Recording, error), cases map[string]Refusal[A]) {
+	t.Helper()
+	if _, err := run(valid()); err != nil {
+		t.Fatalf("valid arguments refused: %v", err)
+	}
+	for name, c := range cases {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			var args A
+			if c.Change != nil {
+				args = valid()
+				c.Change(args)
+			}
+			rec, err := run(args)
+			if err == nil {
+				t.Fatal("invalid arguments accepted")
+			}
+			for _, says := range c.Says {
+				if !strings.Contains(err.Error(), says) {
+					t.Errorf("error does not say %q: %v", says, err)
+				}
+			}
+			for _, r := range rec.Resources {
+				if !strings.HasPrefix(r.Type, "pulumi:providers:") {
+					t.Errorf("%s %s registered despite invalid arguments", r.Type, r.Name)
+				}
+			}
+		})
+	}
 }
