@@ -26,6 +26,7 @@ import (
 	bpa "github.com/bpa-infra/bpa-infra"
 	"github.com/bpa-infra/bpa-infra/enginetest"
 	"github.com/bpa-infra/bpa-infra/internal/cloudfake"
+	"github.com/bpa-infra/bpa-infra/internal/harness"
 	"github.com/bpa-infra/bpa-infra/internal/policy"
 	"github.com/bpa-infra/bpa-infra/internal/stacktest"
 )
@@ -49,14 +50,32 @@ func committedStacks(t *testing.T) []string {
 	return names
 }
 
-// load reads a committed stack and sets every secret Pulumi.yaml requires,
-// as the README's first-deployment steps do.
-func load(t *testing.T, name string) *enginetest.Stack {
+// everyStack are the committed stacks and the fixtures
+// (stacktest.EveryStack).
+func everyStack(t *testing.T) []string {
 	t.Helper()
-	s, err := enginetest.LoadStack(root, name)
+	return append(committedStacks(t), stacktest.Fixtures...)
+}
+
+// loadFile reads a committed or fixture stack as its file holds it.
+func loadFile(t *testing.T, name string) *enginetest.Stack {
+	t.Helper()
+	loadStack := enginetest.LoadStack
+	if slices.Contains(stacktest.Fixtures, name) {
+		loadStack = enginetest.LoadFixture
+	}
+	s, err := loadStack(root, name)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return s
+}
+
+// load is loadFile with every secret Pulumi.yaml requires set, as the
+// README's first-deployment steps do.
+func load(t *testing.T, name string) *enginetest.Stack {
+	t.Helper()
+	s := loadFile(t, name)
 	for _, key := range s.SecretKeys() {
 		if err := s.SetSecret(key, secretValue(key)); err != nil {
 			t.Fatal(err)
@@ -71,7 +90,7 @@ func newEngine(t *testing.T) *enginetest.Engine {
 
 // forEachStack runs check for every committed stack, in parallel.
 func forEachStack(t *testing.T, check func(t *testing.T, name string)) {
-	for _, name := range committedStacks(t) {
+	for _, name := range everyStack(t) {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			check(t, name)
@@ -113,15 +132,11 @@ func TestCommittedStacksPassTheCLIConfigValidation(t *testing.T) {
 	})
 }
 
-// The committed files hold no secret, not even a placeholder ciphertext:
+// The stack files hold no secret, not even a placeholder ciphertext:
 // until its secrets are set, the CLI refuses the stack naming them.
 func TestStackWithoutItsSecretsIsRefusedNamingThem(t *testing.T) {
 	forEachStack(t, func(t *testing.T, name string) {
-		s, err := enginetest.LoadStack(root, name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		_, err = s.Validated()
+		_, err := loadFile(t, name).Validated()
 		want := fmt.Sprintf("Stack '%s' is missing configuration values 'tlsCertificate' and 'tlsPrivateKey'", name)
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("got %v, want the CLI's %q", err, want)
@@ -137,21 +152,21 @@ func TestCLIRefusesBadStackFiles(t *testing.T) {
 	}{
 		"a required key dropped": {
 			func(s *enginetest.Stack) error { return s.Remove("bpa:region") },
-			"Stack 'prod' is missing configuration value 'region'",
+			"Stack 'live' is missing configuration value 'region'",
 		},
 		"a secret in plain text": {
 			func(s *enginetest.Stack) error { return s.Set("bpa:tlsPrivateKey", "plain") },
-			"Stack 'prod' with configuration key 'tlsPrivateKey' must be encrypted as it's secret",
+			"Stack 'live' with configuration key 'tlsPrivateKey' must be encrypted as it's secret",
 		},
 		"a value of the wrong type": {
 			func(s *enginetest.Stack) error { return s.Set("bpa:protect", "maybe") },
-			"Stack 'prod' with configuration key 'protect' must be of type 'boolean'",
+			"Stack 'live' with configuration key 'protect' must be of type 'boolean'",
 		},
 	}
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			s := load(t, "prod")
+			s := load(t, stacktest.Live)
 			if err := c.change(s); err != nil {
 				t.Fatal(err)
 			}
@@ -168,23 +183,27 @@ func TestCLIRefusesBadStackFiles(t *testing.T) {
 func TestUnquotedMongoVersionReachesAtlasAsMajorVersion(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	for _, f := range []string{"Pulumi.yaml", "Pulumi.prod.yaml"} {
+	live := filepath.Join(harness.FixtureDir, "Pulumi."+stacktest.Live+".yaml")
+	for _, f := range []string{"Pulumi.yaml", live} {
 		b, err := os.ReadFile(filepath.Join(root, f))
 		if err != nil {
 			t.Fatal(err)
 		}
-		if f == "Pulumi.prod.yaml" {
+		if f == live {
 			quoted := []byte(`bpa:mongoVersion: "8.0"`)
 			if !bytes.Contains(b, quoted) {
-				t.Fatalf("Pulumi.prod.yaml no longer sets %s", quoted)
+				t.Fatalf("%s no longer sets %s", live, quoted)
 			}
 			b = bytes.Replace(b, quoted, []byte(`bpa:mongoVersion: 8.0`), 1)
+		}
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(dir, f)), 0o700); err != nil {
+			t.Fatal(err)
 		}
 		if err := os.WriteFile(filepath.Join(dir, f), b, 0o600); err != nil {
 			t.Fatal(err)
 		}
 	}
-	s, err := enginetest.LoadStack(dir, "prod")
+	s, err := enginetest.LoadFixture(dir, stacktest.Live)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -420,8 +439,8 @@ func findStep(res *enginetest.Result, typ string) enginetest.Step {
 // every physical name, and the engine shows stateful replacements.
 func TestCustomerRenameReplacesStatefulResources(t *testing.T) {
 	t.Parallel()
-	_, base := firstDeployment(t, "dev")
-	s := load(t, "dev")
+	_, base := firstDeployment(t, stacktest.Lab)
+	s := load(t, stacktest.Lab)
 	if err := s.Set("bpa:customer", "globex"); err != nil {
 		t.Fatal(err)
 	}
@@ -447,7 +466,7 @@ func TestCustomerRenameReplacesStatefulResources(t *testing.T) {
 // engine's state, and a destroy stops at the first of them, naming it.
 func TestDestroyOfAProtectedStackIsRefused(t *testing.T) {
 	t.Parallel()
-	_, base := firstDeployment(t, "prod")
+	_, base := firstDeployment(t, stacktest.Live)
 	// pulumi-eks's component is not protected, its control plane is: protect
 	// on the component would reach every child, and removing an admin role
 	// would be refused.
@@ -463,7 +482,7 @@ func TestDestroyOfAProtectedStackIsRefused(t *testing.T) {
 			}
 		}
 		if !found {
-			t.Errorf("prod has no %s", typ)
+			t.Errorf("%s has no %s", stacktest.Live, typ)
 		}
 	}
 	for _, r := range base.Snapshot.Resources {
@@ -471,9 +490,9 @@ func TestDestroyOfAProtectedStackIsRefused(t *testing.T) {
 			t.Errorf("%s is protected: only the control plane of pulumi-eks's component should be", r.URN)
 		}
 	}
-	res := newEngine(t).PreviewDestroy(load(t, "prod"), base.Snapshot)
+	res := newEngine(t).PreviewDestroy(load(t, stacktest.Live), base.Snapshot)
 	if res.Err == nil {
-		t.Fatal("destroying prod was not refused")
+		t.Fatal("destroying the protected stack was not refused")
 	}
 	named := 0
 	for _, r := range base.Snapshot.Resources {
@@ -491,7 +510,7 @@ func TestDestroyOfAProtectedStackIsRefused(t *testing.T) {
 
 func TestUnprotectedStackDestroysToNothing(t *testing.T) {
 	t.Parallel()
-	s := load(t, "dev")
+	s := load(t, stacktest.Lab)
 	if err := s.Set("bpa:protect", "false"); err != nil {
 		t.Fatal(err)
 	}
@@ -568,7 +587,7 @@ func TestEngineRefusesWhatTheProgramMustNotDo(t *testing.T) {
 				_, err := aws.NewProvider(ctx, "aws", &aws.ProviderArgs{Region: pulumi.String("us-west-2")})
 				return err
 			},
-			"Duplicate resource URN 'urn:pulumi:dev::bpa::pulumi:providers:aws::aws'",
+			"Duplicate resource URN 'urn:pulumi:lab::bpa::pulumi:providers:aws::aws'",
 		},
 	}
 	for name, c := range cases {
@@ -580,7 +599,7 @@ func TestEngineRefusesWhatTheProgramMustNotDo(t *testing.T) {
 				}
 				return c.extra(ctx)
 			}}
-			res := e.Preview(load(t, "dev"), nil)
+			res := e.Preview(load(t, stacktest.Lab), nil)
 			all := strings.Join(res.Diagnostics, "\n")
 			if res.Err == nil || !strings.Contains(all, c.want) {
 				t.Errorf("want the engine to refuse with %q; got %v\n%s", c.want, res.Err, all)
@@ -626,7 +645,7 @@ func TestBpaNodesRollOneAfterAnother(t *testing.T) {
 // the release, then, once images and chart are pushed, the release alone.
 func TestFirstDeploymentInTwoPhases(t *testing.T) {
 	t.Parallel()
-	s := load(t, "prod")
+	s := load(t, stacktest.Live)
 	if err := s.Set("bpa:installRelease", "false"); err != nil {
 		t.Fatal(err)
 	}
@@ -762,8 +781,8 @@ func TestCredentialRotationReplacesOnlyThePasswords(t *testing.T) {
 // One label rotates one password: the others, and what holds them, stay.
 func TestRotatingOneCredentialLeavesTheOthers(t *testing.T) {
 	t.Parallel()
-	_, base := firstDeployment(t, "prod")
-	s := load(t, "prod")
+	_, base := firstDeployment(t, stacktest.Live)
+	s := load(t, stacktest.Live)
 	if err := s.Set("bpa:credentialsRotation", `{"postgresKong":"2027-06"}`); err != nil {
 		t.Fatal(err)
 	}
@@ -791,7 +810,7 @@ func TestRotatingOneCredentialLeavesTheOthers(t *testing.T) {
 // Atlas organization in the project.
 func TestValuesTheStackEncryptsStaySecretInState(t *testing.T) {
 	t.Parallel()
-	s := load(t, "dev")
+	s := load(t, stacktest.Lab)
 	owner, org := "owner-kept-secret@example.com", "abcdef0123456789abcdef01"
 	for k, v := range map[string]string{"bpa:owner": owner, "bpa:atlasOrgId": org} {
 		if err := s.SetSecret(k, v); err != nil {

@@ -178,7 +178,7 @@ func TestPolicyPackFindsWhatTheOfflineReportFinds(t *testing.T) {
 func TestPolicyPackStopsAMandatoryViolationBeforeItsStep(t *testing.T) {
 	t.Parallel()
 	const rds = "aws:rds/instance:Instance"
-	cfgPath, _ := packConfig(t, "prod")
+	cfgPath, _ := packConfig(t, stacktest.Live)
 	e := &enginetest.Engine{T: t, PolicyPack: policyPack(t), PolicyPackConfig: cfgPath, Program: func(ctx *pulumi.Context) error {
 		err := ctx.RegisterResourceTransform(func(_ context.Context, a *pulumi.ResourceTransformArgs) *pulumi.ResourceTransformResult {
 			if a.Type != rds {
@@ -192,7 +192,7 @@ func TestPolicyPackStopsAMandatoryViolationBeforeItsStep(t *testing.T) {
 		}
 		return bpa.Program(ctx)
 	}}
-	s := load(t, "prod")
+	s := load(t, stacktest.Live)
 	for _, res := range []*enginetest.Result{e.Preview(s, nil), e.Update(s, nil)} {
 		if res.Err == nil {
 			t.Error("an unencrypted RDS instance passed the pack")

@@ -10,7 +10,6 @@ package enginetest
 import (
 	"context"
 	"fmt"
-	"github.com/bpa-infra/bpa-infra/internal/harness"
 	"maps"
 	"os"
 	"path/filepath"
@@ -21,6 +20,8 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/common/esc"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource/config"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/workspace"
+
+	"github.com/bpa-infra/bpa-infra/internal/harness"
 )
 
 // crypter encrypts the test's secrets as `pulumi config set --secret` does
@@ -48,11 +49,20 @@ func (s *Stack) Secrets() map[string]string { return maps.Clone(s.secrets) }
 // LoadStack reads Pulumi.yaml and Pulumi.<stack>.yaml in dir, the stack file
 // exactly as committed.
 func LoadStack(dir, name string) (*Stack, error) {
+	return loadStack(dir, filepath.Join(dir, "Pulumi."+name+".yaml"), name)
+}
+
+// LoadFixture is LoadStack of a fixture stack, whose file is in
+// harness.FixtureDir below dir.
+func LoadFixture(dir, name string) (*Stack, error) {
+	return loadStack(dir, filepath.Join(dir, harness.FixtureDir, "Pulumi."+name+".yaml"), name)
+}
+
+func loadStack(dir, path, name string) (*Stack, error) {
 	proj, err := workspace.LoadProject(filepath.Join(dir, "Pulumi.yaml"))
 	if err != nil {
 		return nil, err
 	}
-	path := filepath.Join(dir, "Pulumi."+name+".yaml")
 	if _, err := os.Stat(path); err != nil {
 		return nil, fmt.Errorf("stack %s: %w", name, err)
 	}
