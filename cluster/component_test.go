@@ -164,3 +164,48 @@ func TestKubernetesProviderAppliesServerSideAndUpdatesSecretsInPlace(t *testing.
 		}
 	})
 }
+
+// runUnit runs the cluster alone, with an AWS provider of its own.
+func runUnit(args *cluster.Args) (*harness.Recording, error) {
+	return harness.Run(func(ctx *pulumi.Context) error {
+		if args != nil {
+			provider, err := aws.NewProvider(ctx, "aws", &aws.ProviderArgs{Region: pulumi.String("us-west-2")})
+			if err != nil {
+				return err
+			}
+			args.AWSProvider = provider
+		}
+		_, err := cluster.New(ctx, "cluster", args)
+		return err
+	}, harness.Options{Stack: "unit"})
+}
+
+// The component's own checks, which config.Load's stricter ones shadow in
+// the program: every problem at once, nothing registered.
+func TestComponentArgsAreCheckedBeforeAnythingIsRegistered(t *testing.T) {
+	t.Parallel()
+	base := func() *cluster.Args { return componentArgs(nil, 1) }
+	type change = stacktest.Refusal[*cluster.Args]
+	stacktest.ExpectRefused(t, base, runUnit, map[string]change{
+		"nil args":  {Says: []string{"args are required"}},
+		"no stack":  {Change: func(a *cluster.Args) { a.Stack = component.Stack{} }, Says: []string{"NamePrefix is required", "Region is required", "Account id is required"}},
+		"two zones": {Change: func(a *cluster.Args) { a.AvailabilityZones = a.AvailabilityZones[:2] }, Says: []string{"want 3 zones, got 2"}},
+		"no network inputs": {Change: func(a *cluster.Args) {
+			a.VpcId, a.PodSubnetIds, a.BastionSecurityGroupId, a.LogsKeyArn = nil, nil, nil, nil
+		}, Says: []string{"VpcId is required", "PodSubnetIds are required", "BastionSecurityGroupId is required", "LogsKeyArn is required"}},
+		"address, not a range":        {Change: func(a *cluster.Args) { a.VpcCidr = "10.0.0.0" }, Says: []string{`VpcCidr: "10.0.0.0" is not a CIDR block`}},
+		"API open to the internet":    {Change: func(a *cluster.Args) { a.PublicAccessCidrs = []string{"0.0.0.0/0"} }, Says: []string{"PublicAccessCidrs", "opens the Kubernetes API to the whole internet"}},
+		"ingress with host bits":      {Change: func(a *cluster.Args) { a.LoadBalancer.IngressCidrs = []string{"203.0.113.7/24"} }, Says: []string{"LoadBalancer.IngressCidrs", "host bits set"}},
+		"no version or log retention": {Change: func(a *cluster.Args) { a.KubernetesVersion, a.LogRetentionDays = "", 0 }, Says: []string{"KubernetesVersion is required", "LogRetentionDays must be positive"}},
+		"data directory without owner": {Change: func(a *cluster.Args) {
+			delete(a.BpaNodes.DataDirectories, config.BpaDataDirectories[0])
+		}, Says: []string{"no owner and mode for " + config.BpaDataDirectories[0]}},
+		"no bundle there":              {Change: func(a *cluster.Args) { a.BundlePath = "testdata/no-such-bundle" }, Says: []string{`BundlePath: "testdata/no-such-bundle" is not a directory`}},
+		"general nodes without a type": {Change: func(a *cluster.Args) { a.GeneralNodes.InstanceType = "" }, Says: []string{"GeneralNodes: InstanceType, MaxPods and RootVolumeGiB are required"}},
+		"no listeners":                 {Change: func(a *cluster.Args) { a.LoadBalancer.Listeners = nil }, Says: []string{"at least one is required"}},
+		"HTTPS without a certificate":  {Change: func(a *cluster.Args) { a.LoadBalancer.CertificateArn = "" }, Says: []string{"listener 443: HTTPS needs LoadBalancer.CertificateArn"}},
+		"listener protocol and port": {Change: func(a *cluster.Args) {
+			a.LoadBalancer.Listeners[0].Protocol, a.LoadBalancer.Listeners[0].TargetPort = "TCP", 70000
+		}, Says: []string{`listener 443: protocol "TCP"`, "listener 443: ports out of range"}},
+	})
+}

@@ -305,8 +305,7 @@ func TestTheReleaseChartIsTheChartRepository(t *testing.T) {
 	})
 }
 
-func run(t *testing.T, args *registry.Args) (*harness.Recording, error) {
-	t.Helper()
+func run(args *registry.Args) (*harness.Recording, error) {
 	return harness.Run(func(ctx *pulumi.Context) error {
 		_, err := registry.New(ctx, "registry", args)
 		return err
@@ -322,7 +321,7 @@ func TestPullPolicyIsAttachedToTheNodeRole(t *testing.T) {
 	t.Parallel()
 	args := validArgs()
 	args.NodeRoleName = pulumi.String("acme-test-nodes")
-	rec, err := run(t, args)
+	rec, err := run(args)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -357,28 +356,23 @@ func TestPullAccessIsTheAttachment(t *testing.T) {
 	}
 }
 
-func TestInvalidImagesOrChartsRegisterNothing(t *testing.T) {
+// The component's own checks, which config.Load's stricter ones shadow in
+// the program: every problem at once, nothing registered.
+func TestComponentArgsAreCheckedBeforeAnythingIsRegistered(t *testing.T) {
 	t.Parallel()
-	for name, c := range map[string]struct {
-		images, charts []string
-		says           string
-	}{
-		"no image":              {nil, nil, "Images"},
-		"no image, only charts": {nil, []string{"bpa-helm-chart"}, "Images"},
-		"upper case image":      {[]string{"BPA/Core"}, nil, `"BPA/Core"`},
-		"image twice":           {[]string{"a", "a"}, nil, `"a" is listed twice`},
-		"upper case chart":      {[]string{"bpa/core"}, []string{"BPA-Chart"}, `"BPA-Chart"`},
-		"chart twice":           {[]string{"bpa/core"}, []string{"c", "c"}, `"c" is listed twice`},
-		"chart also an image":   {[]string{"bpa/core", "bpa-helm-chart"}, []string{"bpa-helm-chart"}, `"bpa-helm-chart" is listed twice`},
-	} {
-		args := validArgs()
-		args.Images, args.Charts = c.images, c.charts
-		rec, err := run(t, args)
-		if err == nil || !strings.Contains(err.Error(), c.says) {
-			t.Errorf("%s: want an error saying %s, got %v", name, c.says, err)
-		}
-		if len(rec.Resources) != 0 {
-			t.Errorf("%s: %d resources registered", name, len(rec.Resources))
-		}
+	lists := func(images, charts []string) func(*registry.Args) {
+		return func(a *registry.Args) { a.Images, a.Charts = images, charts }
 	}
+	type change = stacktest.Refusal[*registry.Args]
+	stacktest.ExpectRefused(t, validArgs, run, map[string]change{
+		"nil args":              {Says: []string{"args are required"}},
+		"no image":              {Change: lists(nil, nil), Says: []string{"at least one image is required (Images)"}},
+		"no image, only charts": {Change: lists(nil, []string{"bpa-helm-chart"}), Says: []string{"(Images)"}},
+		"upper case image":      {Change: lists([]string{"BPA/Core"}, nil), Says: []string{`Images: "BPA/Core" is not a valid repository name`}},
+		"image twice":           {Change: lists([]string{"a", "a"}, nil), Says: []string{`Images: "a" is listed twice`}},
+		"upper case chart":      {Change: lists([]string{"bpa/core"}, []string{"BPA-Chart"}), Says: []string{`"BPA-Chart" is not a valid repository name`}},
+		"chart twice":           {Change: lists([]string{"bpa/core"}, []string{"c", "c"}), Says: []string{`"c" is listed twice`}},
+		"chart also an image":   {Change: lists([]string{"bpa/core", "bpa-helm-chart"}, []string{"bpa-helm-chart"}), Says: []string{`"bpa-helm-chart" is listed twice`}},
+		"no lifecycle":          {Change: func(a *registry.Args) { a.KeepTaggedImages, a.UntaggedExpiryDays = 0, 0 }, Says: []string{"KeepTaggedImages and UntaggedExpiryDays must be at least 1"}},
+	})
 }

@@ -664,10 +664,9 @@ func TestStatefulResourcesAreProtectedExactlyWhereProtectIsSet(t *testing.T) {
 	})
 }
 
-// unit runs New alone with literal inputs.
-func unit(t *testing.T, resolve bool, change func(*postgres.Args)) (*harness.Recording, *postgres.Postgres, error) {
-	t.Helper()
-	args := &postgres.Args{
+// unitArgs are valid arguments for running the component on its own.
+func unitArgs() *postgres.Args {
+	return &postgres.Args{
 		Stack: stacktest.UnitStack(), VpcId: pulumi.String("vpc-1"),
 		DataSubnetIds: pulumi.ToStringArray([]string{"subnet-a", "subnet-b", "subnet-c"}),
 		PodCidr:       netip.MustParsePrefix("100.64.0.0/16"), BastionSecurityGroupId: pulumi.String("sg-bastion"),
@@ -683,6 +682,12 @@ func unit(t *testing.T, resolve bool, change func(*postgres.Args)) (*harness.Rec
 			Camunda:        postgres.AppDatabase{Role: "camunda", Database: "process-engine", PasswordRotation: "initial"},
 		},
 	}
+}
+
+// unit runs New alone on unitArgs after change.
+func unit(t *testing.T, resolve bool, change func(*postgres.Args)) (*harness.Recording, *postgres.Postgres, error) {
+	t.Helper()
+	args := unitArgs()
 	if change != nil {
 		change(args)
 	}
@@ -805,40 +810,31 @@ func TestOutputsOneLoginPerChartUser(t *testing.T) {
 	}
 }
 
-func TestInvalidPostgresArgsRegisterNothing(t *testing.T) {
+// The component's own checks, which config.Load's stricter ones shadow in
+// the program: every problem at once, nothing registered.
+func TestComponentArgsAreCheckedBeforeAnythingIsRegistered(t *testing.T) {
 	t.Parallel()
-	cases := map[string]struct {
-		change func(*postgres.Args)
-		says   []string
-	}{
-		"several": {func(a *postgres.Args) {
+	run := func(a *postgres.Args) (*harness.Recording, error) {
+		return harness.Run(func(ctx *pulumi.Context) error {
+			_, err := postgres.New(ctx, "postgres", a)
+			return err
+		}, harness.Options{Stack: "unit"})
+	}
+	type change = stacktest.Refusal[*postgres.Args]
+	stacktest.ExpectRefused(t, unitArgs, run, map[string]change{
+		"nil args": {Says: []string{"args are required"}},
+		"several": {Change: func(a *postgres.Args) {
 			a.EngineVersion = "sixteen"
 			a.Camunda.Role = "kong"
 			a.BastionInstanceId = nil
-		}, []string{"EngineVersion", "own role", "BastionInstanceId is required"}},
-		"no root":                 {func(a *postgres.Args) { a.Root = postgres.AppDatabase{} }, []string{"Root.Role is required", "Root.Database is required", "Root.PasswordRotation is required"}},
-		"no rotation keeper":      {func(a *postgres.Args) { a.Kong.PasswordRotation = "" }, []string{"Kong.PasswordRotation is required"}},
-		"root shares a database":  {func(a *postgres.Args) { a.Root.Database = "kong" }, []string{"own role and database"}},
-		"root shares a role":      {func(a *postgres.Args) { a.Root.Role = "camunda" }, []string{"own role and database"}},
-		"admin host without port": {func(a *postgres.Args) { a.AdminEndpoint.Host = "localhost" }, []string{"AdminEndpoint.Port 0 is not a TCP port"}},
-	}
-	for name, tc := range cases {
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			rec, _, err := unit(t, false, tc.change)
-			if err == nil {
-				t.Fatal("invalid args accepted")
-			}
-			for _, says := range tc.says {
-				if !strings.Contains(err.Error(), says) {
-					t.Errorf("error does not mention %s: %v", says, err)
-				}
-			}
-			if len(rec.Resources) != 0 {
-				t.Errorf("%d resources registered despite invalid args", len(rec.Resources))
-			}
-		})
-	}
+		}, Says: []string{"EngineVersion", "own role", "BastionInstanceId is required"}},
+		"no root":                 {Change: func(a *postgres.Args) { a.Root = postgres.AppDatabase{} }, Says: []string{"Root.Role is required", "Root.Database is required", "Root.PasswordRotation is required"}},
+		"no rotation keeper":      {Change: func(a *postgres.Args) { a.Kong.PasswordRotation = "" }, Says: []string{"Kong.PasswordRotation is required"}},
+		"root shares a database":  {Change: func(a *postgres.Args) { a.Root.Database = "kong" }, Says: []string{"own role and database"}},
+		"root shares a role":      {Change: func(a *postgres.Args) { a.Root.Role = "camunda" }, Says: []string{"own role and database"}},
+		"admin host without port": {Change: func(a *postgres.Args) { a.AdminEndpoint.Host = "localhost" }, Says: []string{"AdminEndpoint.Port 0 is not a TCP port"}},
+		"no storage or backups":   {Change: func(a *postgres.Args) { a.Storage, a.BackupRetentionDays = postgres.Storage{}, 0 }, Says: []string{"needs a type and a size", "BackupRetentionDays must be at least 1"}},
+	})
 }
 
 // Without an admin host the port is not used: the provider goes to the
