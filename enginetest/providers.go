@@ -21,6 +21,7 @@ import (
 	"golang.org/x/mod/modfile"
 
 	"github.com/bpa-infra/bpa-infra/internal/cloudfake"
+	"github.com/bpa-infra/bpa-infra/internal/harness"
 )
 
 // sdkModules are the provider packages the program uses, by the Go module
@@ -366,21 +367,10 @@ func sortedKeys(keys []resource.PropertyKey) []resource.PropertyKey {
 // plain drops secret markers: a value is the same whether or not the
 // program marked it secret.
 func plain(v resource.PropertyValue) resource.PropertyValue {
-	switch {
-	case v.IsSecret():
-		return plain(v.SecretValue().Element)
-	case v.IsObject():
-		out := resource.PropertyMap{}
-		for k, e := range v.ObjectValue() {
-			out[k] = plain(e)
+	return harness.Rewrite(v, func(v resource.PropertyValue) (resource.PropertyValue, bool) {
+		if v.IsSecret() {
+			return plain(v.SecretValue().Element), true
 		}
-		return resource.NewProperty(out)
-	case v.IsArray():
-		var out []resource.PropertyValue
-		for _, e := range v.ArrayValue() {
-			out = append(out, plain(e))
-		}
-		return resource.NewProperty(out)
-	}
-	return v
+		return v, false
+	})
 }

@@ -243,25 +243,33 @@ func sorted(s []string) []string {
 
 // hidePlaceholder makes every string holding SecretPlaceholder a secret.
 func hidePlaceholder(m resource.PropertyMap) resource.PropertyMap {
-	var walk func(v resource.PropertyValue) resource.PropertyValue
-	walk = func(v resource.PropertyValue) resource.PropertyValue {
-		switch {
-		case v.IsString() && strings.Contains(v.StringValue(), SecretPlaceholder):
-			return resource.MakeSecret(v)
-		case v.IsObject():
-			out := resource.PropertyMap{}
-			for k, e := range v.ObjectValue() {
-				out[k] = walk(e)
-			}
-			return resource.NewProperty(out)
-		case v.IsArray():
-			var out []resource.PropertyValue
-			for _, e := range v.ArrayValue() {
-				out = append(out, walk(e))
-			}
-			return resource.NewProperty(out)
+	return Rewrite(resource.NewProperty(m), func(v resource.PropertyValue) (resource.PropertyValue, bool) {
+		if v.IsString() && strings.Contains(v.StringValue(), SecretPlaceholder) {
+			return resource.MakeSecret(v), true
 		}
-		return v
+		return v, false
+	}).ObjectValue()
+}
+
+// Rewrite rebuilds v bottom-up through objects and arrays, replacing each
+// value that leaf claims (its second result true) by leaf's first result.
+func Rewrite(v resource.PropertyValue, leaf func(resource.PropertyValue) (resource.PropertyValue, bool)) resource.PropertyValue {
+	if r, ok := leaf(v); ok {
+		return r
 	}
-	return walk(resource.NewProperty(m)).ObjectValue()
+	switch {
+	case v.IsObject():
+		out := resource.PropertyMap{}
+		for k, e := range v.ObjectValue() {
+			out[k] = Rewrite(e, leaf)
+		}
+		return resource.NewProperty(out)
+	case v.IsArray():
+		var out []resource.PropertyValue
+		for _, e := range v.ArrayValue() {
+			out = append(out, Rewrite(e, leaf))
+		}
+		return resource.NewProperty(out)
+	}
+	return v
 }
