@@ -40,23 +40,6 @@ func secretValue(key string) string {
 	return "-----BEGIN ENGINETEST SECRET-----\n" + key + "-Zq8vK3\n-----END ENGINETEST SECRET-----\n"
 }
 
-// committedStacks are the stacks of the repository, from their files.
-func committedStacks(t *testing.T) []string {
-	t.Helper()
-	names, err := enginetest.Stacks(root)
-	if err != nil || len(names) == 0 {
-		t.Fatalf("no stack files in %s: %v", root, err)
-	}
-	return names
-}
-
-// everyStack are the committed stacks and the fixtures
-// (stacktest.EveryStack).
-func everyStack(t *testing.T) []string {
-	t.Helper()
-	return append(committedStacks(t), stacktest.Fixtures...)
-}
-
 // loadFile reads a committed or fixture stack as its file holds it.
 func loadFile(t *testing.T, name string) *enginetest.Stack {
 	t.Helper()
@@ -88,9 +71,10 @@ func newEngine(t *testing.T) *enginetest.Engine {
 	return &enginetest.Engine{Program: bpa.Program, T: t}
 }
 
-// forEachStack runs check for every committed stack, in parallel.
+// forEachStack runs check for every committed and fixture stack
+// (stacktest.EveryStack), in parallel.
 func forEachStack(t *testing.T, check func(t *testing.T, name string)) {
-	for _, name := range everyStack(t) {
+	for _, name := range stacktest.EveryStack(t) {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			check(t, name)
@@ -183,7 +167,7 @@ func TestCLIRefusesBadStackFiles(t *testing.T) {
 func TestUnquotedMongoVersionReachesAtlasAsMajorVersion(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	live := filepath.Join(harness.FixtureDir, "Pulumi."+stacktest.Live+".yaml")
+	live := harness.FixtureFile("", stacktest.Live)
 	for _, f := range []string{"Pulumi.yaml", live} {
 		b, err := os.ReadFile(filepath.Join(root, f))
 		if err != nil {

@@ -49,13 +49,12 @@ func (s *Stack) Secrets() map[string]string { return maps.Clone(s.secrets) }
 // LoadStack reads Pulumi.yaml and Pulumi.<stack>.yaml in dir, the stack file
 // exactly as committed.
 func LoadStack(dir, name string) (*Stack, error) {
-	return loadStack(dir, filepath.Join(dir, "Pulumi."+name+".yaml"), name)
+	return loadStack(dir, harness.StackFile(dir, name), name)
 }
 
-// LoadFixture is LoadStack of a fixture stack, whose file is in
-// harness.FixtureDir below dir.
+// LoadFixture is LoadStack of a fixture stack (harness.FixtureFile).
 func LoadFixture(dir, name string) (*Stack, error) {
-	return loadStack(dir, filepath.Join(dir, harness.FixtureDir, "Pulumi."+name+".yaml"), name)
+	return loadStack(dir, harness.FixtureFile(dir, name), name)
 }
 
 func loadStack(dir, path, name string) (*Stack, error) {
@@ -75,9 +74,6 @@ func loadStack(dir, path, name string) (*Stack, error) {
 	proj.Main = ""
 	return &Stack{Name: name, Project: proj, Config: maps.Clone(ps.Config), secrets: map[string]string{}}, nil
 }
-
-// Stacks lists the stacks committed in dir (harness.StackNames).
-func Stacks(dir string) ([]string, error) { return harness.StackNames(dir) }
 
 // Set sets a plain value, as `pulumi config set key value` does; JSON arrays
 // and objects are set as structured values.

@@ -119,7 +119,7 @@ const testStack = "test"
 // fixture is the text of a fixture stack's file.
 func fixture(t *testing.T, name string) string {
 	t.Helper()
-	return stacktest.ReadFile(t, filepath.Join(harness.FixtureDir, "Pulumi."+name+".yaml"))
+	return stacktest.ReadFile(t, harness.FixtureFile("", name))
 }
 
 // writeStack writes a project directory with Pulumi.yaml and stackYAML as

@@ -28,17 +28,29 @@ const SecretPlaceholder = "PLACEHOLDER-FOR-ENCRYPTED-CONFIG"
 // stacks beside Pulumi.yaml.
 const FixtureDir = "testdata/stacks"
 
+// StackFile is the file of a committed stack: Pulumi.<stack>.yaml in the
+// project directory dir.
+func StackFile(dir, stack string) string {
+	return filepath.Join(dir, "Pulumi."+stack+".yaml")
+}
+
+// FixtureFile is the file of a fixture stack: Pulumi.<stack>.yaml in
+// FixtureDir below the project directory dir.
+func FixtureFile(dir, stack string) string {
+	return StackFile(filepath.Join(dir, FixtureDir), stack)
+}
+
 // LoadStack reads Pulumi.yaml and Pulumi.<stack>.yaml in dir the way the CLI
 // does: project defaults first, stack values over them, declared types
 // checked, secure values marked secret.
 func LoadStack(dir, stack string) (Options, error) {
-	return loadStack(dir, filepath.Join(dir, "Pulumi."+stack+".yaml"), stack)
+	return loadStack(dir, StackFile(dir, stack), stack)
 }
 
-// LoadFixture is LoadStack of a fixture stack: Pulumi.<stack>.yaml in
-// FixtureDir, with the project's Pulumi.yaml in dir.
+// LoadFixture is LoadStack of a fixture stack (FixtureFile), with the
+// project's Pulumi.yaml in dir.
 func LoadFixture(dir, stack string) (Options, error) {
-	return loadStack(dir, filepath.Join(dir, FixtureDir, "Pulumi."+stack+".yaml"), stack)
+	return loadStack(dir, FixtureFile(dir, stack), stack)
 }
 
 func loadStack(dir, stackFile, stack string) (Options, error) {

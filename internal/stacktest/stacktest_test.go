@@ -21,7 +21,7 @@ func TestLabAndLiveSetEveryKey(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, fixture := range []string{stacktest.Lab, stacktest.Live} {
-		path := filepath.Join(root, harness.FixtureDir, "Pulumi."+fixture+".yaml")
+		path := harness.FixtureFile(root, fixture)
 		ps, err := workspace.LoadProjectStack(nil, proj, path)
 		if err != nil {
 			t.Fatal(err)
