@@ -21,8 +21,8 @@ import (
 var componentZones = []string{"us-west-2a", "us-west-2b", "us-west-2c"}
 
 // componentArgs are valid arguments for the cluster on its own, outside the
-// program, with generalNodes general nodes.
-func componentArgs(provider pulumi.ProviderResource, generalNodes int) *cluster.Args {
+// program, with generalNodes general nodes; runUnit adds the AWS provider.
+func componentArgs(generalNodes int) *cluster.Args {
 	dirs := map[string]cluster.DataDirectory{}
 	for _, d := range config.BpaDataDirectories {
 		dirs[d] = cluster.DataDirectory{UID: 0, GID: 0, Mode: 0o777}
@@ -41,7 +41,6 @@ func componentArgs(provider pulumi.ProviderResource, generalNodes int) *cluster.
 		PrivateSubnetIds: ids("private"), PublicSubnetIds: ids("public"), PodSubnetIds: ids("pod"),
 		BastionSecurityGroupId: pulumi.String("sg-bastion"),
 		LogsKeyArn:             pulumi.String("arn:aws:kms:us-west-2:123456789012:key/logs"),
-		AWSProvider:            provider,
 		Settings: cluster.Settings{
 			KubernetesVersion: "1.35", LogRetentionDays: 30, PodEgressCidrs: []string{"0.0.0.0/0"},
 			BpaNodes: cluster.BpaNodeArgs{
@@ -82,20 +81,11 @@ func runComponent(t *testing.T, generalNodes int) (*harness.Recording, *componen
 			return nil
 		})
 	}
-	rec, err := harness.Run(func(ctx *pulumi.Context) error {
-		provider, err := aws.NewProvider(ctx, "aws", &aws.ProviderArgs{Region: pulumi.String("us-west-2")})
-		if err != nil {
-			return err
-		}
-		c, err := cluster.New(ctx, "cluster", componentArgs(provider, generalNodes))
-		if err != nil {
-			return err
-		}
+	rec, err := runUnit(componentArgs(generalNodes), harness.Options{Stack: "test", Resolve: true}, func(c *cluster.Cluster) {
 		names(c.Ready, &out.ready)
 		names(c.BpaNodeGroups, &out.groups)
 		out.labels = c.NodeLabels
-		return nil
-	}, harness.Options{Stack: "test", Resolve: true})
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -165,8 +155,9 @@ func TestKubernetesProviderAppliesServerSideAndUpdatesSecretsInPlace(t *testing.
 	})
 }
 
-// runUnit runs the cluster alone, with an AWS provider of its own.
-func runUnit(args *cluster.Args) (*harness.Recording, error) {
+// runUnit runs the cluster alone, with an AWS provider of its own, and
+// hands what New returned to use.
+func runUnit(args *cluster.Args, opts harness.Options, use func(*cluster.Cluster)) (*harness.Recording, error) {
 	return harness.Run(func(ctx *pulumi.Context) error {
 		if args != nil {
 			provider, err := aws.NewProvider(ctx, "aws", &aws.ProviderArgs{Region: pulumi.String("us-west-2")})
@@ -175,18 +166,24 @@ func runUnit(args *cluster.Args) (*harness.Recording, error) {
 			}
 			args.AWSProvider = provider
 		}
-		_, err := cluster.New(ctx, "cluster", args)
+		c, err := cluster.New(ctx, "cluster", args)
+		if err == nil && use != nil {
+			use(c)
+		}
 		return err
-	}, harness.Options{Stack: "unit"})
+	}, opts)
 }
 
 // The component's own checks, which config.Load's stricter ones shadow in
 // the program: every problem at once, nothing registered.
 func TestComponentArgsAreCheckedBeforeAnythingIsRegistered(t *testing.T) {
 	t.Parallel()
-	base := func() *cluster.Args { return componentArgs(nil, 1) }
+	base := func() *cluster.Args { return componentArgs(1) }
 	type change = stacktest.Refusal[*cluster.Args]
-	stacktest.ExpectRefused(t, base, runUnit, map[string]change{
+	run := func(a *cluster.Args) (*harness.Recording, error) {
+		return runUnit(a, harness.Options{Stack: "unit"}, nil)
+	}
+	stacktest.ExpectRefused(t, base, run, map[string]change{
 		"nil args":  {Says: []string{"args are required"}},
 		"no stack":  {Change: func(a *cluster.Args) { a.Stack = component.Stack{} }, Says: []string{"NamePrefix is required", "Region is required", "Account id is required"}},
 		"two zones": {Change: func(a *cluster.Args) { a.AvailabilityZones = a.AvailabilityZones[:2] }, Says: []string{"want 3 zones, got 2"}},

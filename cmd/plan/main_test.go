@@ -349,16 +349,9 @@ func unsetSecretsNote(t *testing.T, stack string) string {
 // named.
 func TestPlanNamesOnlyTheSecretsAStackLacks(t *testing.T) {
 	t.Parallel()
-	dir := t.TempDir()
-	yaml := stacktest.ReadFile(t, "Pulumi.yaml")
-	stackFile := fixture(t, stacktest.Lab) + "  bpa:tlsCertificate:\n    secure: v1:ZW5jcnlwdGVk\n"
-	for name, body := range map[string]string{"Pulumi.yaml": yaml, "Pulumi.lab.yaml": stackFile} {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
-	code, _, errOut := runPlan(t, "--stack", stacktest.Lab, "--dir", dir, "--summary")
-	want := "plan: stack lab does not set the secrets bpa:tlsPrivateKey; "
+	dir := writeStack(t, fixture(t, stacktest.Lab)+"  bpa:tlsCertificate:\n    secure: v1:ZW5jcnlwdGVk\n")
+	code, _, errOut := runPlan(t, "--stack", testStack, "--dir", dir, "--summary")
+	want := "plan: stack " + testStack + " does not set the secrets bpa:tlsPrivateKey; "
 	if code != 0 || !strings.HasPrefix(errOut, want) {
 		t.Errorf("exit %d, stderr %q; want it to start %q", code, errOut, want)
 	}

@@ -691,6 +691,11 @@ func unit(t *testing.T, resolve bool, change func(*postgres.Args)) (*harness.Rec
 	if change != nil {
 		change(args)
 	}
+	return runUnit(args, resolve)
+}
+
+// runUnit runs New alone on args.
+func runUnit(args *postgres.Args, resolve bool) (*harness.Recording, *postgres.Postgres, error) {
 	var (
 		mu sync.Mutex
 		c  *postgres.Postgres
@@ -815,10 +820,8 @@ func TestOutputsOneLoginPerChartUser(t *testing.T) {
 func TestComponentArgsAreCheckedBeforeAnythingIsRegistered(t *testing.T) {
 	t.Parallel()
 	run := func(a *postgres.Args) (*harness.Recording, error) {
-		return harness.Run(func(ctx *pulumi.Context) error {
-			_, err := postgres.New(ctx, "postgres", a)
-			return err
-		}, harness.Options{Stack: "unit"})
+		rec, _, err := runUnit(a, false)
+		return rec, err
 	}
 	type change = stacktest.Refusal[*postgres.Args]
 	stacktest.ExpectRefused(t, unitArgs, run, map[string]change{
