@@ -66,21 +66,27 @@ var fixtureValues = func() map[string]string {
 	return defaults
 }()
 
-// withDefaults looks a key up in cfg, else in fixtureValues, as the CLI
-// hands a stack's config to the program.
-func withDefaults(cfg map[string]string) config.Lookup {
+// withDefaults looks a key up in cfg, else in defaults, as the CLI hands
+// a stack's config to the program.
+func withDefaults(cfg, defaults map[string]string) config.Lookup {
 	return func(k string) (string, bool) {
 		if v, ok := cfg[k]; ok {
 			return v, ok
 		}
-		v, ok := fixtureValues[k]
+		v, ok := defaults[k]
 		return v, ok
 	}
 }
 
 func parseWithSecrets(cfg map[string]string, secret map[string]bool) (*config.Config, error) {
+	return parseOver(fixtureValues, cfg, secret)
+}
+
+// parseOver parses cfg, with defaults for every key it leaves out and the
+// keys in secret set with --secret.
+func parseOver(defaults, cfg map[string]string, secret map[string]bool) (*config.Config, error) {
 	return config.ParseSource("test", config.Source{
-		Lookup: withDefaults(cfg),
+		Lookup: withDefaults(cfg, defaults),
 		// Only what the stack sets can be encrypted; defaults are plain.
 		IsSecret: func(k string) bool { _, set := cfg[k]; return set && secret[k] },
 		Keys:     slices.Sorted(maps.Keys(cfg)),

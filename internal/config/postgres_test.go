@@ -144,7 +144,7 @@ func TestPostgresAdminEndpointComesFromTheEnvironment(t *testing.T) {
 		return func(k string) (string, bool) { return v, k == config.AdminEndpointVariable }
 	}
 	opts := minimal()
-	lookup := withDefaults(opts)
+	lookup := withDefaults(opts, fixtureValues)
 	noSecrets := func(k string) bool { _, set := opts[k]; return set }
 	c, err := config.ParseWithEnv("dev", lookup, noSecrets, env("localhost:15432"))
 	if err != nil {

@@ -1,10 +1,8 @@
 package config_test
 
 import (
-	"maps"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
 
@@ -76,18 +74,7 @@ func TestPulumiYamlDefaultsCompleteAStackOfTheRequiredKeys(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	stack := minimal()
-	cfg, err := config.ParseSource("minimal", config.Source{
-		Lookup: func(k string) (string, bool) {
-			if v, ok := stack[k]; ok {
-				return v, true
-			}
-			v, ok := defaults[k]
-			return v, ok
-		},
-		IsSecret: func(k string) bool { return secretKeys[k] },
-		Keys:     slices.Sorted(maps.Keys(stack)),
-	})
+	cfg, err := parseOver(defaults, minimal(), secretKeys)
 	if err != nil {
 		t.Fatalf("Pulumi.yaml's defaults do not make a valid stack: %v", err)
 	}
