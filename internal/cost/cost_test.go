@@ -72,18 +72,18 @@ func TestTotalsAddUpPerComponent(t *testing.T) {
 	}
 }
 
-// dev is prod's shape made cheap: smaller nodes and data volumes, one NAT
+// lab is live's shape made cheap: smaller nodes and data volumes, one NAT
 // gateway, no interface endpoints, a small single-AZ database and M10. It
-// comes to about a quarter of prod; the fixed costs both pay (control
+// comes to about a quarter of live; the fixed costs both pay (control
 // plane, load balancer) keep it from going much lower.
-func TestDevIsWellUnderProd(t *testing.T) {
-	dev, prod := estimateStack(t, stacktest.Lab), estimateStack(t, stacktest.Live)
-	if ratio := dev.Total / prod.Total; ratio >= 0.30 || ratio < 0.15 {
-		t.Errorf("dev %.2f is %.0f%% of prod %.2f, want 15%%-30%%", dev.Total, ratio*100, prod.Total)
+func TestLabIsWellUnderLive(t *testing.T) {
+	lab, live := estimateStack(t, stacktest.Lab), estimateStack(t, stacktest.Live)
+	if ratio := lab.Total / live.Total; ratio >= 0.30 || ratio < 0.15 {
+		t.Errorf("lab %.2f is %.0f%% of live %.2f, want 15%%-30%%", lab.Total, ratio*100, live.Total)
 	}
 	for _, comp := range []string{"cluster", "network", "postgres", "mongo"} {
-		if dev.ComponentTotal(comp) >= prod.ComponentTotal(comp) {
-			t.Errorf("%s: dev %.2f is not under prod %.2f", comp, dev.ComponentTotal(comp), prod.ComponentTotal(comp))
+		if lab.ComponentTotal(comp) >= live.ComponentTotal(comp) {
+			t.Errorf("%s: lab %.2f is not under live %.2f", comp, lab.ComponentTotal(comp), live.ComponentTotal(comp))
 		}
 	}
 }
@@ -135,7 +135,7 @@ func TestUnknownTypeIsReportedNotIgnored(t *testing.T) {
 	rec := stacktest.Preview(t, stacktest.Lab)
 	extra := *rec
 	extra.Resources = append(append([]*harness.Resource(nil), rec.Resources...), &harness.Resource{
-		URN:  "urn:pulumi:dev::bpa::bpa:network:Network$aws:ec2/transitGateway:TransitGateway::network-tgw",
+		URN:  "urn:pulumi:lab::bpa::bpa:network:Network$aws:ec2/transitGateway:TransitGateway::network-tgw",
 		Type: "aws:ec2/transitGateway:TransitGateway", Name: "network-tgw", Custom: true,
 		Parent: rec.Find("bpa:network:Network", "network").URN, Inputs: resource.PropertyMap{},
 	})
@@ -276,34 +276,34 @@ func TestEachDataVolumeIsPricedOnceAtTheConfiguredSize(t *testing.T) {
 	}
 }
 
-// Prod's data volumes provision IOPS and throughput above gp3's baseline,
-// which must show in the line; dev's stay at the baseline and pay for size
+// Live's data volumes provision IOPS and throughput above gp3's baseline,
+// which must show in the line; lab's stay at the baseline and pay for size
 // only.
 func TestDataVolumePerformanceAboveTheBaselineIsPriced(t *testing.T) {
-	prod := stacktest.Config(t, stacktest.Live).Cluster.BpaNodes
-	if prod.DataVolumeIops <= 3000 || prod.DataVolumeThroughput <= 125 {
-		t.Fatalf("prod data volumes at %d IOPS, %d MiB/s: the check needs both above the baseline", prod.DataVolumeIops, prod.DataVolumeThroughput)
+	live := stacktest.Config(t, stacktest.Live).Cluster.BpaNodes
+	if live.DataVolumeIops <= 3000 || live.DataVolumeThroughput <= 125 {
+		t.Fatalf("live data volumes at %d IOPS, %d MiB/s: the check needs both above the baseline", live.DataVolumeIops, live.DataVolumeThroughput)
 	}
 	l := linesOf(estimateStack(t, stacktest.Live), volumeType, "cluster-data-node-1", "")
 	if len(l) != 1 ||
-		!strings.Contains(l[0].Description, fmt.Sprintf("+ %d IOPS above 3000", prod.DataVolumeIops-3000)) ||
-		!strings.Contains(l[0].Description, fmt.Sprintf("+ %d MiB/s above 125", prod.DataVolumeThroughput-125)) {
-		t.Errorf("prod data volume %+v does not price its IOPS and throughput above the baseline", l)
+		!strings.Contains(l[0].Description, fmt.Sprintf("+ %d IOPS above 3000", live.DataVolumeIops-3000)) ||
+		!strings.Contains(l[0].Description, fmt.Sprintf("+ %d MiB/s above 125", live.DataVolumeThroughput-125)) {
+		t.Errorf("live data volume %+v does not price its IOPS and throughput above the baseline", l)
 	}
-	if size := cents(gp3Monthly(usWest2, prod.DataVolumeGiB, 3000, 125)); len(l) == 1 && l[0].Monthly <= size {
-		t.Errorf("prod data volume %.2f, not above its storage alone %.2f", l[0].Monthly, size)
+	if size := cents(gp3Monthly(usWest2, live.DataVolumeGiB, 3000, 125)); len(l) == 1 && l[0].Monthly <= size {
+		t.Errorf("live data volume %.2f, not above its storage alone %.2f", l[0].Monthly, size)
 	}
 
-	dev := stacktest.Config(t, stacktest.Lab).Cluster.BpaNodes
+	lab := stacktest.Config(t, stacktest.Lab).Cluster.BpaNodes
 	d := linesOf(estimateStack(t, stacktest.Lab), volumeType, "cluster-data-node-1", "")
-	if dev.DataVolumeIops == 3000 && dev.DataVolumeThroughput == 125 {
-		if len(d) != 1 || strings.Contains(d[0].Description, "above") || d[0].Monthly != cents(float64(dev.DataVolumeGiB)*usWest2.EBSgp3GB.USD) {
-			t.Errorf("dev data volume %+v, want %d GiB of storage only", d, dev.DataVolumeGiB)
+	if lab.DataVolumeIops == 3000 && lab.DataVolumeThroughput == 125 {
+		if len(d) != 1 || strings.Contains(d[0].Description, "above") || d[0].Monthly != cents(float64(lab.DataVolumeGiB)*usWest2.EBSgp3GB.USD) {
+			t.Errorf("lab data volume %+v, want %d GiB of storage only", d, lab.DataVolumeGiB)
 		}
 	}
 }
 
-func TestProdBPANodesAreFourInstancesOfTheConfiguredType(t *testing.T) {
+func TestLiveBPANodesAreFourInstancesOfTheConfiguredType(t *testing.T) {
 	rep := estimateStack(t, stacktest.Live)
 	nodes := linesOf(rep, nodeGroupType, "cluster-bpa-node-", "m6i.2xlarge on-demand")
 	if len(nodes) != 4 {
@@ -368,30 +368,30 @@ func TestEverySecretIsPricedOnce(t *testing.T) {
 }
 
 func TestRDSMultiAZDoublesInstanceAndStorage(t *testing.T) {
-	prod := estimateStack(t, stacktest.Live)
+	live := estimateStack(t, stacktest.Live)
 	for desc, want := range map[string]float64{
 		"db.m5d.2xlarge PostgreSQL Multi-AZ": 2 * 0.838 * HoursPerMonth,
 		"io2 400 GiB":                        2 * 400 * 0.125,
 		"io2 3000 provisioned IOPS":          2 * 3000 * 0.10,
 	} {
-		l := linesOf(prod, "aws:rds/instance:Instance", "postgres", desc)
+		l := linesOf(live, "aws:rds/instance:Instance", "postgres", desc)
 		if len(l) != 1 || math.Abs(l[0].Monthly-want) > 0.005 {
-			t.Errorf("prod %q = %+v, want %.2f", desc, l, want)
+			t.Errorf("live %q = %+v, want %.2f", desc, l, want)
 		}
 	}
-	dev := estimateStack(t, stacktest.Lab)
+	lab := estimateStack(t, stacktest.Lab)
 	for desc, want := range map[string]float64{
 		"db.t4g.medium PostgreSQL Single-AZ": 0.065 * HoursPerMonth,
 		"gp3 20 GiB":                         20 * 0.115,
 	} {
-		l := linesOf(dev, "aws:rds/instance:Instance", "postgres", desc)
+		l := linesOf(lab, "aws:rds/instance:Instance", "postgres", desc)
 		if len(l) != 1 || math.Abs(l[0].Monthly-want) > 0.005 {
-			t.Errorf("dev %q = %+v, want %.2f", desc, l, want)
+			t.Errorf("lab %q = %+v, want %.2f", desc, l, want)
 		}
 	}
 }
 
-func TestNATGatewayPerAZInProdSingleInDev(t *testing.T) {
+func TestNATGatewayPerAZInLiveSingleInLab(t *testing.T) {
 	for stack, want := range map[string]int{stacktest.Live: 3, stacktest.Lab: 1} {
 		rep := estimateStack(t, stack)
 		nat := linesOf(rep, "aws:ec2/natGateway:NatGateway", "network-nat-", "NAT gateway")
@@ -408,8 +408,8 @@ func TestNATGatewayPerAZInProdSingleInDev(t *testing.T) {
 }
 
 // The Atlas endpoint's subnetIds are unknown as a whole in a preview; the
-// AZ count comes from the subnets its value was computed from. prod has
-// eight AWS service endpoints and Atlas's, dev only Atlas's.
+// AZ count comes from the subnets its value was computed from. live has
+// eight AWS service endpoints and Atlas's, lab only Atlas's.
 func TestInterfaceEndpointsArePricedPerAZ(t *testing.T) {
 	for stack, want := range map[string]int{stacktest.Live: 9, stacktest.Lab: 1} {
 		rep := estimateStack(t, stack)
@@ -506,53 +506,53 @@ func TestUnsupportedRegionIsAnError(t *testing.T) {
 // A priced resource whose price-relevant input is gone fails the estimate,
 // naming the resource and the input, rather than pricing it at nothing.
 func TestMissingPricedInputIsAnError(t *testing.T) {
-	prod := stacktest.Preview(t, stacktest.Live)
+	live := stacktest.Preview(t, stacktest.Live)
 	cases := map[string]struct {
 		rec  *harness.Recording
 		want []string
 	}{
 		"launch template without instance type": {
-			modified(prod, launchTemplateType, "cluster-bpa-node-2", func(r *harness.Resource) { delete(r.Inputs, "instanceType") }),
+			modified(live, launchTemplateType, "cluster-bpa-node-2", func(r *harness.Resource) { delete(r.Inputs, "instanceType") }),
 			[]string{"cluster-bpa-node-2", "instanceType"},
 		},
 		"node group whose launch template cannot be found": {
-			modified(prod, nodeGroupType, "cluster-general", func(r *harness.Resource) {
+			modified(live, nodeGroupType, "cluster-general", func(r *harness.Resource) {
 				delete(r.PropertyDependencies, "launchTemplate")
 			}),
 			[]string{"cluster-general", "launch template"},
 		},
 		"instance type without a price": {
-			modified(prod, launchTemplateType, "cluster-general", func(r *harness.Resource) {
+			modified(live, launchTemplateType, "cluster-general", func(r *harness.Resource) {
 				r.Inputs["instanceType"] = resource.NewProperty("x9.huge")
 			}),
 			[]string{"cluster-general", `"x9.huge"`},
 		},
 		"unknown desired size": {
-			modified(prod, "aws:eks/nodeGroup:NodeGroup", "cluster-bpa-node-1", func(r *harness.Resource) {
+			modified(live, "aws:eks/nodeGroup:NodeGroup", "cluster-bpa-node-1", func(r *harness.Resource) {
 				r.Inputs["scalingConfig"] = resource.MakeComputed(resource.NewProperty(""))
 			}),
 			[]string{"cluster-bpa-node-1", "scalingConfig.desiredSize"},
 		},
 		"data volume without a size": {
-			modified(prod, volumeType, "cluster-data-node-3", func(r *harness.Resource) { delete(r.Inputs, "size") }),
+			modified(live, volumeType, "cluster-data-node-3", func(r *harness.Resource) { delete(r.Inputs, "size") }),
 			// The error names the volume's size; priceVolume reads it as a
 			// launch template's volumeSize, which is what it quotes.
 			[]string{"cluster-data-node-3", "ize"},
 		},
 		"data volume of a type without a price": {
-			modified(prod, volumeType, "cluster-data-node-2", func(r *harness.Resource) {
+			modified(live, volumeType, "cluster-data-node-2", func(r *harness.Resource) {
 				r.Inputs["type"] = resource.NewProperty("st1")
 			}),
 			[]string{"cluster-data-node-2", `"st1"`},
 		},
 		"RDS instance class without a price": {
-			modified(prod, "aws:rds/instance:Instance", "postgres", func(r *harness.Resource) {
+			modified(live, "aws:rds/instance:Instance", "postgres", func(r *harness.Resource) {
 				r.Inputs["instanceClass"] = resource.NewProperty("db.x9.huge")
 			}),
 			[]string{"postgres", `"db.x9.huge"`},
 		},
 		"Atlas cluster without replication specs": {
-			modified(prod, "mongodbatlas:index/advancedCluster:AdvancedCluster", "mongo-cluster", func(r *harness.Resource) {
+			modified(live, "mongodbatlas:index/advancedCluster:AdvancedCluster", "mongo-cluster", func(r *harness.Resource) {
 				delete(r.Inputs, "replicationSpecs")
 			}),
 			[]string{"mongo-cluster", "replicationSpecs"},
@@ -640,7 +640,7 @@ func TestReportTextAndJSON(t *testing.T) {
 }
 
 // The load balancer's web ACL costs $5 a month plus $1 per rule group
-// (AWS WAF pricing; requests excluded); only prod, which protects its
+// (AWS WAF pricing; requests excluded); only live, which protects its
 // resources, has one by default. The association is free.
 func TestWebACLIsPricedPerACLAndRuleGroup(t *testing.T) {
 	const aclType, assocType = "aws:wafv2/webAcl:WebAcl", "aws:wafv2/webAclAssociation:WebAclAssociation"
