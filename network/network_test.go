@@ -416,7 +416,7 @@ func runUnit(args *network.Args) (*harness.Recording, error) {
 // The component's own checks: every problem at once, nothing registered.
 func TestComponentArgsAreCheckedBeforeAnythingIsRegistered(t *testing.T) {
 	t.Parallel()
-	stacktest.ExpectRefused(t, baseArgs, runUnit, map[string]stacktest.Refusal[*network.Args]{
+	base := stacktest.ExpectRefused(t, baseArgs, runUnit, map[string]stacktest.Refusal[*network.Args]{
 		"nil args":              {Says: []string{"args are required"}},
 		"no stack":              {Change: func(a *network.Args) { a.Stack = component.Stack{} }, Says: []string{"NamePrefix is required", "Region is required", "Account id is required"}},
 		"two zones":             {Change: func(a *network.Args) { a.AvailabilityZones = a.AvailabilityZones[:2] }, Says: []string{"want 3 zones, got 2"}},
@@ -424,4 +424,7 @@ func TestComponentArgsAreCheckedBeforeAnythingIsRegistered(t *testing.T) {
 		"missing data subnet":   {Change: func(a *network.Args) { a.Subnets.Data = a.Subnets.Data[:2] }, Says: []string{"Subnets.Data: want one per zone (3), got 2"}},
 		"no flow log retention": {Change: func(a *network.Args) { a.FlowLogRetentionDays = 0; a.BastionInstanceType = "" }, Says: []string{"FlowLogRetentionDays", "BastionInstanceType"}},
 	})
+	if base.Find(vpcType, "network-vpc") == nil {
+		t.Error("base args built no VPC")
+	}
 }

@@ -721,14 +721,16 @@ func TestOutputsTheUserAuthSourceAndASecretPassword(t *testing.T) {
 func TestComponentArgsAreCheckedBeforeAnythingIsRegistered(t *testing.T) {
 	t.Parallel()
 	type change = stacktest.Refusal[*mongo.Args]
+	// Build names the component and says why in every refusal.
+	invalid := func(says ...string) []string { return append([]string{"mongo mongo: invalid args"}, says...) }
 	stacktest.ExpectRefused(t, unitArgs, runUnit, map[string]change{
-		"nil args":                     {Says: []string{"args are required"}},
-		"org and project":              {Change: func(a *mongo.Args) { a.ProjectID = "65a1b2c3d4e5f60718293a4b" }, Says: []string{"exactly one of OrgID and ProjectID"}},
-		"no databases":                 {Change: func(a *mongo.Args) { a.Databases = nil }, Says: []string{"Databases is empty"}},
-		"one api key":                  {Change: func(a *mongo.Args) { a.AtlasPublicKey = pulumi.String("k") }, Says: []string{"AtlasPublicKey and AtlasPrivateKey are set together"}},
-		"role without tags":            {Change: func(a *mongo.Args) { a.EndpointAssumeRoleArn = assumeRoleArn; a.Tags = nil }, Says: []string{"EndpointAssumeRoleArn needs Tags"}},
-		"no network":                   {Change: func(a *mongo.Args) { a.VpcId, a.DataSubnetIds, a.PodCidr = nil, nil, nil }, Says: []string{"VpcId is required", "DataSubnetIds is required", "PodCidr is required"}},
-		"no size, version or rotation": {Change: func(a *mongo.Args) { a.InstanceSize, a.Version, a.PasswordRotation = "", "", "" }, Says: []string{"InstanceSize is required", "Version is required", "PasswordRotation is required"}},
+		"nil args":                     {Says: invalid("args are required")},
+		"org and project":              {Change: func(a *mongo.Args) { a.ProjectID = "65a1b2c3d4e5f60718293a4b" }, Says: invalid("exactly one of OrgID and ProjectID")},
+		"no databases":                 {Change: func(a *mongo.Args) { a.Databases = nil }, Says: invalid("Databases is empty")},
+		"one api key":                  {Change: func(a *mongo.Args) { a.AtlasPublicKey = pulumi.String("k") }, Says: invalid("AtlasPublicKey and AtlasPrivateKey are set together")},
+		"role without tags":            {Change: func(a *mongo.Args) { a.EndpointAssumeRoleArn = assumeRoleArn; a.Tags = nil }, Says: invalid("EndpointAssumeRoleArn needs Tags")},
+		"no network":                   {Change: func(a *mongo.Args) { a.VpcId, a.DataSubnetIds, a.PodCidr = nil, nil, nil }, Says: invalid("VpcId is required", "DataSubnetIds is required", "PodCidr is required")},
+		"no size, version or rotation": {Change: func(a *mongo.Args) { a.InstanceSize, a.Version, a.PasswordRotation = "", "", "" }, Says: invalid("InstanceSize is required", "Version is required", "PasswordRotation is required")},
 	})
 }
 
