@@ -646,6 +646,17 @@ func TestOnlyTheListenersAdmitConfiguredRangesAndTheNodePortOnlyTheLoadBalancer(
 		if len(fromALB) != len(targets) {
 			t.Errorf("the load balancer is admitted on %v, want each target port of %v once", fromALB, targets)
 		}
+		for target := range targets {
+			if r := stacktest.Must(t, rec, ingressType, fmt.Sprintf("cluster-nodes-bpa-%v-from-alb", target)); !dependsOnInput(r, "referencedSecurityGroupId", albSG) {
+				t.Errorf("node port %v is not admitted from the load balancer's group", target)
+			}
+			stacktest.Must(t, rec, egressType, fmt.Sprintf("cluster-alb-to-bpa-%v", target))
+		}
+		for port := range ports {
+			for _, c := range cidrs {
+				stacktest.Must(t, rec, ingressType, fmt.Sprintf("cluster-alb-%v-from-%s", port, cidrLabel(c)))
+			}
+		}
 		api := stacktest.Must(t, rec, ingressType, "cluster-control-plane-api-from-bastion")
 		if !dependsOnInput(api, "securityGroupId", cpSG) || !dependsOnInput(api, "referencedSecurityGroupId", bastion) || stacktest.Input(api, "fromPort") != 443.0 {
 			t.Error("administrators on the bastion cannot reach the private API endpoint")
